@@ -1,0 +1,469 @@
+//! Lesson 01's graded steps: a TCP client on a raw socket.
+//!
+//! Each `stepNN_...` test is one step of `lesson.toml`, simplest first.
+//! Every call into the learner's code runs under a deadline, and every
+//! network step also runs through a relay that re-cuts the bytes, the way a
+//! real network does.
+
+use std::io::{self, Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::time::Duration;
+
+use lesson01::*;
+use rstest::rstest;
+use testkit::chunking::ChunkedReader;
+use testkit::http::{HttpServer, Response as Canned};
+use testkit::relay::TcpRelay;
+use testkit::{Chunking, assert_bytes_eq, escape, net, step, within};
+
+const LESSON: &str = include_str!("../lesson.toml");
+const LIMIT: Duration = testkit::DEFAULT_LIMIT;
+
+/// The chunk sizes every stream step is run with (plus a seeded random one).
+fn random_cuts(max: usize) -> Chunking {
+    Chunking::Random {
+        seed: 0x01_5eed,
+        max,
+    }
+}
+
+/// Every byte value, four times: a body no text-only client survives.
+fn binary_body() -> Vec<u8> {
+    (0..1024u32).map(|i| (i % 256) as u8).collect()
+}
+
+#[rstest]
+#[case("example.com", "/index.html")]
+#[case("127.0.0.1:8080", "/")]
+#[case("www.python.org", "/downloads/?lang=en")]
+fn step01_builds_the_request(#[case] host: &str, #[case] path: &str) {
+    let _step = step!(LESSON);
+    let (h, p) = (host.to_owned(), path.to_owned());
+    let request = within(LIMIT, "build_request", move || build_request(&h, &p));
+    let text = String::from_utf8_lossy(&request);
+    let shown = escape(&request);
+    let line = format!("GET {path} HTTP/1.1\r\n");
+    assert!(
+        request.starts_with(line.as_bytes()),
+        "build_request({host:?}, {path:?}) must start with the request line {:?}\n     got: \"{shown}\"",
+        escape(line.as_bytes())
+    );
+    assert!(
+        text.contains(&format!("\r\nHost: {host}\r\n")),
+        "the request must name the server in a `Host: {host}` header line\n     got: \"{shown}\""
+    );
+    assert!(
+        text.to_ascii_lowercase()
+            .contains("\r\nconnection: close\r\n"),
+        "the request must say `Connection: close`, so the server closes and EOF ends the body\n     got: \"{shown}\""
+    );
+    assert!(
+        request.ends_with(b"\r\n\r\n"),
+        "the head must end with a blank line (\\r\\n\\r\\n)\n     got: \"{shown}\""
+    );
+    let bare_newlines = text.replace("\r\n", "").contains('\n');
+    assert!(
+        !bare_newlines,
+        "every line must end with \\r\\n, not a bare \\n\n     got: \"{shown}\""
+    );
+}
+
+#[rstest]
+#[case::one_byte(Chunking::Fixed(1))]
+#[case::two_bytes(Chunking::Fixed(2))]
+#[case::seven_bytes(Chunking::Fixed(7))]
+#[case::segment(Chunking::Fixed(1500))]
+#[case::random(random_cuts(300))]
+fn step02_reads_until_eof(#[case] chunking: Chunking) {
+    let _step = step!(LESSON);
+    let data: Vec<u8> = (0..10_000u32).map(|i| (i * 7 % 251) as u8).collect();
+    let mut reader = ChunkedReader::new(data.clone(), chunking);
+    let got = within(LIMIT, "read_until_eof", move || read_until_eof(&mut reader));
+    match got {
+        Ok(bytes) => assert_bytes_eq(
+            &format!(
+                "read_until_eof over a stream of {} bytes that arrive {chunking}",
+                data.len()
+            ),
+            &data,
+            &bytes,
+        ),
+        Err(e) => panic!("read_until_eof failed ({e}) on a stream that simply ended"),
+    }
+}
+
+#[rstest]
+#[case::one_byte(Chunking::Fixed(1))]
+#[case::two_bytes(Chunking::Fixed(2))]
+#[case::seven_bytes(Chunking::Fixed(7))]
+#[case::segment(Chunking::Fixed(1500))]
+fn step03_time_client_reads_everything(#[case] chunking: Chunking) {
+    let _step = step!(LESSON);
+    let now = "2026-11-21 10:15:42.123456";
+    let server = net::serve_one(move |mut s| s.write_all(now.as_bytes()));
+    let relay = TcpRelay::start(server.addr, chunking);
+    let addr = relay.addr();
+    let got = within(LIMIT, "fetch_time", move || fetch_time(addr, LIMIT));
+    match got {
+        Ok(text) => assert_bytes_eq(
+            &format!("the time server sent {now:?} ({chunking}) and closed"),
+            now.as_bytes(),
+            text.as_bytes(),
+        ),
+        Err(e) => panic!("fetch_time failed: {e}; the server sent {now:?} and closed"),
+    }
+}
+
+#[rstest]
+#[case::simple(b"HTTP/1.1 200 OK\r\nA: b\r\n\r\nhello".as_slice(), b"HTTP/1.1 200 OK\r\nA: b".as_slice(), b"hello".as_slice())]
+#[case::blank_line_in_body(b"HTTP/1.1 200 OK\r\n\r\nline\r\n\r\nmore".as_slice(), b"HTTP/1.1 200 OK".as_slice(), b"line\r\n\r\nmore".as_slice())]
+#[case::empty_body(b"HTTP/1.1 204 No Content\r\nX: y\r\n\r\n".as_slice(), b"HTTP/1.1 204 No Content\r\nX: y".as_slice(), b"".as_slice())]
+#[case::binary_body(b"HTTP/1.0 200 OK\r\n\r\n\x00\xff\r\n\x89PNG".as_slice(), b"HTTP/1.0 200 OK".as_slice(), b"\x00\xff\r\n\x89PNG".as_slice())]
+fn step04_splits_head_from_body(#[case] raw: &[u8], #[case] head: &[u8], #[case] body: &[u8]) {
+    let _step = step!(LESSON);
+    let input = raw.to_vec();
+    let got = within(LIMIT, "split_head", move || {
+        split_head(&input)
+            .map(|(h, b)| (h.to_vec(), b.to_vec()))
+            .map_err(|e| e.to_string())
+    });
+    let (got_head, got_body) = got.unwrap_or_else(|e| {
+        panic!(
+            "split_head(\"{}\") returned an error ({e}), but the blank line is there",
+            escape(raw)
+        )
+    });
+    let context = format!("split_head(\"{}\")", escape(raw));
+    assert_bytes_eq(
+        &format!("{context}: the head (without the blank line)"),
+        head,
+        &got_head,
+    );
+    assert_bytes_eq(
+        &format!("{context}: the body (after the first blank line)"),
+        body,
+        &got_body,
+    );
+}
+
+#[rstest]
+#[case::ok("HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: 5", "HTTP/1.1", 200, "OK", &[("Content-Type", "text/html"), ("Content-Length", "5")])]
+#[case::not_found("HTTP/1.0 404 Not Found\r\nServer: SimpleHTTP/0.6", "HTTP/1.0", 404, "Not Found", &[("Server", "SimpleHTTP/0.6")])]
+#[case::no_headers("HTTP/1.1 204 No Content", "HTTP/1.1", 204, "No Content", &[])]
+#[case::value_with_colons("HTTP/1.1 301 Moved Permanently\r\nLocation:   http://x:81/a  ", "HTTP/1.1", 301, "Moved Permanently", &[("Location", "http://x:81/a")])]
+fn step05_parses_status_line_and_headers(
+    #[case] head: &str,
+    #[case] version: &str,
+    #[case] status: u16,
+    #[case] reason: &str,
+    #[case] headers: &[(&str, &str)],
+) {
+    let _step = step!(LESSON);
+    let input = head.as_bytes().to_vec();
+    let parsed = within(LIMIT, "parse_head", move || {
+        parse_head(&input).map_err(|e| e.to_string())
+    });
+    let r = parsed
+        .unwrap_or_else(|e| panic!("parse_head(\"{}\") failed: {e}", escape(head.as_bytes())));
+    let shown = escape(head.as_bytes());
+    assert_eq!(r.version, version, "the version in parse_head(\"{shown}\")");
+    assert_eq!(
+        r.status, status,
+        "the status code in parse_head(\"{shown}\")"
+    );
+    assert_eq!(
+        r.reason, reason,
+        "the reason phrase in parse_head(\"{shown}\")"
+    );
+    let want: Vec<(String, String)> = headers
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    assert_eq!(
+        r.headers, want,
+        "the headers (name, trimmed value) in parse_head(\"{shown}\")"
+    );
+    assert!(
+        r.body.is_empty(),
+        "parse_head sees no body; leave `body` empty"
+    );
+    for (name, value) in headers {
+        let lower = name.to_ascii_lowercase();
+        let found = within(LIMIT, "Response::header", {
+            let (r, lower) = (r.clone(), lower.clone());
+            move || r.header(&lower).map(str::to_owned)
+        });
+        assert_eq!(
+            found.as_deref(),
+            Some(*value),
+            "response.header({lower:?}) must find `{name}`: header names ignore case"
+        );
+    }
+}
+
+#[rstest]
+#[case::content_length(b"HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\nabcdef".as_slice(), b"abc".as_slice())]
+#[case::until_eof(b"HTTP/1.0 200 OK\r\n\r\n\x00\x01\r\n\r\n\x02".as_slice(), b"\x00\x01\r\n\r\n\x02".as_slice())]
+#[case::zero_length(b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\n\r\n".as_slice(), b"".as_slice())]
+fn step06_parse_response_honours_content_length(#[case] raw: &[u8], #[case] body: &[u8]) {
+    let _step = step!(LESSON);
+    let input = raw.to_vec();
+    let parsed = within(LIMIT, "parse_response", move || {
+        parse_response(&input).map_err(|e| e.to_string())
+    });
+    let r = parsed.unwrap_or_else(|e| panic!("parse_response(\"{}\") failed: {e}", escape(raw)));
+    assert_bytes_eq(
+        &format!("the body of parse_response(\"{}\")", escape(raw)),
+        body,
+        &r.body,
+    );
+}
+
+#[rstest]
+#[case::one_byte(Chunking::Fixed(1))]
+#[case::two_bytes(Chunking::Fixed(2))]
+#[case::seven_bytes(Chunking::Fixed(7))]
+#[case::segment(Chunking::Fixed(1500))]
+#[case::random(random_cuts(700))]
+fn step07_fetches_over_a_socket(#[case] chunking: Chunking) {
+    let _step = step!(LESSON);
+    let body = binary_body();
+    let server = HttpServer::canned(Canned::ok(&body));
+    let relay = TcpRelay::start(server.addr(), chunking);
+    let addr = relay.addr();
+    let got = within(LIMIT, "http_get", move || {
+        http_get(addr, "example.com", "/data.bin", LIMIT)
+    });
+    let response = got.unwrap_or_else(|e| {
+        panic!(
+            "http_get failed: {e}\n(the server answered 200 with a {}-byte body, {chunking})",
+            body.len()
+        )
+    });
+    let requests = server.requests();
+    let request = requests
+        .first()
+        .map(|r| escape(&r.raw_head))
+        .unwrap_or_default();
+    assert_eq!(
+        requests
+            .first()
+            .map(|r| (r.method.as_str(), r.target.as_str())),
+        Some(("GET", "/data.bin")),
+        "the server should have received `GET /data.bin`; it received \"{request}\""
+    );
+    assert_eq!(response.status, 200, "the status code");
+    assert_bytes_eq(
+        &format!("the body of a 200 response sent {chunking} (you sent \"{request}\")"),
+        &body,
+        &response.body,
+    );
+}
+
+#[test]
+fn step08_saves_the_body_byte_for_byte() {
+    let step = step!(LESSON);
+    let body: Vec<u8> = (0..50_000u32)
+        .map(|i| (i.wrapping_mul(2_654_435_761) >> 24) as u8)
+        .collect();
+    let server = HttpServer::canned(Canned::ok(&body).chunked(Chunking::Random {
+        seed: step.seed(),
+        max: 4000,
+    }));
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let out = dir.path().join("download.bin");
+    let (addr, path) = (server.addr(), out.clone());
+    within(
+        LIMIT,
+        "http_get then save_body",
+        move || -> Result<(), String> {
+            let response = http_get(addr, "localhost", "/download.bin", LIMIT)
+                .map_err(|e| format!("http_get: {e}"))?;
+            save_body(&response, &path).map_err(|e| format!("save_body: {e}"))
+        },
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let saved = std::fs::read(&out)
+        .unwrap_or_else(|e| panic!("save_body wrote no file at {}: {e}", out.display()));
+    assert_bytes_eq(
+        "the saved file against the 50000-byte body the server sent",
+        &body,
+        &saved,
+    );
+}
+
+#[test]
+fn step09_refused_is_a_value() {
+    let _step = step!(LESSON);
+    // A socket that is bound but not listening: the kernel answers a
+    // connection attempt with a reset, which the client sees as "refused".
+    let closed =
+        socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None).expect("socket");
+    closed
+        .bind(&"127.0.0.1:0".parse::<SocketAddr>().expect("address").into())
+        .expect("bind");
+    let addr = closed
+        .local_addr()
+        .ok()
+        .and_then(|a| a.as_socket())
+        .expect("address");
+    let got = within(LIMIT, "connect_ex", move || connect_ex(addr, LIMIT));
+    match got {
+        Err(ConnectError::Refused) => {}
+        Err(other) => panic!(
+            "connect_ex to a port where nothing listens: expected ConnectError::Refused, got {other:?}"
+        ),
+        Ok(_) => panic!("connect_ex to a port where nothing listens returned a connection"),
+    }
+    drop(closed);
+}
+
+#[test]
+fn step10_connect_times_out() {
+    let _step = step!(LESSON);
+    let quiet = net::unanswering();
+    let addr = quiet.addr;
+    let started = std::time::Instant::now();
+    let got = within(LIMIT, "connect_ex with a 300 ms timeout", move || {
+        connect_ex(addr, Duration::from_millis(300))
+    });
+    let took = started.elapsed();
+    match got {
+        Err(ConnectError::TimedOut) => {}
+        Err(other) => panic!(
+            "connect_ex to a server that never answers: expected ConnectError::TimedOut, got {other:?}"
+        ),
+        Ok(_) => panic!("connect_ex to a server that never answers returned a connection"),
+    }
+    assert!(
+        took < Duration::from_secs(2),
+        "connect_ex was given 300 ms but took {took:?}"
+    );
+}
+
+/// A server that sends `raw` (cut as `chunking`) and closes.
+fn raw_server(raw: &[u8], chunking: Chunking) -> (HttpServer, TcpRelay) {
+    let server = HttpServer::canned(Canned::raw(raw.to_vec()));
+    let relay = TcpRelay::start(server.addr(), chunking);
+    (server, relay)
+}
+
+#[rstest]
+#[case::headers_then_eof(b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n".as_slice())]
+#[case::nothing_at_all(b"".as_slice())]
+#[case::bare_newlines(b"HTTP/1.1 200 OK\nA: b\n\nbody".as_slice())]
+fn step11_missing_blank_line_is_an_error(#[case] raw: &[u8]) {
+    let _step = step!(LESSON);
+    let input = raw.to_vec();
+    let parsed = within(LIMIT, "parse_response", move || parse_response(&input));
+    assert!(
+        matches!(parsed, Err(HttpError::NoHeaderEnd)),
+        "parse_response(\"{}\") has no blank line: expected Err(HttpError::NoHeaderEnd), got {parsed:?}",
+        escape(raw)
+    );
+    let (_server, relay) = raw_server(raw, Chunking::Fixed(3));
+    let addr = relay.addr();
+    let fetched = within(LIMIT, "http_get", move || {
+        http_get(addr, "localhost", "/", LIMIT)
+    });
+    assert!(
+        matches!(fetched, Err(HttpError::NoHeaderEnd)),
+        "the server sent \"{}\" and closed: expected Err(HttpError::NoHeaderEnd), got {fetched:?}",
+        escape(raw)
+    );
+}
+
+#[rstest]
+#[case::not_http("HTP/1.1 200 OK")]
+#[case::code_not_a_number("HTTP/1.1 abc OK")]
+#[case::code_too_long("HTTP/1.1 2000 OK")]
+#[case::no_code("HTTP/1.1")]
+#[case::empty("")]
+#[case::no_version(" 200 OK")]
+fn step12_malformed_status_line_is_an_error(#[case] line: &str) {
+    let _step = step!(LESSON);
+    let raw = format!("{line}\r\nContent-Length: 0\r\n\r\n");
+    let input = raw.clone().into_bytes();
+    let parsed = within(LIMIT, "parse_response", move || parse_response(&input));
+    assert!(
+        matches!(parsed, Err(HttpError::BadStatusLine(_))),
+        "the status line {line:?} is not `HTTP/x.y NNN reason`: expected Err(HttpError::BadStatusLine(..)), got {parsed:?}"
+    );
+}
+
+#[rstest]
+#[case::in_one_piece(Chunking::Whole)]
+#[case::seven_bytes(Chunking::Fixed(7))]
+fn step13_short_body_is_an_error(#[case] chunking: Chunking) {
+    let _step = step!(LESSON);
+    let raw = b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\nConnection: close\r\n\r\n0123456789";
+    let (_server, relay) = raw_server(raw, chunking);
+    let addr = relay.addr();
+    let fetched = within(LIMIT, "http_get", move || {
+        http_get(addr, "localhost", "/", LIMIT)
+    });
+    assert!(
+        matches!(
+            fetched,
+            Err(HttpError::TruncatedBody {
+                expected: 100,
+                got: 10
+            })
+        ),
+        "the server promised Content-Length: 100, sent 10 bytes and closed: expected \
+         Err(HttpError::TruncatedBody {{ expected: 100, got: 10 }}), got {fetched:?}"
+    );
+}
+
+/// A peer that sends header lines forever and never the blank line.
+struct EndlessHead {
+    sent: usize,
+}
+
+impl Read for EndlessHead {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let line: &[u8] = if self.sent == 0 {
+            b"HTTP/1.1 200 OK\r\n"
+        } else {
+            b"X-Padding: aaaaaaaaaaaaaaaa\r\n"
+        };
+        let n = line.len().min(buf.len());
+        buf[..n].copy_from_slice(&line[..n]);
+        self.sent += n;
+        Ok(n)
+    }
+}
+
+#[test]
+fn step14_endless_head_is_cut_off() {
+    let _step = step!(LESSON);
+    let got = within(LIMIT, "read_response on a head that never ends", || {
+        let mut peer = EndlessHead { sent: 0 };
+        let result = read_response(&mut peer);
+        (result, peer.sent)
+    });
+    let (result, sent) = got;
+    assert!(
+        matches!(result, Err(HttpError::HeadTooLarge)),
+        "a peer sent header lines without end: expected Err(HttpError::HeadTooLarge) once the head \
+         passes MAX_HEAD ({MAX_HEAD} bytes), got {result:?}"
+    );
+    assert!(
+        sent <= MAX_HEAD + 64 * 1024,
+        "read_response read {sent} bytes before giving up: stop soon after MAX_HEAD ({MAX_HEAD})"
+    );
+    // And over a real socket, a server that never closes is a timeout, not a hang.
+    let server = net::serve_one(|mut s: TcpStream| {
+        s.write_all(b"HTTP/1.1 200 OK\r\n")?;
+        std::thread::sleep(Duration::from_secs(2));
+        Ok(())
+    });
+    let addr = server.addr;
+    let fetched = within(LIMIT, "http_get with a 500 ms timeout", move || {
+        http_get(addr, "localhost", "/", Duration::from_millis(500))
+    });
+    assert!(
+        matches!(&fetched, Err(HttpError::Io(e)) if matches!(e.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut)),
+        "a server sent half a head and went quiet: expected Err(HttpError::Io(..)) with a timeout after 500 ms, got {fetched:?}"
+    );
+}

@@ -1,0 +1,37 @@
+//! The toolbox every lesson's graded tests are built from.
+//!
+//! A lesson's tests must never hang, must explain a failure to a learner who
+//! has never seen the test's code, and must exercise the learner's program the
+//! way a real network does: split, merged, slow, lossy, rude. Each module here
+//! holds one of those concerns:
+//!
+//! - [`step`]: ties a test to its step in `lesson.toml`, so a failure ends
+//!   with the step's hint and the seed to replay it;
+//! - [`deadline`]: runs a learner's call under a time limit;
+//! - [`net`]: loopback listeners and sockets on port 0, connecting with retry,
+//!   starting a learner's server;
+//! - [`chunking`]: seeded ways to split a byte stream, and readers and writers
+//!   that deliver it that way;
+//! - [`peer`]: rude peers: half-close, reset, slow writers;
+//! - [`relay`]: a TCP relay that re-chunks both directions and a UDP relay
+//!   that drops, duplicates and reorders datagrams;
+//! - [`bytes`]: assertions that show what was sent, expected and received;
+//! - [`http`]: a small HTTP/1.1 server with canned or computed responses.
+
+pub mod bytes;
+pub mod chunking;
+pub mod deadline;
+pub mod http;
+pub mod net;
+pub mod peer;
+pub mod relay;
+pub mod step;
+
+pub use bytes::{assert_bytes_eq, escape, hex};
+pub use chunking::Chunking;
+pub use deadline::within;
+pub use step::Step;
+
+/// The deadline most learner calls get: generous for a loaded machine, short
+/// enough that a stuck program fails its step quickly.
+pub const DEFAULT_LIMIT: std::time::Duration = std::time::Duration::from_secs(3);

@@ -1,0 +1,187 @@
+//! Loopback sockets on port 0, connecting with retry, and learner servers.
+//!
+//! Tests run in parallel, so no test may choose a port: every listener binds
+//! port 0 on loopback and the kernel picks a free one.
+
+use std::io;
+use std::net::{SocketAddr, TcpListener, TcpStream, UdpSocket};
+use std::thread::{self, JoinHandle};
+use std::time::{Duration, Instant};
+
+/// A TCP listener on `127.0.0.1`, port chosen by the kernel, and its address.
+pub fn listener() -> (TcpListener, SocketAddr) {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind a loopback listener on port 0");
+    let addr = listener
+        .local_addr()
+        .expect("a bound listener has an address");
+    (listener, addr)
+}
+
+/// A UDP socket on `127.0.0.1`, port chosen by the kernel, and its address.
+pub fn udp() -> (UdpSocket, SocketAddr) {
+    let socket = UdpSocket::bind("127.0.0.1:0").expect("bind a loopback UDP socket on port 0");
+    let addr = socket.local_addr().expect("a bound socket has an address");
+    (socket, addr)
+}
+
+/// Connects to `addr`, retrying while the connection is refused (a server
+/// that is still starting), until `limit` has passed.
+///
+/// # Panics
+///
+/// When no connection could be made in time: the message says what the last
+/// attempt answered.
+pub fn connect_retry(addr: SocketAddr, limit: Duration) -> TcpStream {
+    let start = Instant::now();
+    loop {
+        let left = limit.saturating_sub(start.elapsed());
+        match TcpStream::connect_timeout(&addr, left.max(Duration::from_millis(10))) {
+            Ok(stream) => return stream,
+            Err(e) if start.elapsed() < limit => {
+                let _ = e;
+                thread::sleep(Duration::from_millis(10));
+            }
+            Err(e) => panic!(
+                "could not connect to {addr} within {:.1} s: {e}. Is the server listening?",
+                limit.as_secs_f64()
+            ),
+        }
+    }
+}
+
+/// Connects to `addr` and sets read and write timeouts of `limit`, so that a
+/// test's own reads cannot hang.
+pub fn connect(addr: SocketAddr, limit: Duration) -> TcpStream {
+    let stream = connect_retry(addr, limit);
+    set_timeouts(&stream, limit);
+    stream
+}
+
+/// Sets read and write timeouts on a test's own stream.
+pub fn set_timeouts(stream: &TcpStream, limit: Duration) {
+    stream
+        .set_read_timeout(Some(limit))
+        .expect("set a read timeout");
+    stream
+        .set_write_timeout(Some(limit))
+        .expect("set a write timeout");
+}
+
+/// A listener whose accept queue is full and that never accepts: a new
+/// connection to it is neither accepted nor refused, so `connect` waits until
+/// its timeout. The loopback way to see a connect timeout.
+#[derive(Debug)]
+pub struct Unanswering {
+    /// Where a connect attempt hangs.
+    pub addr: SocketAddr,
+    _listener: socket2::Socket,
+    _queued: Vec<TcpStream>,
+}
+
+/// Makes an [`Unanswering`] listener: backlog 0, with the one queued slot
+/// taken, so the kernel drops further connection requests.
+pub fn unanswering() -> Unanswering {
+    use socket2::{Domain, Socket, Type};
+    let socket = Socket::new(Domain::IPV4, Type::STREAM, None).expect("create a socket");
+    let any: SocketAddr = "127.0.0.1:0".parse().expect("loopback address");
+    socket.bind(&any.into()).expect("bind on port 0");
+    socket.listen(0).expect("listen with backlog 0");
+    let addr = socket
+        .local_addr()
+        .ok()
+        .and_then(|a| a.as_socket())
+        .expect("a bound socket has an address");
+    let mut queued = Vec::new();
+    // Fill the queue until an attempt goes unanswered.
+    for _ in 0..4 {
+        match TcpStream::connect_timeout(&addr, Duration::from_millis(100)) {
+            Ok(s) => queued.push(s),
+            Err(_) => break,
+        }
+    }
+    Unanswering {
+        addr,
+        _listener: socket,
+        _queued: queued,
+    }
+}
+
+/// A learner's server running on its own thread.
+#[derive(Debug)]
+pub struct Server<T> {
+    /// Where clients connect.
+    pub addr: SocketAddr,
+    /// The thread that runs the learner's serve function.
+    pub thread: JoinHandle<T>,
+}
+
+/// Binds a loopback listener on port 0 and hands it to `serve` on a new
+/// thread: the way to start a learner's server and learn its address.
+pub fn spawn_server<T, F>(serve: F) -> Server<T>
+where
+    T: Send + 'static,
+    F: FnOnce(TcpListener) -> T + Send + 'static,
+{
+    let (listener, addr) = listener();
+    let thread = thread::Builder::new()
+        .name(format!("server on {addr}"))
+        .spawn(move || serve(listener))
+        .expect("start the server thread");
+    Server { addr, thread }
+}
+
+/// A server that accepts one connection and hands it to `f`; returns its
+/// address and the thread, whose result is `f`'s.
+pub fn serve_one<T, F>(f: F) -> Server<io::Result<T>>
+where
+    T: Send + 'static,
+    F: FnOnce(TcpStream) -> io::Result<T> + Send + 'static,
+{
+    spawn_server(move |listener| {
+        let (stream, _) = listener.accept()?;
+        set_timeouts(&stream, Duration::from_secs(10));
+        f(stream)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::{Read, Write};
+
+    #[test]
+    fn listeners_get_distinct_ports() {
+        let (_a, a) = listener();
+        let (_b, b) = listener();
+        assert_ne!(a.port(), b.port());
+        assert!(a.ip().is_loopback());
+    }
+
+    #[test]
+    fn a_served_connection_round_trips() {
+        let server = serve_one(|mut s| {
+            s.write_all(b"hi")?;
+            Ok(())
+        });
+        let mut client = connect(server.addr, Duration::from_secs(2));
+        let mut got = Vec::new();
+        client.read_to_end(&mut got).unwrap();
+        assert_eq!(got, b"hi");
+        server.thread.join().unwrap().unwrap();
+    }
+
+    #[test]
+    fn an_unanswering_listener_makes_connect_time_out() {
+        let quiet = unanswering();
+        let err = TcpStream::connect_timeout(&quiet.addr, Duration::from_millis(150)).unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::TimedOut);
+    }
+
+    #[test]
+    #[should_panic(expected = "Is the server listening?")]
+    fn connecting_to_nothing_fails_in_time() {
+        let (listener, addr) = listener();
+        drop(listener);
+        connect_retry(addr, Duration::from_millis(200));
+    }
+}

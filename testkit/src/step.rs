@@ -1,0 +1,247 @@
+//! Ties a running test to its step in `lesson.toml`.
+//!
+//! Every graded test starts with `let _step = testkit::step!(LESSON);` where
+//! `LESSON` is the lesson's `lesson.toml` text (`include_str!`). From then on
+//! a panic on the test's thread is followed by the step's hint and, when the
+//! test used randomness, the seed that replays it. A panic that comes from a
+//! `todo!()` left in the learner's code is explained as such.
+
+use std::cell::RefCell;
+use std::collections::hash_map::DefaultHasher;
+use std::hash::{Hash, Hasher};
+use std::sync::Once;
+
+use serde::Deserialize;
+
+/// The environment variable that overrides every step's seed.
+pub const SEED_VAR: &str = "TESTKIT_SEED";
+
+#[derive(Debug, Deserialize)]
+struct LessonFile {
+    #[serde(default, rename = "step")]
+    steps: Vec<StepEntry>,
+}
+
+#[derive(Debug, Deserialize)]
+struct StepEntry {
+    name: String,
+    #[serde(default)]
+    hint: String,
+}
+
+#[derive(Debug, Clone)]
+struct Current {
+    name: String,
+    hint: String,
+    seed: Option<u64>,
+}
+
+thread_local! {
+    static CURRENT: RefCell<Option<Current>> = const { RefCell::new(None) };
+    /// Set while [`catch_quietly`] runs: the hook records where a panic
+    /// happened instead of printing it, because the caller re-raises it.
+    static QUIET: RefCell<Option<Option<String>>> = const { RefCell::new(None) };
+}
+
+/// Runs `f`, catching a panic without printing it; returns the panic's
+/// payload and where it happened (`file:line`), for the caller to re-raise
+/// with more context.
+pub fn catch_quietly<T>(
+    f: impl FnOnce() -> T,
+) -> Result<T, (Box<dyn std::any::Any + Send>, Option<String>)> {
+    install_hook();
+    QUIET.with(|q| *q.borrow_mut() = Some(None));
+    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
+    let place = QUIET.with(|q| q.borrow_mut().take()).flatten();
+    outcome.map_err(|payload| (payload, place))
+}
+
+static HOOK: Once = Once::new();
+
+/// The step a test is running; dropping it detaches the hint from the thread.
+#[derive(Debug)]
+pub struct Step {
+    name: String,
+}
+
+/// Starts a step: `let _step = testkit::step!(LESSON);`.
+///
+/// The step's name is the enclosing test function's name, found without
+/// repeating it by hand.
+#[macro_export]
+macro_rules! step {
+    ($lesson_toml:expr) => {{
+        fn here() {}
+        $crate::step::Step::enter($lesson_toml, ::std::any::type_name_of_val(&here))
+    }};
+}
+
+impl Step {
+    /// Registers the step named in `fn_path` (a function path such as
+    /// `lesson01::step03_x::here`) with the hint that `lesson_toml` gives it.
+    ///
+    /// # Panics
+    ///
+    /// When `lesson.toml` does not parse or does not list the step: the
+    /// course itself is broken, and maintainers must hear of it.
+    pub fn enter(lesson_toml: &str, fn_path: &str) -> Step {
+        install_hook();
+        let name = step_name(fn_path).unwrap_or_else(|| {
+            panic!("testkit::step!: `{fn_path}` is not inside a `stepNN_...` test")
+        });
+        let file: LessonFile = toml::from_str(lesson_toml)
+            .unwrap_or_else(|e| panic!("lesson.toml does not parse: {e}"));
+        let hint = file
+            .steps
+            .into_iter()
+            .find(|s| s.name == name)
+            .map(|s| s.hint)
+            .unwrap_or_else(|| panic!("lesson.toml has no [[step]] named `{name}`"));
+        CURRENT.with(|c| {
+            *c.borrow_mut() = Some(Current {
+                name: name.clone(),
+                hint,
+                seed: None,
+            })
+        });
+        Step { name }
+    }
+
+    /// The step's name, e.g. `step03_splits_head_from_body`.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// This step's seed: `TESTKIT_SEED` when set, else one derived from the
+    /// step's name, so a run is the same every time and a failure can be
+    /// replayed. The seed is printed if the step fails.
+    pub fn seed(&self) -> u64 {
+        let seed = std::env::var(SEED_VAR)
+            .ok()
+            .and_then(|s| s.trim().parse().ok())
+            .unwrap_or_else(|| {
+                let mut h = DefaultHasher::new();
+                self.name.hash(&mut h);
+                h.finish() % 1_000_000
+            });
+        CURRENT.with(|c| {
+            if let Some(cur) = c.borrow_mut().as_mut() {
+                cur.seed = Some(seed);
+            }
+        });
+        seed
+    }
+}
+
+impl Drop for Step {
+    fn drop(&mut self) {
+        // Keep the hint while unwinding: the hook has already printed it.
+        if !std::thread::panicking() {
+            CURRENT.with(|c| c.borrow_mut().take());
+        }
+    }
+}
+
+/// Finds `stepNN_what` in a function path such as `lesson01::step03_x::here`.
+fn step_name(fn_path: &str) -> Option<String> {
+    fn_path
+        .split("::")
+        .find(|seg| seg.starts_with("step") && seg[4..].starts_with(|c: char| c.is_ascii_digit()))
+        .map(str::to_owned)
+}
+
+/// The text a panic carried, if it was a string.
+pub fn panic_text(payload: &(dyn std::any::Any + Send)) -> String {
+    if let Some(s) = payload.downcast_ref::<&str>() {
+        (*s).to_owned()
+    } else if let Some(s) = payload.downcast_ref::<String>() {
+        s.clone()
+    } else {
+        "(a panic with a non-text payload)".to_owned()
+    }
+}
+
+/// True when a panic message is the one `todo!()` raises.
+pub fn is_todo(message: &str) -> bool {
+    message.starts_with("not yet implemented") || message.contains("reached a `todo!()`")
+}
+
+fn install_hook() {
+    HOOK.call_once(|| {
+        let default = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            let place = info.location().map(|l| format!("{}:{}", l.file(), l.line()));
+            let quiet = QUIET.with(|q| match q.borrow_mut().as_mut() {
+                Some(slot) => {
+                    *slot = place.clone();
+                    true
+                }
+                None => false,
+            });
+            if quiet {
+                return;
+            }
+            default(info);
+            let message = panic_text(info.payload());
+            if is_todo(&message) {
+                eprintln!(
+                    "\nThis step reached a `todo!()` in your code: that part of the exercise is not written yet."
+                );
+            }
+            CURRENT.with(|c| {
+                if let Some(cur) = c.borrow().as_ref() {
+                    if !cur.hint.trim().is_empty() {
+                        eprintln!("\nhint ({}): {}", cur.name, cur.hint.trim());
+                    }
+                    if let Some(seed) = cur.seed {
+                        eprintln!("replay this run with {SEED_VAR}={seed}");
+                    }
+                }
+            });
+        }));
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_the_step_in_a_function_path() {
+        assert_eq!(
+            step_name("lesson01::step03_split::here").as_deref(),
+            Some("step03_split")
+        );
+        assert_eq!(
+            step_name("lesson01::step10_x::case_1::here").as_deref(),
+            Some("step10_x")
+        );
+        assert_eq!(step_name("lesson01::helper::here"), None);
+        assert_eq!(step_name("lesson01::stepper::here"), None);
+    }
+
+    #[test]
+    fn reads_the_hint_and_derives_a_stable_seed() {
+        let toml = "[[step]]\nname = \"step01_a\"\nhint = \"read until EOF\"\npoints = 1\n";
+        let step = Step::enter(toml, "lesson99::step01_a::here");
+        assert_eq!(step.name(), "step01_a");
+        let hint = CURRENT.with(|c| c.borrow().as_ref().map(|c| c.hint.clone()));
+        assert_eq!(hint.as_deref(), Some("read until EOF"));
+        if std::env::var(SEED_VAR).is_err() {
+            assert_eq!(step.seed(), step.seed());
+        }
+    }
+
+    #[test]
+    #[should_panic(expected = "no [[step]] named `step02_b`")]
+    fn an_unlisted_step_is_a_course_bug() {
+        let _ = Step::enter("[[step]]\nname = \"step01_a\"\n", "l::step02_b::here");
+    }
+
+    #[test]
+    fn recognises_todo_panics() {
+        assert!(is_todo("not yet implemented"));
+        assert!(is_todo("not yet implemented: parse the status line"));
+        assert!(!is_todo("index out of bounds"));
+    }
+}
