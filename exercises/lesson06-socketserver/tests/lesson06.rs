@@ -1,0 +1,1421 @@
+//! Lesson 06's graded steps: a `socketserver` framework.
+//!
+//! Each `stepNN_...` test is one step of `lesson.toml`, simplest first. The
+//! tests drive the learner's servers with small handlers of their own
+//! (`Echo`, `Recorder`, `Hello`) and with the demo's `ChatHandler`. Every
+//! call into the learner's code runs under a deadline or behind a socket
+//! timeout, and stream steps also run through a relay that re-cuts the bytes.
+
+use std::io::{self, BufRead, BufReader, Read, Write};
+use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream, UdpSocket};
+use std::sync::mpsc::{self, Receiver};
+use std::sync::{Arc, Mutex, OnceLock};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use lesson06::*;
+use rstest::rstest;
+use testkit::relay::{LossPlan, TcpRelay, UdpRelay};
+use testkit::{Chunking, assert_bytes_eq, escape, net, peer, step, within};
+
+const LESSON: &str = include_str!("../lesson.toml");
+const LIMIT: Duration = testkit::DEFAULT_LIMIT;
+/// The poll interval the tests give `serve_forever`.
+const POLL: Duration = Duration::from_millis(50);
+/// How long `shutdown()` may take: a poll interval, with room for a loaded machine.
+const SHUTDOWN_LIMIT: Duration = Duration::from_secs(2);
+
+// ---------------------------------------------------------------------------
+// Test handlers
+// ---------------------------------------------------------------------------
+
+/// What a handler saw, in order: shared between the test and its handlers.
+type Log = Arc<Mutex<Vec<String>>>;
+
+fn new_log() -> Log {
+    Arc::new(Mutex::new(Vec::new()))
+}
+
+fn record(log: &Log, event: String) {
+    log.lock().unwrap_or_else(|e| e.into_inner()).push(event);
+}
+
+fn events(log: &Log) -> Vec<String> {
+    log.lock().unwrap_or_else(|e| e.into_inner()).clone()
+}
+
+/// Echoes every line. Greets with `hello\n` first if `greet`. The line
+/// `boom` panics and `fail` returns an error. Logs `begin PORT` when it
+/// starts and `end PORT` in `finish`.
+struct Echo {
+    greet: bool,
+    log: Log,
+}
+
+impl StreamHandler for Echo {
+    fn handle(&mut self, request: &mut StreamRequest) -> io::Result<()> {
+        let port = request.client_address.port();
+        record(&self.log, format!("begin {port}"));
+        if self.greet {
+            request.wfile.write_all(b"hello\n")?;
+            request.wfile.flush()?;
+        }
+        loop {
+            let mut line = Vec::new();
+            if request.rfile.read_until(b'\n', &mut line)? == 0 {
+                return Ok(());
+            }
+            match line.as_slice() {
+                b"boom\n" => panic!("boom: the test handler panics on purpose"),
+                b"fail\n" => return Err(io::Error::other("fail: the test handler gives up")),
+                _ => {}
+            }
+            request.wfile.write_all(&line)?;
+            request.wfile.flush()?;
+        }
+    }
+
+    fn finish(&mut self, request: &mut StreamRequest) -> io::Result<()> {
+        record(&self.log, format!("end {}", request.client_address.port()));
+        Ok(())
+    }
+}
+
+fn echo(greet: bool, log: &Log) -> impl Fn() -> Echo + Send + Sync + 'static {
+    let log = Arc::clone(log);
+    move || Echo {
+        greet,
+        log: Arc::clone(&log),
+    }
+}
+
+/// Answers the datagram `X` with `Hello, X!`; `boom` panics, `fail` errs.
+struct Hello;
+
+impl DatagramHandler for Hello {
+    fn handle(&mut self, request: &DatagramRequest<'_>) -> io::Result<()> {
+        match request.data {
+            b"boom" => panic!("boom: the test handler panics on purpose"),
+            b"fail" => Err(io::Error::other("fail: the test handler gives up")),
+            data => request.reply(&hello(data)),
+        }
+    }
+}
+
+fn hello(name: &[u8]) -> Vec<u8> {
+    [b"Hello, ".as_slice(), name, b"!"].concat()
+}
+
+/// What the `handle_error` hook was told: (client, what kind, text).
+type Reports = Arc<Mutex<Vec<(SocketAddr, String, String)>>>;
+
+fn reporting_hook(reports: &Reports) -> impl Fn(SocketAddr, &HandlerError) + Send + Sync + 'static {
+    let reports = Arc::clone(reports);
+    move |addr, error| {
+        let kind = match error {
+            HandlerError::Io(e) => format!("Io({:?})", e.kind()),
+            HandlerError::Panic(_) => "Panic".to_owned(),
+            HandlerError::DatagramTooLarge => "DatagramTooLarge".to_owned(),
+        };
+        reports
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push((addr, kind, error.to_string()));
+    }
+}
+
+/// Waits until the hook has a report for `client`, and returns it.
+fn report_for(reports: &Reports, client: SocketAddr, what: &str) -> (String, String) {
+    let start = Instant::now();
+    loop {
+        let all = reports.lock().unwrap_or_else(|e| e.into_inner()).clone();
+        if let Some((_, kind, text)) = all.iter().find(|(a, _, _)| *a == client) {
+            return (kind.clone(), text.clone());
+        }
+        if start.elapsed() > LIMIT {
+            panic!(
+                "{what}: the handle_error hook was never called for {client} (it was called \
+                 for: {all:?}). Catch the handler's error or panic and pass it, with the \
+                 client's address, to the hook."
+            );
+        }
+        thread::sleep(Duration::from_millis(10));
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Running a learner's server
+// ---------------------------------------------------------------------------
+
+/// What the tests need from each kind of server.
+trait Serve: Send + 'static {
+    fn serve(&mut self, poll: Duration) -> io::Result<()>;
+    fn handle(&self) -> ShutdownHandle;
+}
+
+impl Serve for TcpServer {
+    fn serve(&mut self, poll: Duration) -> io::Result<()> {
+        self.serve_forever(poll)
+    }
+    fn handle(&self) -> ShutdownHandle {
+        self.shutdown_handle()
+    }
+}
+
+impl Serve for ThreadingTcpServer {
+    fn serve(&mut self, poll: Duration) -> io::Result<()> {
+        self.serve_forever(poll)
+    }
+    fn handle(&self) -> ShutdownHandle {
+        self.shutdown_handle()
+    }
+}
+
+impl Serve for UdpServer {
+    fn serve(&mut self, poll: Duration) -> io::Result<()> {
+        self.serve_forever(poll)
+    }
+    fn handle(&self) -> ShutdownHandle {
+        self.shutdown_handle()
+    }
+}
+
+/// A server in `serve_forever` on its own thread.
+struct Running<S> {
+    name: &'static str,
+    handle: Option<ShutdownHandle>,
+    done: Receiver<(io::Result<()>, S)>,
+}
+
+impl<S: Serve> Running<S> {
+    /// Takes the shutdown handle (before serving, as a program would) and
+    /// starts `serve_forever(POLL)` on a thread.
+    fn start(name: &'static str, mut server: S, with_handle: bool) -> Running<S> {
+        let mut handle = None;
+        if with_handle {
+            let (s, h) = within(LIMIT, &format!("{name}::shutdown_handle"), move || {
+                let h = server.handle();
+                (server, h)
+            });
+            server = s;
+            handle = Some(h);
+        }
+        let (tx, done) = mpsc::channel();
+        thread::spawn(move || {
+            let result = server.serve(POLL);
+            let _ = tx.send((result, server));
+        });
+        Running { name, handle, done }
+    }
+
+    /// A note for failure messages: did `serve_forever` stop early?
+    fn why(&self) -> String {
+        match self.done.try_recv() {
+            Ok((Ok(()), _)) => format!(" ({}::serve_forever returned Ok(()) early)", self.name),
+            Ok((Err(e), _)) => format!(" ({}::serve_forever returned an error: {e})", self.name),
+            Err(mpsc::TryRecvError::Disconnected) => {
+                format!(
+                    " ({}::serve_forever panicked: see its message above)",
+                    self.name
+                )
+            }
+            Err(mpsc::TryRecvError::Empty) => String::new(),
+        }
+    }
+
+    /// Calls `shutdown()` and waits for `serve_forever` to return the server.
+    fn stop(self) -> S {
+        let name = self.name;
+        let handle = self.handle.expect("started with a shutdown handle");
+        let (tx, returned) = mpsc::channel();
+        thread::spawn(move || {
+            let _ = tx.send(testkit::step::catch_quietly(|| handle.shutdown()));
+        });
+        match returned.recv_timeout(SHUTDOWN_LIMIT) {
+            Ok(Ok(())) => {}
+            Ok(Err((payload, place))) => {
+                let message = testkit::step::panic_text(payload.as_ref());
+                let place = place.map(|p| format!(" at {p}")).unwrap_or_default();
+                if testkit::step::is_todo(&message) {
+                    panic!("ShutdownHandle::shutdown reached a `todo!()`{place}: {message}");
+                }
+                panic!("ShutdownHandle::shutdown panicked{place}: {message}");
+            }
+            Err(_) => panic!(
+                "ShutdownHandle::shutdown() on a {name} in serve_forever({POLL:?}) did not return \
+                 within {:.1} s. serve_forever must look at the shutdown flag at least once per \
+                 poll interval (give the listening socket a read timeout of poll_interval), and \
+                 shutdown() must be woken when serve_forever returns (Condvar::notify_all).",
+                SHUTDOWN_LIMIT.as_secs_f64()
+            ),
+        }
+        match self.done.recv_timeout(SHUTDOWN_LIMIT) {
+            Ok((Ok(()), server)) => server,
+            Ok((Err(e), _)) => {
+                panic!("after shutdown(), {name}::serve_forever returned an error: {e}")
+            }
+            Err(_) => panic!(
+                "shutdown() returned, but {name}::serve_forever did not return within {:.1} s. \
+                 serve_forever must look at the shutdown flag at least every poll interval \
+                 (the accept or recv_from must not block for longer)",
+                SHUTDOWN_LIMIT.as_secs_f64()
+            ),
+        }
+    }
+}
+
+fn serial(listener: TcpListener, factory: impl Fn() -> Echo + Send + Sync + 'static) -> TcpServer {
+    within(LIMIT, "TcpServer::from_listener", move || {
+        TcpServer::from_listener(listener, factory)
+    })
+}
+
+fn threading<H: StreamHandler + 'static>(
+    listener: TcpListener,
+    factory: impl Fn() -> H + Send + Sync + 'static,
+) -> ThreadingTcpServer {
+    within(LIMIT, "ThreadingTcpServer::from_listener", move || {
+        ThreadingTcpServer::from_listener(listener, factory)
+    })
+}
+
+fn udp_server() -> (UdpServer, SocketAddr) {
+    let (socket, addr) = net::udp();
+    let server = within(LIMIT, "UdpServer::from_socket", move || {
+        UdpServer::from_socket(socket, || Hello)
+    });
+    (server, addr)
+}
+
+// ---------------------------------------------------------------------------
+// Test clients
+// ---------------------------------------------------------------------------
+
+/// A line-speaking client with timeouts on everything.
+struct Client {
+    reader: BufReader<TcpStream>,
+    writer: TcpStream,
+    addr: SocketAddr,
+}
+
+impl Client {
+    fn connect(to: SocketAddr) -> Client {
+        let stream = net::connect(to, LIMIT);
+        let addr = stream
+            .local_addr()
+            .expect("a connected socket has an address");
+        let writer = stream.try_clone().expect("clone the client socket");
+        Client {
+            reader: BufReader::new(stream),
+            writer,
+            addr,
+        }
+    }
+
+    fn send(&mut self, bytes: &[u8]) {
+        if let Err(e) = self.writer.write_all(bytes) {
+            panic!("the test could not send \"{}\": {e}", escape(bytes));
+        }
+    }
+
+    /// One line, or what went wrong as text.
+    fn line(&mut self) -> Result<Vec<u8>, String> {
+        let mut line = Vec::new();
+        match self.reader.read_until(b'\n', &mut line) {
+            Ok(0) => Err("the server closed the connection (EOF)".to_owned()),
+            Ok(_) => Ok(line),
+            Err(e) if is_timeout(&e) => Err(format!(
+                "nothing came back within {:.1} s (got \"{}\" so far)",
+                LIMIT.as_secs_f64(),
+                escape(&line)
+            )),
+            Err(e) => Err(format!("reading failed: {e}")),
+        }
+    }
+
+    /// Expects exactly `want` as the next line.
+    fn expect_line(&mut self, want: &[u8], context: &str) {
+        match self.line() {
+            Ok(got) => assert_bytes_eq(context, want, &got),
+            Err(e) => panic!("{context}: expected \"{}\", but {e}", escape(want)),
+        }
+    }
+
+    /// Expects the server to end the connection (EOF or reset) soon.
+    fn expect_closed(&mut self, context: &str) {
+        let mut rest = Vec::new();
+        match self.reader.read_to_end(&mut rest) {
+            Ok(_) => {}
+            Err(e) if is_timeout(&e) => panic!(
+                "{context}: expected the server to close the connection, but it stayed open \
+                 for {:.1} s (got \"{}\")",
+                LIMIT.as_secs_f64(),
+                escape(&rest)
+            ),
+            Err(_) => {} // a reset is a way of closing too
+        }
+    }
+}
+
+fn is_timeout(e: &io::Error) -> bool {
+    matches!(
+        e.kind(),
+        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+    )
+}
+
+/// A connected pair: the server's side, the client, the client's address.
+fn pair() -> (TcpStream, TcpStream, SocketAddr) {
+    let (listener, addr) = net::listener();
+    let client = net::connect(addr, LIMIT);
+    let (server_side, peer_addr) = listener.accept().expect("accept the test's own client");
+    net::set_timeouts(&server_side, LIMIT);
+    (server_side, client, peer_addr)
+}
+
+/// How a stream step cuts the bytes between the client and the server.
+#[derive(Debug, Clone, Copy)]
+enum Cut {
+    Direct,
+    Merged,
+    OneByte,
+    Random,
+}
+
+impl Cut {
+    /// The relay's chunking, or `None` to connect directly.
+    fn chunking(self, seed: u64) -> Option<Chunking> {
+        match self {
+            Cut::Direct => None,
+            Cut::Merged => Some(Chunking::Whole),
+            Cut::OneByte => Some(Chunking::Fixed(1)),
+            Cut::Random => Some(Chunking::Random { seed, max: 5 }),
+        }
+    }
+}
+
+/// Where the client connects: the server itself or a relay in front of it.
+fn front(server: SocketAddr, cut: Cut, seed: u64) -> (SocketAddr, Option<TcpRelay>, String) {
+    match cut.chunking(seed) {
+        None => (server, None, "directly".to_owned()),
+        Some(chunking) => {
+            let relay = TcpRelay::start(server, chunking);
+            (
+                relay.addr(),
+                Some(relay),
+                format!("through a relay, {chunking}"),
+            )
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------
+// The steps
+// ---------------------------------------------------------------------------
+
+#[rstest]
+#[case::one("我发送了一条消息\n", "我接收了一条消息\n")]
+#[case::several("发送发送,再发送", "接收接收,再接收")]
+#[case::none("hello, world\n", "hello, world\n")]
+#[case::half_a_word("发出送达\n", "发出送达\n")]
+#[case::empty("", "")]
+fn step01_chat_reply_swaps_the_verb(#[case] line: &str, #[case] want: &str) {
+    let _step = step!(LESSON);
+    let input = line.as_bytes().to_vec();
+    let got = within(LIMIT, "chat_reply", move || chat_reply(&input));
+    assert_bytes_eq(
+        &format!("chat_reply(\"{line}\") (every 发送 becomes 接收, nothing else changes)"),
+        want.as_bytes(),
+        &got,
+    );
+    // Bytes that are not UTF-8 pass through; the word next to them is still swapped.
+    let raw = [b"\xff".as_slice(), "发送".as_bytes(), b"\xfe\n"].concat();
+    let want_raw = [b"\xff".as_slice(), "接收".as_bytes(), b"\xfe\n"].concat();
+    let input = raw.clone();
+    let got = within(LIMIT, "chat_reply", move || chat_reply(&input));
+    assert_bytes_eq(
+        &format!(
+            "chat_reply(b\"{}\"): a line that is not UTF-8",
+            escape(&raw)
+        ),
+        &want_raw,
+        &got,
+    );
+}
+
+#[test]
+fn step02_request_wraps_the_stream() {
+    let _step = step!(LESSON);
+    let (server_side, mut client, client_addr) = pair();
+    client
+        .write_all(b"ping\nrest")
+        .expect("the test writes to its socket");
+    let got = within(
+        LIMIT,
+        "StreamRequest::new, then rfile and wfile",
+        move || {
+            let mut request = StreamRequest::new(server_side, client_addr)?;
+            let mut line = String::new();
+            request.rfile.read_line(&mut line)?;
+            request.wfile.write_all(b"pong\n")?;
+            request.wfile.flush()?;
+            Ok::<_, io::Error>((line, request.client_address, request))
+        },
+    );
+    let (line, address, _request) =
+        got.unwrap_or_else(|e| panic!("StreamRequest::new or its rfile/wfile failed: {e}"));
+    assert_eq!(
+        line, "ping\n",
+        "the client sent \"ping\\nrest\": request.rfile.read_line should return its first line"
+    );
+    assert_eq!(
+        address, client_addr,
+        "request.client_address must be the address passed to StreamRequest::new"
+    );
+    let mut back = [0u8; 5];
+    match client.read_exact(&mut back) {
+        Ok(()) => assert_bytes_eq(
+            "the client's view of request.wfile.write_all(b\"pong\\n\") then flush()",
+            b"pong\n",
+            &back,
+        ),
+        Err(e) => panic!(
+            "after request.wfile.write_all(b\"pong\\n\") and flush(), the client read nothing ({e}): \
+             wfile must write to the same connection"
+        ),
+    }
+}
+
+/// Logs each method it runs; can fail in `setup` or `handle`, or panic.
+struct Recorder {
+    log: Log,
+    fail_in: &'static str,
+}
+
+impl StreamHandler for Recorder {
+    fn setup(&mut self, _request: &mut StreamRequest) -> io::Result<()> {
+        record(&self.log, "setup".into());
+        if self.fail_in == "setup" {
+            return Err(io::Error::other("setup failed on purpose"));
+        }
+        Ok(())
+    }
+
+    fn handle(&mut self, request: &mut StreamRequest) -> io::Result<()> {
+        record(&self.log, "handle".into());
+        // Written, never flushed: the framework must flush when the request ends.
+        request.wfile.write_all(b"from handle;")?;
+        match self.fail_in {
+            "handle" => Err(io::Error::other("handle failed on purpose")),
+            "panic" => panic!("boom: handle panics on purpose"),
+            _ => Ok(()),
+        }
+    }
+
+    fn finish(&mut self, request: &mut StreamRequest) -> io::Result<()> {
+        record(&self.log, "finish".into());
+        request.wfile.write_all(b"from finish")
+    }
+}
+
+#[rstest]
+#[case::all_well("", &["setup", "handle", "finish"], "from handle;from finish", "Ok(())")]
+#[case::handle_fails("handle", &["setup", "handle", "finish"], "from handle;from finish", "HandlerError::Io")]
+#[case::setup_fails("setup", &["setup"], "", "HandlerError::Io")]
+#[case::handle_panics("panic", &["setup", "handle"], "", "HandlerError::Panic")]
+fn step03_handler_runs_setup_handle_finish(
+    #[case] fail_in: &'static str,
+    #[case] calls: &[&str],
+    #[case] client_sees: &str,
+    #[case] outcome: &str,
+) {
+    let _step = step!(LESSON);
+    let (server_side, mut client, client_addr) = pair();
+    let log = new_log();
+    let mut handler = Recorder {
+        log: Arc::clone(&log),
+        fail_in,
+    };
+    let result = within(LIMIT, "serve_stream", move || {
+        serve_stream(&mut handler, server_side, client_addr)
+    });
+    let what = match fail_in {
+        "" => "a handler whose methods all succeed".to_owned(),
+        "panic" => "a handler whose handle() panics".to_owned(),
+        m => format!("a handler whose {m}() returns an error"),
+    };
+    let got = match &result {
+        Ok(()) => "Ok(())",
+        Err(HandlerError::Io(_)) => "HandlerError::Io",
+        Err(HandlerError::Panic(_)) => "HandlerError::Panic",
+        Err(HandlerError::DatagramTooLarge) => "HandlerError::DatagramTooLarge",
+    };
+    assert_eq!(
+        got, outcome,
+        "serve_stream with {what} must return {outcome}; it returned {result:?}"
+    );
+    let seen = events(&log);
+    let seen: Vec<&str> = seen.iter().map(String::as_str).collect();
+    if fail_in == "panic" {
+        assert_eq!(
+            seen.get(..2),
+            Some(calls),
+            "serve_stream with {what}: the methods called, in order"
+        );
+    } else {
+        assert_eq!(
+            seen, calls,
+            "serve_stream with {what}: the methods called, in order (Python calls finish() \
+             even when handle() raised, and nothing after a failed setup())"
+        );
+    }
+    let mut received = Vec::new();
+    let read = client.read_to_end(&mut received);
+    if fail_in != "panic" {
+        if let Err(e) = read {
+            panic!(
+                "serve_stream with {what}: the client expected \"{client_sees}\" then EOF, \
+                 but reading failed ({e}) after \"{}\". Flush wfile, then close the connection.",
+                escape(&received)
+            );
+        }
+        assert_bytes_eq(
+            &format!(
+                "serve_stream with {what}: what the client received before EOF (handle and \
+                 finish write to wfile without flushing: serve_stream must flush it at the end)"
+            ),
+            client_sees.as_bytes(),
+            &received,
+        );
+    } else if let Err(e) = &read {
+        assert!(
+            !is_timeout(e),
+            "serve_stream with {what}: the connection must be closed when the request ends, \
+             but the client's read timed out"
+        );
+    }
+}
+
+#[rstest]
+#[case::direct(Cut::Direct)]
+#[case::merged(Cut::Merged)]
+#[case::one_byte(Cut::OneByte)]
+#[case::random(Cut::Random)]
+fn step04_handle_request_serves_one_client(#[case] cut: Cut) {
+    let step = step!(LESSON);
+    let log = new_log();
+    let (listener, bound) = net::listener();
+    let server = serial(listener, echo(false, &log));
+    let (server, addr) = within(LIMIT, "TcpServer::server_address", move || {
+        let addr = server.server_address();
+        (server, addr)
+    });
+    let addr = addr.unwrap_or_else(|e| panic!("TcpServer::server_address failed: {e}"));
+    assert_eq!(
+        addr, bound,
+        "server_address() must be the address the listener is bound to"
+    );
+    let (tx, done) = mpsc::channel();
+    thread::spawn(move || {
+        let mut server = server;
+        let _ = tx.send(server.handle_request());
+    });
+    let (to, _relay, how) = front(addr, cut, step.seed());
+    let mut client = Client::connect(to);
+    let lines: [&[u8]; 3] = [b"one\n", "二\n".as_bytes(), b"three four\n"];
+    client.send(&lines.concat());
+    for line in lines {
+        client.expect_line(
+            line,
+            &format!("an echo handler under handle_request(), {how}"),
+        );
+    }
+    peer::half_close(&client.writer).expect("half-close the test's socket");
+    client.expect_closed("after the client closed its side, the handler ends");
+    match done.recv_timeout(LIMIT) {
+        Ok(Ok(())) => {}
+        Ok(Err(e)) => panic!("handle_request returned an error: {e}"),
+        Err(_) => panic!(
+            "handle_request did not return within {:.1} s after serving its one client",
+            LIMIT.as_secs_f64()
+        ),
+    }
+}
+
+#[test]
+fn step05_serial_server_serves_one_client_at_a_time() {
+    let _step = step!(LESSON);
+    let log = new_log();
+    let (listener, addr) = net::listener();
+    let server = serial(listener, echo(true, &log));
+    let running = Running::start("TcpServer", server, false);
+    let mut first = Client::connect(addr);
+    match first.line() {
+        Ok(line) => assert_bytes_eq("the first client's greeting", b"hello\n", &line),
+        Err(e) => panic!(
+            "the first client of TcpServer::serve_forever expected \"hello\\n\", but {e}{}",
+            running.why()
+        ),
+    }
+    let mut second = Client::connect(addr);
+    second.send(b"second\n");
+    second
+        .reader
+        .get_ref()
+        .set_read_timeout(Some(Duration::from_millis(300)))
+        .expect("set a read timeout");
+    if let Ok(early) = second.line() {
+        panic!(
+            "TcpServer answered a second client (\"{}\") while the first was still connected: \
+             it must serve one connection at a time (the threading server is a later step)",
+            escape(&early)
+        );
+    }
+    net::set_timeouts(second.reader.get_ref(), LIMIT);
+    first.send(b"first\n");
+    first.expect_line(b"first\n", "the first client's echo");
+    drop(first);
+    second.expect_line(
+        b"hello\n",
+        "the second client's greeting, once the first client left",
+    );
+    second.expect_line(b"second\n", "the second client's echo");
+    let seen = events(&log);
+    assert!(
+        seen.len() >= 3 && seen[0].starts_with("begin") && seen[1].starts_with("end"),
+        "the serial server must finish one request before it begins the next; handlers saw {seen:?}"
+    );
+}
+
+/// Calls its server's `shutdown()` from inside `handle`.
+struct Stopper {
+    handle: Arc<OnceLock<ShutdownHandle>>,
+}
+
+impl StreamHandler for Stopper {
+    fn handle(&mut self, request: &mut StreamRequest) -> io::Result<()> {
+        request.wfile.write_all(b"bye\n")?;
+        request.wfile.flush()?;
+        if let Some(handle) = self.handle.get() {
+            handle.shutdown();
+        }
+        Ok(())
+    }
+}
+
+#[rstest]
+#[case::idle("idle")]
+#[case::after_a_client("after_a_client")]
+#[case::from_a_handler("from_a_handler")]
+fn step06_shutdown_stops_serve_forever(#[case] when: &str) {
+    let _step = step!(LESSON);
+    let (listener, addr) = net::listener();
+    if when == "from_a_handler" {
+        let slot: Arc<OnceLock<ShutdownHandle>> = Arc::new(OnceLock::new());
+        let inside = Arc::clone(&slot);
+        let server = within(LIMIT, "TcpServer::from_listener", move || {
+            TcpServer::from_listener(listener, move || Stopper {
+                handle: Arc::clone(&inside),
+            })
+        });
+        let (server, handle) = within(LIMIT, "TcpServer::shutdown_handle", move || {
+            let h = server.shutdown_handle();
+            (server, h)
+        });
+        let _ = slot.set(handle);
+        let running = Running::start("TcpServer", server, false);
+        let mut client = Client::connect(addr);
+        client.expect_line(
+            b"bye\n",
+            "a handler that says bye and shuts its server down",
+        );
+        match running.done.recv_timeout(LIMIT) {
+            Ok((Ok(()), _)) => {}
+            Ok((Err(e), _)) => panic!("serve_forever returned an error: {e}"),
+            Err(_) => panic!(
+                "a handler of a TcpServer called shutdown(): serve_forever should return after \
+                 that request. Did shutdown() wait for serve_forever to return while running on \
+                 serve_forever's own thread? That waits for ever (Python's deadlock): when \
+                 called from the serving thread, only ask, do not wait."
+            ),
+        }
+        return;
+    }
+    let log = new_log();
+    let server = serial(listener, echo(true, &log));
+    let running = Running::start("TcpServer", server, true);
+    if when == "after_a_client" {
+        let mut client = Client::connect(addr);
+        client.expect_line(b"hello\n", "a client served before the shutdown");
+        drop(client);
+        // Wait until that request is over, so the shutdown meets an idle loop.
+        let start = Instant::now();
+        while !events(&log).iter().any(|e| e.starts_with("end")) && start.elapsed() < LIMIT {
+            thread::sleep(Duration::from_millis(5));
+        }
+    }
+    let started = Instant::now();
+    let _server = running.stop();
+    let took = started.elapsed();
+    assert!(
+        took < SHUTDOWN_LIMIT,
+        "shutdown() took {took:?} with a poll interval of {POLL:?}"
+    );
+}
+
+#[test]
+fn step07_allow_reuse_address_rebinds_a_busy_port() {
+    let _step = step!(LESSON);
+    // Leave a connection in TIME_WAIT on a server port: the server closes
+    // first, then the client.
+    let socket = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None)
+        .expect("create a socket");
+    socket.set_reuse_address(true).expect("SO_REUSEADDR");
+    let any: SocketAddr = "127.0.0.1:0".parse().expect("loopback");
+    socket.bind(&any.into()).expect("bind port 0");
+    socket.listen(8).expect("listen");
+    let listener: TcpListener = socket.into();
+    let addr = listener.local_addr().expect("an address");
+    let mut client = net::connect(addr, LIMIT);
+    let (accepted, _) = listener.accept().expect("accept");
+    drop(accepted);
+    let mut rest = Vec::new();
+    let _ = client.read_to_end(&mut rest);
+    drop(client);
+    drop(listener);
+
+    let refused = within(LIMIT, "bind_listener(addr, false)", move || {
+        bind_listener(addr, false).map(|l| l.local_addr())
+    });
+    match refused {
+        Err(e) if e.kind() == io::ErrorKind::AddrInUse => {}
+        Err(e) => panic!(
+            "bind_listener({addr}, false) on a port with a connection in TIME_WAIT: expected \
+             the error AddrInUse, got {:?} ({e})",
+            e.kind()
+        ),
+        Ok(_) => panic!(
+            "bind_listener({addr}, false) succeeded on a port with a connection in TIME_WAIT: \
+             set SO_REUSEADDR only when allow_reuse_address is true"
+        ),
+    }
+    let reused = within(LIMIT, "bind_listener(addr, true)", move || {
+        bind_listener(addr, true)
+    });
+    let listener = reused.unwrap_or_else(|e| {
+        panic!(
+            "bind_listener({addr}, true) failed ({e}) on a port whose old connection is in \
+             TIME_WAIT: set SO_REUSEADDR (socket2's set_reuse_address) BEFORE bind"
+        )
+    });
+    assert_eq!(
+        listener.local_addr().ok(),
+        Some(addr),
+        "bind_listener must bind the address it was given"
+    );
+    let _client = TcpStream::connect_timeout(&addr, LIMIT).unwrap_or_else(|e| {
+        panic!(
+            "bind_listener({addr}, true) returned a socket nobody can connect to ({e}): call listen"
+        )
+    });
+
+    // TcpServer::bind does the same from an address, port 0 included.
+    let log = new_log();
+    let factory = echo(false, &log);
+    let server = within(LIMIT, "TcpServer::bind(\"127.0.0.1:0\", ..)", move || {
+        TcpServer::bind("127.0.0.1:0", factory).and_then(|s| s.server_address())
+    });
+    let bound =
+        server.unwrap_or_else(|e| panic!("TcpServer::bind(\"127.0.0.1:0\", ..) failed: {e}"));
+    assert!(
+        bound.ip().is_loopback() && bound.port() != 0,
+        "server_address() of a TcpServer bound to 127.0.0.1:0 must be 127.0.0.1 with the port \
+         the kernel chose, not {bound}"
+    );
+}
+
+#[rstest]
+#[case::direct(Cut::Direct)]
+#[case::one_byte(Cut::OneByte)]
+#[case::random(Cut::Random)]
+fn step08_threading_server_serves_clients_concurrently(#[case] cut: Cut) {
+    let step = step!(LESSON);
+    const CLIENTS: usize = 4;
+    let bound = within(
+        LIMIT,
+        "ThreadingTcpServer::bind(\"127.0.0.1:0\", ..)",
+        || ThreadingTcpServer::bind("127.0.0.1:0", || ChatHandler).and_then(|s| s.server_address()),
+    );
+    assert!(
+        matches!(bound, Ok(a) if a.ip().is_loopback() && a.port() != 0),
+        "ThreadingTcpServer::bind(\"127.0.0.1:0\", ..) then server_address(): expected 127.0.0.1 \
+         and the port the kernel chose, got {bound:?}"
+    );
+    let log = new_log();
+    let (listener, addr) = net::listener();
+    let server = threading(listener, echo(true, &log));
+    let running = Running::start("ThreadingTcpServer", server, true);
+    let (to, _relay, how) = front(addr, cut, step.seed());
+    let mut clients: Vec<Client> = Vec::new();
+    for n in 1..=CLIENTS {
+        let mut client = Client::connect(to);
+        if let Err(e) = client.line() {
+            panic!(
+                "client {n} of {CLIENTS} ({how}) expected its greeting \"hello\\n\" while clients \
+                 1..{n} stay connected, but {e}{}. ThreadingTcpServer must serve each connection \
+                 on a thread of its own, so a waiting client never holds up a new one.",
+                running.why()
+            );
+        }
+        clients.push(client);
+    }
+    // Answer in the reverse order of arrival: each handler runs on its own.
+    for (n, client) in clients.iter_mut().enumerate().rev() {
+        let line = format!("client {} says hi\n", n + 1);
+        client.send(line.as_bytes());
+        client.expect_line(
+            line.as_bytes(),
+            &format!("the echo to client {} of {CLIENTS}, {how}", n + 1),
+        );
+    }
+    let seen = events(&log);
+    let begins = seen.iter().take_while(|e| e.starts_with("begin")).count();
+    assert_eq!(
+        begins, CLIENTS,
+        "all {CLIENTS} handlers should have begun before any ended; they saw {seen:?}"
+    );
+    drop(clients);
+    let server = running.stop();
+    within(LIMIT, "ThreadingTcpServer::server_close", move || {
+        server.server_close()
+    });
+}
+
+#[test]
+fn step09_threading_shutdown_lets_clients_finish() {
+    let _step = step!(LESSON);
+    let log = new_log();
+    let (listener, addr) = net::listener();
+    let server = threading(listener, echo(true, &log));
+    let running = Running::start("ThreadingTcpServer", server, true);
+    let mut client = Client::connect(addr);
+    client.expect_line(b"hello\n", "the greeting before the shutdown");
+    // shutdown() stops the accept loop; it does not wait for the handlers.
+    let server = running.stop();
+    client.send(b"still here\n");
+    client.expect_line(
+        b"still here\n",
+        "a client connected before the shutdown is still served after it",
+    );
+    let (tx, closed) = mpsc::channel();
+    thread::spawn(move || {
+        server.server_close();
+        let _ = tx.send(());
+    });
+    if closed.recv_timeout(Duration::from_millis(300)).is_ok() {
+        panic!(
+            "server_close() returned while a client was still being served: it must wait for \
+             (join) the handler threads still running, as Python's block_on_close does"
+        );
+    }
+    drop(client);
+    if closed.recv_timeout(LIMIT).is_err() {
+        panic!(
+            "server_close() did not return within {:.1} s after the last client left: join \
+             every handler thread, and keep no thread that never ends",
+            LIMIT.as_secs_f64()
+        );
+    }
+}
+
+/// Sends `name` from `client` until the matching `Hello, name!` comes back;
+/// returns every datagram received on the way.
+fn ask(client: &UdpSocket, to: SocketAddr, name: &[u8], how: &str) -> Vec<Vec<u8>> {
+    let want = hello(name);
+    let mut received = Vec::new();
+    let mut buf = vec![0u8; 65_536];
+    for _ in 0..40 {
+        client.send_to(name, to).expect("the test sends a datagram");
+        let until = Instant::now() + Duration::from_millis(150);
+        while Instant::now() < until {
+            match client.recv_from(&mut buf) {
+                Ok((n, _)) => {
+                    let got = buf[..n].to_vec();
+                    let done = got == want;
+                    received.push(got);
+                    if done {
+                        return received;
+                    }
+                }
+                Err(_) => break,
+            }
+        }
+    }
+    panic!(
+        "sent \"{}\" 40 times {how}, never got \"{}\" back; got {:?}",
+        escape(name),
+        escape(&want),
+        received.iter().map(|r| escape(r)).collect::<Vec<_>>()
+    );
+}
+
+/// `UdpServer::bind` on port 0, then `handle_request` serves one datagram.
+fn handle_one_datagram() {
+    let server = within(LIMIT, "UdpServer::bind(\"127.0.0.1:0\", ..)", || {
+        UdpServer::bind("127.0.0.1:0", || Hello).and_then(|s| s.server_address().map(|a| (s, a)))
+    });
+    let (mut server, addr) =
+        server.unwrap_or_else(|e| panic!("UdpServer::bind(\"127.0.0.1:0\", ..) failed: {e}"));
+    assert!(
+        addr.ip().is_loopback() && addr.port() != 0,
+        "server_address() of a UdpServer bound to 127.0.0.1:0 must be 127.0.0.1 with the port \
+         the kernel chose, not {addr}"
+    );
+    let (tx, done) = mpsc::channel();
+    thread::spawn(move || {
+        let _ = tx.send(server.handle_request());
+    });
+    let (client, _) = net::udp();
+    client
+        .set_read_timeout(Some(LIMIT))
+        .expect("set a read timeout");
+    client.send_to(b"Eve", addr).expect("send");
+    let mut buf = [0u8; 64];
+    match client.recv_from(&mut buf) {
+        Ok((n, _)) => assert_bytes_eq(
+            "UdpServer::handle_request answering the datagram \"Eve\"",
+            b"Hello, Eve!",
+            &buf[..n],
+        ),
+        Err(e) => panic!("UdpServer::handle_request never answered the datagram \"Eve\": {e}"),
+    }
+    match done.recv_timeout(LIMIT) {
+        Ok(Ok(())) => {}
+        Ok(Err(e)) => panic!("UdpServer::handle_request returned an error: {e}"),
+        Err(_) => panic!("UdpServer::handle_request did not return after serving one datagram"),
+    }
+}
+
+#[rstest]
+#[case::perfect(false)]
+#[case::lossy(true)]
+fn step10_udp_server_answers_each_datagram(#[case] lossy: bool) {
+    let step = step!(LESSON);
+    let (server, addr) = udp_server();
+    let (server, bound) = within(LIMIT, "UdpServer::server_address", move || {
+        let a = server.server_address();
+        (server, a)
+    });
+    assert_eq!(
+        bound.ok(),
+        Some(addr),
+        "UdpServer::server_address must be the socket's address"
+    );
+    let running = Running::start("UdpServer", server, true);
+    if !lossy {
+        handle_one_datagram();
+    }
+    let plan = if lossy {
+        LossPlan::lossy(step.seed())
+    } else {
+        LossPlan::perfect(step.seed())
+    };
+    let relay = UdpRelay::start(addr, plan);
+    let how = format!("through a relay that does: {plan}");
+    let (alice, _) = net::udp();
+    let (bob, _) = net::udp();
+    for c in [&alice, &bob] {
+        c.set_read_timeout(Some(Duration::from_millis(50)))
+            .expect("set a read timeout");
+    }
+    let names: [&[u8]; 4] = [b"Alice", "张三".as_bytes(), b"Bob", b"O'Brien"];
+    let mut all = Vec::new();
+    for (i, name) in names.iter().enumerate() {
+        // Two clients, interleaved: the server answers whoever sent.
+        let client = if i % 2 == 0 { &alice } else { &bob };
+        all.extend(ask(client, relay.addr(), name, &how));
+    }
+    let valid: Vec<Vec<u8>> = names.iter().map(|n| hello(n)).collect();
+    for got in &all {
+        assert!(
+            valid.contains(got),
+            "the UDP server sent \"{}\", which is no answer to any name sent ({how})",
+            escape(got)
+        );
+    }
+    let _ = running.why();
+    running.stop();
+}
+
+#[rstest]
+#[case::serial("TcpServer")]
+#[case::threading("ThreadingTcpServer")]
+#[case::udp("UdpServer")]
+fn step11_failing_handlers_are_reported(#[case] kind: &'static str) {
+    let _step = step!(LESSON);
+    let reports: Reports = Arc::new(Mutex::new(Vec::new()));
+    if kind == "UdpServer" {
+        let (mut server, addr) = udp_server();
+        let hook = reporting_hook(&reports);
+        server = within(LIMIT, "UdpServer::set_handle_error", move || {
+            server.set_handle_error(hook);
+            server
+        });
+        let running = Running::start(kind, server, true);
+        let (client, me) = net::udp();
+        client
+            .set_read_timeout(Some(LIMIT))
+            .expect("set a read timeout");
+        client.send_to(b"boom", addr).expect("send");
+        let (k, text) = report_for(&reports, me, "a datagram whose handler panics");
+        assert!(
+            k == "Panic" && text.contains("boom"),
+            "a handler panicked with \"boom\": the hook should get HandlerError::Panic with that \
+             message, got {k}: {text}"
+        );
+        client.send_to(b"fail", addr).expect("send");
+        client.send_to(b"Carol", addr).expect("send");
+        let mut buf = [0u8; 256];
+        match client.recv_from(&mut buf) {
+            Ok((n, _)) => assert_bytes_eq(
+                "after a panic and an error, the next datagram is still answered",
+                b"Hello, Carol!",
+                &buf[..n],
+            ),
+            Err(e) => panic!(
+                "after a handler panicked and one failed, the UDP server no longer answers \
+                 ({e}){}",
+                running.why()
+            ),
+        }
+        let all = reports.lock().unwrap_or_else(|e| e.into_inner()).clone();
+        assert!(
+            all.iter()
+                .any(|(_, k, t)| k.starts_with("Io") && t.contains("fail")),
+            "a handler returned an error \"fail\": the hook should get HandlerError::Io; it got {all:?}"
+        );
+        running.stop();
+        return;
+    }
+    let log = new_log();
+    let (listener, addr) = net::listener();
+    let hook = reporting_hook(&reports);
+    if kind == "TcpServer" {
+        let mut server = serial(listener, echo(false, &log));
+        server = within(LIMIT, "TcpServer::set_handle_error", move || {
+            server.set_handle_error(hook);
+            server
+        });
+        let running = Running::start(kind, server, true);
+        failing_tcp_handlers(&running, addr, &reports);
+        running.stop();
+    } else {
+        let mut server = threading(listener, echo(false, &log));
+        server = within(LIMIT, "ThreadingTcpServer::set_handle_error", move || {
+            server.set_handle_error(hook);
+            server
+        });
+        let running = Running::start(kind, server, true);
+        failing_tcp_handlers(&running, addr, &reports);
+        running.stop().server_close();
+    }
+}
+
+/// A handler that panics, one that fails, then one that works: the first
+/// two are reported, the third is served.
+fn failing_tcp_handlers<S: Serve>(running: &Running<S>, addr: SocketAddr, reports: &Reports) {
+    let kind = running.name;
+    let mut panicker = Client::connect(addr);
+    panicker.send(b"boom\n");
+    panicker.expect_closed("a client whose handler panicked");
+    let (k, text) = report_for(reports, panicker.addr, "a handler that panicked");
+    assert!(
+        k == "Panic" && text.contains("boom"),
+        "a handler panicked with \"boom\": the hook should get HandlerError::Panic with that \
+         message, got {k}: {text}"
+    );
+    let mut failer = Client::connect(addr);
+    failer.send(b"fail\n");
+    failer.expect_closed("a client whose handler returned an error");
+    let (k, text) = report_for(reports, failer.addr, "a handler that returned an error");
+    assert!(
+        k.starts_with("Io") && text.contains("fail"),
+        "a handler returned the error \"fail\": the hook should get HandlerError::Io, got {k}: {text}"
+    );
+    let mut next = Client::connect(addr);
+    next.send(b"still serving?\n");
+    if let Err(e) = next.line() {
+        panic!(
+            "after one handler panicked and one failed, {kind} no longer serves: {e}{}",
+            running.why()
+        );
+    }
+}
+
+#[test]
+fn step12_rude_clients_do_not_stop_the_server() {
+    let _step = step!(LESSON);
+    let log = new_log();
+    let reports: Reports = Arc::new(Mutex::new(Vec::new()));
+    let (listener, addr) = net::listener();
+    let mut server = serial(listener, echo(false, &log));
+    let hook = reporting_hook(&reports);
+    server = within(
+        LIMIT,
+        "TcpServer::set_timeout and set_handle_error",
+        move || {
+            server.set_timeout(Some(Duration::from_millis(300)));
+            server.set_handle_error(hook);
+            server
+        },
+    );
+    let running = Running::start("TcpServer", server, true);
+
+    // Half a line, then a half-close: the handler reads it at EOF and answers.
+    let mut half = Client::connect(addr);
+    half.send(b"half a line");
+    peer::half_close(&half.writer).expect("half-close");
+    let mut answer = Vec::new();
+    match half.reader.read_to_end(&mut answer) {
+        Ok(_) => assert_bytes_eq(
+            "a client sent \"half a line\" and half-closed: the echo, then EOF",
+            b"half a line",
+            &answer,
+        ),
+        Err(e) => panic!(
+            "a client sent \"half a line\" and half-closed; reading the answer failed: {e}{}",
+            running.why()
+        ),
+    }
+
+    // A reset in the middle of a conversation.
+    let mut rude = Client::connect(addr);
+    rude.send(b"x\n");
+    rude.expect_line(b"x\n", "the echo before the client resets");
+    rude.send(b"and then");
+    peer::reset(rude.writer).expect("reset the connection");
+    drop(rude.reader);
+
+    // A client that connects and says nothing: the server's timeout ends it.
+    let silent = Client::connect(addr);
+    let mut next = Client::connect(addr);
+    next.send(b"anyone?\n");
+    match next.line() {
+        Ok(line) => assert_bytes_eq(
+            "a client waiting behind a silent one (the server's timeout is 300 ms)",
+            b"anyone?\n",
+            &line,
+        ),
+        Err(e) => panic!(
+            "a client waited behind a silent client on a TcpServer with set_timeout(300 ms): {e}{}. \
+             Set the timeout as the read and write timeout of every accepted connection.",
+            running.why()
+        ),
+    }
+    let (k, text) = report_for(&reports, silent.addr, "a client that never sent anything");
+    assert!(
+        k == "Io(WouldBlock)" || k == "Io(TimedOut)",
+        "the silent client's handler should fail with a timeout (WouldBlock or TimedOut), \
+         reported to the hook; got {k}: {text}"
+    );
+    drop(silent);
+    running.stop();
+}
+
+#[test]
+fn step13_bad_datagrams_do_not_stop_the_server() {
+    let _step = step!(LESSON);
+    let reports: Reports = Arc::new(Mutex::new(Vec::new()));
+    let (mut server, addr) = udp_server();
+    let hook = reporting_hook(&reports);
+    server = within(LIMIT, "UdpServer::set_handle_error", move || {
+        server.set_handle_error(hook);
+        server
+    });
+    let running = Running::start("UdpServer", server, true);
+    let (client, me) = net::udp();
+    client
+        .set_read_timeout(Some(LIMIT))
+        .expect("set a read timeout");
+    let mut buf = vec![0u8; 65_536];
+    let mut exchange = |send: &[u8], what: &str| -> Vec<u8> {
+        client.send_to(send, addr).expect("send");
+        match client.recv_from(&mut buf) {
+            Ok((n, _)) => buf[..n].to_vec(),
+            Err(e) => panic!("{what}: no answer ({e}){}", running.why()),
+        }
+    };
+    let got = exchange(b"", "an empty datagram");
+    assert_bytes_eq("an empty datagram is a request too", b"Hello, !", &got);
+    let raw = b"\xff\xfe\x00";
+    let got = exchange(raw, "bytes that are not UTF-8");
+    assert_bytes_eq(
+        "a datagram that is not UTF-8 reaches the handler as it is",
+        &hello(raw),
+        &got,
+    );
+    let full = vec![b'a'; MAX_PACKET_SIZE];
+    let got = exchange(&full, "a datagram of exactly MAX_PACKET_SIZE bytes");
+    assert_bytes_eq(
+        &format!("a datagram of exactly MAX_PACKET_SIZE ({MAX_PACKET_SIZE}) bytes is served whole"),
+        &hello(&full),
+        &got,
+    );
+    // The oversized datagram must get no answer: the next one is Dave's.
+    let too_big = vec![b'b'; MAX_PACKET_SIZE + 1];
+    client.send_to(&too_big, addr).expect("send");
+    let got = exchange(b"Dave", "\"Dave\", sent after an oversized datagram");
+    assert!(
+        got == hello(b"Dave"),
+        "a datagram of {} bytes (over MAX_PACKET_SIZE) was sent, then \"Dave\"; the first \
+         answer was {} bytes (\"{}...\"), not \"Hello, Dave!\". An oversized datagram must be \
+         dropped unanswered and reported as HandlerError::DatagramTooLarge: receive into a \
+         buffer one byte longer than MAX_PACKET_SIZE to notice it.",
+        too_big.len(),
+        got.len(),
+        escape(&got[..got.len().min(24)]),
+    );
+    let (k, _) = report_for(&reports, me, "a datagram longer than MAX_PACKET_SIZE");
+    assert_eq!(
+        k, "DatagramTooLarge",
+        "a datagram over MAX_PACKET_SIZE should be reported to the hook as DatagramTooLarge"
+    );
+    running.stop();
+}
+
+#[rstest]
+#[case::direct(Cut::Direct)]
+#[case::merged(Cut::Merged)]
+#[case::one_byte(Cut::OneByte)]
+#[case::random(Cut::Random)]
+fn step14_chat_handler_speaks_the_tutorial_protocol(#[case] cut: Cut) {
+    let step = step!(LESSON);
+    let (listener, addr) = net::listener();
+    let server = threading(listener, || ChatHandler);
+    let running = Running::start("ThreadingTcpServer", server, true);
+    let (to, _relay, how) = front(addr, cut, step.seed());
+    let mut client = Client::connect(to);
+    client.expect_line(
+        GREETING.as_bytes(),
+        &format!("the greeting on connect, {how}"),
+    );
+    let lines: Vec<Vec<u8>> = vec![
+        "我发送了一条消息\n".into(),
+        "发送发送\n".into(),
+        b"hello\n".to_vec(),
+        [b"\xff".as_slice(), "发送".as_bytes(), b"\n"].concat(),
+    ];
+    client.send(&lines.concat());
+    for line in &lines {
+        let want = chat_reply_reference(line);
+        client.expect_line(&want, &format!("the answer to \"{}\", {how}", escape(line)));
+    }
+    client.send("最后发送".as_bytes());
+    peer::half_close(&client.writer).expect("half-close");
+    let mut last = Vec::new();
+    match client.reader.read_to_end(&mut last) {
+        Ok(_) => assert_bytes_eq(
+            &format!("a last line without \\n, then EOF, {how}"),
+            "最后接收".as_bytes(),
+            &last,
+        ),
+        Err(e) => panic!(
+            "after a last line without \\n and a half-close, reading failed: {e}{}",
+            running.why()
+        ),
+    }
+    running.stop().server_close();
+}
+
+/// The tests' own idea of the tutorial's answer (step 1 checks yours).
+fn chat_reply_reference(line: &[u8]) -> Vec<u8> {
+    let (sent, received) = ("发送".as_bytes(), "接收".as_bytes());
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < line.len() {
+        if line[i..].starts_with(sent) {
+            out.extend_from_slice(received);
+            i += sent.len();
+        } else {
+            out.push(line[i]);
+            i += 1;
+        }
+    }
+    out
+}
+
+/// A peer that sends `x` for ever and never a newline; counts what it sent.
+struct Endless {
+    sent: usize,
+}
+
+impl Read for Endless {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        buf.fill(b'x');
+        self.sent += buf.len();
+        Ok(buf.len())
+    }
+}
+
+#[test]
+fn step15_chat_handler_bounds_line_length() {
+    let _step = step!(LESSON);
+    // The limit itself, on a reader that never ends.
+    let (result, sent) = within(LIMIT, "read_line_limited on a line that never ends", || {
+        let mut reader = BufReader::new(Endless { sent: 0 });
+        let result = read_line_limited(&mut reader, MAX_LINE).map(|l| l.map(|l| l.len()));
+        (result, reader.get_ref().sent)
+    });
+    assert!(
+        matches!(&result, Err(e) if e.kind() == io::ErrorKind::InvalidData),
+        "read_line_limited(reader, MAX_LINE) on a line without end: expected an InvalidData \
+         error, got {result:?}"
+    );
+    assert!(
+        sent <= MAX_LINE + 64 * 1024,
+        "read_line_limited read {sent} bytes before giving up: stop after MAX_LINE + 1 ({})",
+        MAX_LINE + 1
+    );
+    let exact = [vec![b'y'; MAX_LINE - 1], b"\n".to_vec()].concat();
+    let got = within(
+        LIMIT,
+        "read_line_limited on a line of exactly MAX_LINE bytes",
+        move || read_line_limited(&mut exact.as_slice(), MAX_LINE).map(|l| l.map(|l| l.len())),
+    );
+    assert!(
+        matches!(got, Ok(Some(n)) if n == MAX_LINE),
+        "a line of exactly MAX_LINE bytes, newline included, is allowed: got {got:?}"
+    );
+
+    // And over a socket: a 1 MB line ends that client, not the server.
+    let reports: Reports = Arc::new(Mutex::new(Vec::new()));
+    let (listener, addr) = net::listener();
+    let mut server = threading(listener, || ChatHandler);
+    let hook = reporting_hook(&reports);
+    server = within(LIMIT, "ThreadingTcpServer::set_handle_error", move || {
+        server.set_handle_error(hook);
+        server
+    });
+    let running = Running::start("ThreadingTcpServer", server, true);
+    let mut flood = Client::connect(addr);
+    flood.expect_line(GREETING.as_bytes(), "the greeting");
+    let mut writer = flood.writer.try_clone().expect("clone");
+    thread::spawn(move || {
+        // Fails with a reset or broken pipe once the server gives up: expected.
+        let _ = writer.write_all(&vec![b'z'; 1 << 20]);
+    });
+    flood.expect_closed("a client that sent a 1 MB line without a newline");
+    let (k, text) = report_for(&reports, flood.addr, "a client that sent a 1 MB line");
+    assert_eq!(
+        k, "Io(InvalidData)",
+        "a line over MAX_LINE should end the handler with an InvalidData error, reported to \
+         the hook; got {k}: {text}"
+    );
+    let mut next = Client::connect(addr);
+    next.expect_line(GREETING.as_bytes(), "the next client's greeting");
+    next.send("发送\n".as_bytes());
+    next.expect_line("接收\n".as_bytes(), "the next client's answer");
+    drop(next);
+    let _ = flood.writer.shutdown(Shutdown::Both);
+    running.stop().server_close();
+}
