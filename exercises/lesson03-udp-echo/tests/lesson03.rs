@@ -1,0 +1,866 @@
+//! Lesson 03's graded steps: a UDP echo server and a retrying client.
+//!
+//! Each `stepNN_...` test is one step of `lesson.toml`, simplest first.
+//! Every call into the learner's code runs under a deadline; the learner's
+//! server runs on its own thread and the test's own reads poll it, so a
+//! server that panicked or never answers fails the step in seconds. The
+//! client steps run against small test servers that lose, repeat and
+//! confuse on purpose, and finally through the testkit's lossy relay.
+
+use std::collections::HashMap;
+use std::io::{self, Read, Write};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, TcpListener, TcpStream, UdpSocket};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::thread::{self, JoinHandle};
+use std::time::{Duration, Instant};
+
+use lesson03::*;
+use rstest::rstest;
+use testkit::relay::{LossPlan, UdpRelay};
+use testkit::step::{catch_quietly, is_todo, panic_text};
+use testkit::{assert_bytes_eq, escape, net, step, within};
+
+const LESSON: &str = include_str!("../lesson.toml");
+const LIMIT: Duration = testkit::DEFAULT_LIMIT;
+
+/// How long the test's own reads wait between looks at the learner's server.
+const SLICE: Duration = Duration::from_millis(50);
+
+/// The greeting, computed by the test (not by the learner's `greeting`).
+fn hello(name: &[u8]) -> Vec<u8> {
+    [b"Hello, ".as_slice(), name, b"!"].concat()
+}
+
+/// The loopback address of one family, or `None` (and a note) when this
+/// machine has no IPv6 loopback, so the IPv6 cases skip instead of failing.
+fn loopback(v6: bool) -> Option<IpAddr> {
+    if !v6 {
+        return Some(Ipv4Addr::LOCALHOST.into());
+    }
+    match UdpSocket::bind((Ipv6Addr::LOCALHOST, 0)) {
+        Ok(_) => Some(Ipv6Addr::LOCALHOST.into()),
+        Err(e) => {
+            eprintln!("no IPv6 loopback here ({e}): this case is skipped");
+            None
+        }
+    }
+}
+
+/// A test socket on `ip`, port 0, whose reads give up after `timeout`.
+fn udp_on(ip: IpAddr, timeout: Duration) -> (UdpSocket, SocketAddr) {
+    let socket = UdpSocket::bind((ip, 0)).expect("bind a loopback UDP socket on port 0");
+    socket
+        .set_read_timeout(Some(timeout))
+        .expect("set a read timeout");
+    let addr = socket.local_addr().expect("a bound socket has an address");
+    (socket, addr)
+}
+
+/// Reads the next datagram on a test socket, or `None` after `limit`.
+fn recv_within(socket: &UdpSocket, limit: Duration) -> Option<(Vec<u8>, SocketAddr)> {
+    let deadline = Instant::now() + limit;
+    let mut buf = vec![0u8; 65_536];
+    while Instant::now() < deadline {
+        match socket.recv_from(&mut buf) {
+            Ok((n, from)) => return Some((buf[..n].to_vec(), from)),
+            Err(e) if is_timeout(&e) || e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => panic!("the test's own socket failed: {e}"),
+        }
+    }
+    None
+}
+
+fn is_timeout(e: &io::Error) -> bool {
+    matches!(
+        e.kind(),
+        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+    )
+}
+
+/// What the learner's `serve` thread ended with: its result, or the text of
+/// its panic.
+type Outcome = Result<io::Result<Served>, String>;
+
+/// The learner's `serve`, running on its own thread with a stop flag.
+struct LearnerServer {
+    addr: SocketAddr,
+    stop_flag: Arc<AtomicBool>,
+    thread: Option<JoinHandle<Outcome>>,
+    ended: Option<String>,
+}
+
+impl LearnerServer {
+    /// Binds a UDP socket on `ip`, port 0, and runs `serve` on it.
+    fn start(ip: IpAddr) -> LearnerServer {
+        let socket = UdpSocket::bind((ip, 0)).expect("bind the server's UDP socket on port 0");
+        let addr = socket.local_addr().expect("a bound socket has an address");
+        let stop = Arc::new(AtomicBool::new(false));
+        let flag = Arc::clone(&stop);
+        let thread = thread::Builder::new()
+            .name(format!("serve on {addr}"))
+            .spawn(move || {
+                catch_quietly(|| serve(&socket, &flag)).map_err(|(payload, place)| {
+                    let message = panic_text(payload.as_ref());
+                    let place = place.map(|p| format!(" at {p}")).unwrap_or_default();
+                    if is_todo(&message) {
+                        format!("serve reached a `todo!()`{place}: {message}")
+                    } else {
+                        format!("serve panicked{place}: {message}")
+                    }
+                })
+            })
+            .expect("start the server thread");
+        LearnerServer {
+            addr,
+            stop_flag: stop,
+            thread: Some(thread),
+            ended: None,
+        }
+    }
+
+    /// `Some(what happened)` once the server thread has ended.
+    fn ended(&mut self) -> Option<String> {
+        if self.ended.is_none() && self.thread.as_ref().is_some_and(|t| t.is_finished()) {
+            let outcome = self.thread.take().map(|t| t.join());
+            self.ended = Some(match outcome {
+                Some(Ok(Err(panic))) => panic,
+                Some(Ok(Ok(Ok(served)))) => {
+                    format!("serve returned Ok({served:?}) before it was told to stop")
+                }
+                Some(Ok(Ok(Err(e)))) => format!("serve returned an error: {e}"),
+                _ => "the server thread ended".to_owned(),
+            });
+        }
+        self.ended.clone()
+    }
+
+    /// Sends `name` from `client` and returns the next datagram `client`
+    /// receives, failing the step with a message if none comes in time.
+    fn ask(&mut self, client: &UdpSocket, name: &[u8]) -> (Vec<u8>, SocketAddr) {
+        client.send_to(name, self.addr).expect("send a name");
+        self.next_reply(client, name)
+    }
+
+    /// The next datagram on `client`, which has just sent `name`.
+    fn next_reply(&mut self, client: &UdpSocket, name: &[u8]) -> (Vec<u8>, SocketAddr) {
+        client.set_read_timeout(Some(SLICE)).expect("read timeout");
+        let deadline = Instant::now() + LIMIT;
+        while Instant::now() < deadline {
+            if let Some(reply) = recv_within(client, SLICE) {
+                return reply;
+            }
+            if let Some(what) = self.ended() {
+                panic!(
+                    "sent \"{}\" to the server and waited for its reply, but {what}",
+                    escape(name)
+                );
+            }
+        }
+        panic!(
+            "sent \"{}\" to the server at {} and got no reply within {:.0} s: answer each \
+             datagram with send_to(&greeting(&name), from), `from` being what recv_from returned",
+            escape(name),
+            self.addr,
+            LIMIT.as_secs_f64()
+        )
+    }
+
+    /// Sets the stop flag and waits (at most `limit`) for `serve` to return.
+    fn stop(mut self, limit: Duration) -> io::Result<Served> {
+        self.stop_flag.store(true, Ordering::SeqCst);
+        let deadline = Instant::now() + limit;
+        while self.thread.as_ref().is_some_and(|t| !t.is_finished()) {
+            if Instant::now() > deadline {
+                panic!(
+                    "serve did not return within {:.0} s of the stop flag being set: check \
+                     `stop` before every receive, and set a read timeout of POLL so a receive \
+                     cannot wait forever",
+                    limit.as_secs_f64()
+                );
+            }
+            thread::sleep(Duration::from_millis(10));
+        }
+        match self.thread.take().map(|t| t.join()) {
+            Some(Ok(Ok(result))) => result,
+            Some(Ok(Err(panic))) => panic!("{panic}"),
+            _ => panic!("{}", self.ended.take().unwrap_or_default()),
+        }
+    }
+}
+
+impl Drop for LearnerServer {
+    fn drop(&mut self) {
+        // The thread ends on its own at its next poll; never wait for it here.
+        self.stop_flag.store(true, Ordering::SeqCst);
+    }
+}
+
+/// Asserts that `reply` is the greeting for `name`, from the server.
+fn assert_greeting(name: &[u8], server: SocketAddr, reply: &(Vec<u8>, SocketAddr)) {
+    assert_bytes_eq(
+        &format!("sent \"{}\" to the server", escape(name)),
+        &hello(name),
+        &reply.0,
+    );
+    assert_eq!(
+        reply.1,
+        server,
+        "the reply to \"{}\" must come from the server's own socket {server}",
+        escape(name)
+    );
+}
+
+/// Who sends a test server's datagram: its own socket, or another one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Sender {
+    Server,
+    Stranger,
+}
+
+/// A test server for the client steps: for each datagram it logs the name
+/// and sends what `behave(name, times seen before)` returns.
+struct TestServer {
+    addr: SocketAddr,
+    log: Arc<Mutex<Vec<Vec<u8>>>>,
+    stop: Arc<AtomicBool>,
+}
+
+type Behaviour = dyn FnMut(&[u8], usize) -> Vec<(Sender, Vec<u8>)> + Send;
+
+impl TestServer {
+    fn start(ip: IpAddr, mut behave: Box<Behaviour>) -> TestServer {
+        let (socket, addr) = udp_on(ip, Duration::from_millis(20));
+        let (stranger, _) = udp_on(ip, Duration::from_millis(20));
+        let log = Arc::new(Mutex::new(Vec::new()));
+        let stop = Arc::new(AtomicBool::new(false));
+        let (logged, stopping) = (Arc::clone(&log), Arc::clone(&stop));
+        thread::spawn(move || {
+            let mut seen: HashMap<Vec<u8>, usize> = HashMap::new();
+            let mut buf = vec![0u8; 65_536];
+            while !stopping.load(Ordering::SeqCst) {
+                let Ok((n, from)) = socket.recv_from(&mut buf) else {
+                    continue;
+                };
+                let name = buf[..n].to_vec();
+                logged.lock().expect("log").push(name.clone());
+                let count = seen.entry(name.clone()).or_default();
+                for (sender, datagram) in behave(&name, *count) {
+                    let via = if sender == Sender::Server {
+                        &socket
+                    } else {
+                        &stranger
+                    };
+                    let _ = via.send_to(&datagram, from);
+                }
+                *count += 1;
+            }
+        });
+        TestServer { addr, log, stop }
+    }
+
+    /// The names received so far, in order.
+    fn log(&self) -> Vec<Vec<u8>> {
+        self.log.lock().expect("log").clone()
+    }
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::SeqCst);
+    }
+}
+
+/// The tutorial's server, done right: every name gets its greeting, once.
+fn echo() -> Box<Behaviour> {
+    Box::new(|name, _| vec![(Sender::Server, hello(name))])
+}
+
+/// Names as the test shows them: `["Michael", "Tracy"]`.
+fn shown(names: &[Vec<u8>]) -> String {
+    let quoted: Vec<String> = names.iter().map(|n| format!("\"{}\"", escape(n))).collect();
+    format!("[{}]", quoted.join(", "))
+}
+
+/// Runs the learner's `greet_all` under a deadline and returns its result
+/// with the error as text.
+fn run_greet_all(
+    server: SocketAddr,
+    names: &[&str],
+    retry: Retry,
+    limit: Duration,
+) -> Result<Vec<String>, String> {
+    let owned: Vec<String> = names.iter().map(|n| (*n).to_owned()).collect();
+    within(limit, "greet_all", move || {
+        let names: Vec<&str> = owned.iter().map(String::as_str).collect();
+        greet_all(server, &names, retry).map_err(|e| format!("{e} ({e:?})"))
+    })
+}
+
+/// Asserts that the client got exactly one greeting per name, in order.
+fn assert_replies(context: &str, names: &[&str], got: &[String]) {
+    let want: Vec<String> = names.iter().map(|n| format!("Hello, {n}!")).collect();
+    assert_eq!(
+        got, want,
+        "{context}: greet_all({names:?}) must return exactly one greeting per name, in the \
+         names' order"
+    );
+}
+
+#[rstest]
+#[case::tutorial(b"Michael".as_slice())]
+#[case::empty(b"".as_slice())]
+#[case::utf8("李雷".as_bytes())]
+#[case::not_utf8(b"\xff\xfe\x00".as_slice())]
+#[case::with_newline(b"Sarah\n".as_slice())]
+fn step01_formats_the_greeting(#[case] name: &[u8]) {
+    let _step = step!(LESSON);
+    let input = name.to_vec();
+    let got = within(LIMIT, "greeting", move || greeting(&input));
+    assert_bytes_eq(
+        &format!("greeting(b\"{}\")", escape(name)),
+        &hello(name),
+        &got,
+    );
+}
+
+#[rstest]
+#[case::tutorial(b"Michael".as_slice())]
+#[case::empty(b"".as_slice())]
+#[case::binary(b"\x00\x01\xff\r\n".as_slice())]
+fn step02_receives_one_datagram(#[case] name: &[u8]) {
+    let _step = step!(LESSON);
+    let (server, server_addr) = net::udp();
+    server.set_read_timeout(Some(LIMIT)).expect("read timeout");
+    let (client, client_addr) = net::udp();
+    client.send_to(name, server_addr).expect("send a datagram");
+    let got = within(LIMIT, "recv_datagram(&socket, MAX_NAME)", move || {
+        recv_datagram(&server, MAX_NAME).map_err(|e| e.to_string())
+    });
+    let (data, from) = got.unwrap_or_else(|e| {
+        panic!(
+            "a client sent the datagram \"{}\": recv_datagram failed: {e}",
+            escape(name)
+        )
+    });
+    assert_bytes_eq(
+        &format!("a client sent the datagram \"{}\"", escape(name)),
+        name,
+        &data,
+    );
+    assert_eq!(
+        from, client_addr,
+        "recv_datagram must return the sender's address (what recv_from says)"
+    );
+}
+
+#[test]
+fn step03_keeps_message_boundaries() {
+    let _step = step!(LESSON);
+    let (server, server_addr) = net::udp();
+    server.set_read_timeout(Some(LIMIT)).expect("read timeout");
+    let (client, _) = net::udp();
+    let names: [&[u8]; 3] = [b"Michael", b"Tracy", b"Sarah"];
+    for name in names {
+        client.send_to(name, server_addr).expect("send a datagram");
+    }
+    let got = within(LIMIT, "recv_datagram three times", move || {
+        (0..3)
+            .map(|_| {
+                recv_datagram(&server, MAX_NAME)
+                    .map(|(data, _)| data)
+                    .map_err(|e| e.to_string())
+            })
+            .collect::<Result<Vec<_>, _>>()
+    });
+    let got = got.unwrap_or_else(|e| {
+        panic!("three datagrams were waiting (Michael, Tracy, Sarah): recv_datagram failed: {e}")
+    });
+    for (i, (name, data)) in names.iter().zip(&got).enumerate() {
+        assert_bytes_eq(
+            &format!(
+                "a client sent three datagrams back to back (Michael, Tracy, Sarah); call {} of \
+                 recv_datagram must return datagram {} alone: UDP keeps boundaries, where TCP \
+                 would have delivered \"MichaelTracySarah\"",
+                i + 1,
+                i + 1
+            ),
+            name,
+            data,
+        );
+    }
+}
+
+#[rstest]
+#[case::one_byte_over(MAX_NAME + 1)]
+#[case::jumbo(9_000)]
+#[case::largest_ipv4_datagram(65_507)]
+fn step04_detects_oversized_datagrams(#[case] size: usize) {
+    let _step = step!(LESSON);
+    let (server, server_addr) = net::udp();
+    server.set_read_timeout(Some(LIMIT)).expect("read timeout");
+    let (client, client_addr) = net::udp();
+    let exact = vec![b'e'; MAX_NAME];
+    let oversized = vec![b'x'; size];
+    for datagram in [&exact, &oversized, &b"Tracy".to_vec()] {
+        client
+            .send_to(datagram, server_addr)
+            .expect("send a datagram");
+    }
+    let got = within(LIMIT, "recv_datagram three times", move || {
+        (0..3)
+            .map(|_| recv_datagram(&server, MAX_NAME))
+            .collect::<Vec<_>>()
+    });
+    match &got[0] {
+        Ok((data, _)) if *data == exact => {}
+        Ok((data, _)) => panic!(
+            "a datagram of exactly MAX_NAME ({MAX_NAME}) bytes fits: expected it whole, got {} \
+             bytes",
+            data.len()
+        ),
+        Err(e) => panic!(
+            "a datagram of exactly MAX_NAME ({MAX_NAME}) bytes fits the limit, but \
+             recv_datagram(&socket, MAX_NAME) returned Err({e})"
+        ),
+    }
+    match &got[1] {
+        Err(RecvError::TooLarge { from, limit }) => {
+            assert_eq!(
+                (*from, *limit),
+                (client_addr, MAX_NAME),
+                "RecvError::TooLarge must name the sender and the limit"
+            );
+        }
+        Ok((data, _)) => panic!(
+            "a client sent a {size}-byte datagram; recv_datagram(&socket, MAX_NAME) returned Ok \
+             with {} bytes: it was cut short without a word. Expected \
+             Err(RecvError::TooLarge {{ from: {client_addr}, limit: {MAX_NAME} }})",
+            data.len()
+        ),
+        Err(e) => panic!(
+            "a client sent a {size}-byte datagram: expected Err(RecvError::TooLarge {{ .. }}), \
+             got Err({e:?})"
+        ),
+    }
+    match &got[2] {
+        Ok((data, _)) => assert_bytes_eq(
+            &format!("after the {size}-byte datagram, the next call must return the next datagram"),
+            b"Tracy",
+            data,
+        ),
+        Err(e) => panic!(
+            "after the {size}-byte datagram, the next datagram (\"Tracy\") is waiting, but \
+             recv_datagram returned Err({e:?})"
+        ),
+    }
+}
+
+#[rstest]
+#[case::ipv4(false)]
+#[case::ipv6(true)]
+fn step05_answers_each_sender(#[case] v6: bool) {
+    let _step = step!(LESSON);
+    let Some(ip) = loopback(v6) else { return };
+    let mut server = LearnerServer::start(ip);
+    let (client, _) = udp_on(ip, SLICE);
+    for name in [b"Michael".as_slice(), b"Tracy", b"Sarah"] {
+        let reply = server.ask(&client, name);
+        assert_greeting(name, server.addr, &reply);
+    }
+}
+
+#[rstest]
+#[case::while_idle(0)]
+#[case::after_three_names(3)]
+fn step06_stops_when_told(#[case] names: u64) {
+    let _step = step!(LESSON);
+    let mut server = LearnerServer::start(Ipv4Addr::LOCALHOST.into());
+    let (client, _) = net::udp();
+    for i in 0..names {
+        let name = format!("name-{i}");
+        let reply = server.ask(&client, name.as_bytes());
+        assert_greeting(name.as_bytes(), server.addr, &reply);
+    }
+    if names == 0 {
+        // Long enough that a server without a poll is blocked in recv_from.
+        thread::sleep(Duration::from_millis(300));
+        if let Some(what) = server.ended() {
+            panic!("nobody had sent anything yet, but {what}");
+        }
+    }
+    match server.stop(Duration::from_secs(2)) {
+        Ok(served) => assert_eq!(
+            served,
+            Served {
+                answered: names,
+                too_large: 0
+            },
+            "serve answered {names} names and refused none before it was stopped"
+        ),
+        Err(e) => panic!("serve returned an error when told to stop: {e}"),
+    }
+}
+
+#[test]
+fn step07_serves_interleaved_clients() {
+    let _step = step!(LESSON);
+    let mut server = LearnerServer::start(Ipv4Addr::LOCALHOST.into());
+    let clients: Vec<(UdpSocket, String)> = (0..20)
+        .map(|i| (net::udp().0, format!("client-{i:02}")))
+        .collect();
+    // All the questions first, then all the answers: the server sees them
+    // interleaved, one datagram per client.
+    for (client, name) in &clients {
+        client
+            .send_to(name.as_bytes(), server.addr)
+            .expect("send a name");
+    }
+    let (chatty, _) = net::udp();
+    let three: [&[u8]; 3] = [b"Michael", b"Tracy", b"Sarah"];
+    for name in three {
+        chatty.send_to(name, server.addr).expect("send a name");
+    }
+    for (client, name) in &clients {
+        let reply = server.next_reply(client, name.as_bytes());
+        assert_bytes_eq(
+            &format!(
+                "20 clients each sent their name before reading; this client sent \"{name}\", \
+                 so its reply must greet \"{name}\" (reply to each datagram's own sender)"
+            ),
+            &hello(name.as_bytes()),
+            &reply.0,
+        );
+    }
+    let mut replies: Vec<Vec<u8>> = three
+        .iter()
+        .map(|name| server.next_reply(&chatty, name).0)
+        .collect();
+    replies.sort();
+    let mut want: Vec<Vec<u8>> = three.iter().map(|name| hello(name)).collect();
+    want.sort();
+    assert_eq!(
+        replies,
+        want,
+        "a client sent Michael, Tracy and Sarah back to back: it must get three separate \
+         greetings, got {}",
+        shown(&replies)
+    );
+    if let Some((extra, _)) = recv_within(&chatty, Duration::from_millis(200)) {
+        panic!(
+            "a client sent three names and got a fourth datagram \"{}\": answer each datagram \
+             exactly once",
+            escape(&extra)
+        );
+    }
+}
+
+#[test]
+fn step08_survives_bad_datagrams() {
+    let _step = step!(LESSON);
+    let mut server = LearnerServer::start(Ipv4Addr::LOCALHOST.into());
+    // A client that asks and vanishes before the reply comes.
+    let (ghost, _) = net::udp();
+    ghost.send_to(b"ghost", server.addr).expect("send a name");
+    drop(ghost);
+    let (client, _) = net::udp();
+    for name in [b"".as_slice(), b"\xff\xfe\x00not utf-8"] {
+        let reply = server.ask(&client, name);
+        assert_greeting(name, server.addr, &reply);
+    }
+    let oversized = vec![b'x'; MAX_NAME + 1];
+    client
+        .send_to(&oversized, server.addr)
+        .expect("send an oversized name");
+    let reply = server.ask(&client, b"Sarah");
+    assert_bytes_eq(
+        &format!(
+            "sent a {}-byte name (over MAX_NAME, so it gets no reply), then \"Sarah\": the next \
+             reply must be Sarah's",
+            oversized.len()
+        ),
+        b"Hello, Sarah!",
+        &reply.0,
+    );
+    let served = server
+        .stop(Duration::from_secs(2))
+        .unwrap_or_else(|e| panic!("serve returned an error after bad datagrams: {e}"));
+    assert_eq!(
+        served.too_large, 1,
+        "one name over MAX_NAME bytes was sent: Served::too_large must count it (got {served:?})"
+    );
+    assert!(
+        (3..=4).contains(&served.answered),
+        "the server answered an empty name, a non-UTF-8 name, Sarah (and a client that had \
+         vanished): Served::answered should be 3 or 4, got {served:?}"
+    );
+}
+
+#[rstest]
+#[case::ipv4(false)]
+#[case::ipv6(true)]
+fn step09_client_gets_replies_in_order(#[case] v6: bool) {
+    let _step = step!(LESSON);
+    let Some(ip) = loopback(v6) else { return };
+    let server = TestServer::start(ip, echo());
+    let names = ["Michael", "Tracy", "Sarah"];
+    let retry = Retry {
+        timeout: Duration::from_secs(2),
+        attempts: 3,
+    };
+    let got = run_greet_all(server.addr, &names, retry, Duration::from_secs(10))
+        .unwrap_or_else(|e| panic!("greet_all({names:?}) against a server that answers: {e}"));
+    assert_replies("a server that answers every name", &names, &got);
+    let log = server.log();
+    let mut first_seen: Vec<Vec<u8>> = Vec::new();
+    for datagram in &log {
+        assert!(
+            names.iter().any(|n| n.as_bytes() == datagram),
+            "the server received the datagram \"{}\": send each name's bytes alone, nothing \
+             more (all it received: {})",
+            escape(datagram),
+            shown(&log)
+        );
+        if !first_seen.contains(datagram) {
+            first_seen.push(datagram.clone());
+        }
+    }
+    let want: Vec<Vec<u8>> = names.iter().map(|n| n.as_bytes().to_vec()).collect();
+    assert_eq!(
+        first_seen,
+        want,
+        "the server must receive the names in order; it received {}",
+        shown(&log)
+    );
+}
+
+#[test]
+fn step10_client_retries_lost_requests() {
+    let _step = step!(LESSON);
+    // Every name's first datagram is "lost": the server ignores it.
+    let server = TestServer::start(
+        Ipv4Addr::LOCALHOST.into(),
+        Box::new(|name, seen| {
+            if seen == 0 {
+                vec![]
+            } else {
+                vec![(Sender::Server, hello(name))]
+            }
+        }),
+    );
+    let names = ["Michael", "Tracy", "Sarah"];
+    let retry = Retry {
+        timeout: Duration::from_millis(200),
+        attempts: 4,
+    };
+    let got =
+        run_greet_all(server.addr, &names, retry, Duration::from_secs(10)).unwrap_or_else(|e| {
+            panic!(
+                "the server ignores the first datagram of each name and answers the next: \
+                 greet_all({names:?}) with {retry:?} failed: {e}"
+            )
+        });
+    assert_replies("the first datagram of each name was lost", &names, &got);
+    let log = server.log();
+    for name in names {
+        let sends = log
+            .iter()
+            .filter(|d| d.as_slice() == name.as_bytes())
+            .count();
+        assert!(
+            (2..=4).contains(&sends),
+            "\"{name}\" was sent {sends} times: expected a resend after the first went \
+             unanswered, and no more than retry.attempts (4) sends (the server received {})",
+            shown(&log)
+        );
+    }
+}
+
+#[test]
+fn step11_client_ignores_stale_and_foreign_replies() {
+    let _step = step!(LESSON);
+    // Every send gets junk first: the right text from a stranger, a greeting
+    // for someone else, a late answer to the previous name, an oversized
+    // datagram and garbage. The real answer comes only to a name's second
+    // send, so a client that takes any of the junk sends each name once.
+    let mut previous: Vec<u8> = b"Nobody".to_vec();
+    let server = TestServer::start(
+        Ipv4Addr::LOCALHOST.into(),
+        Box::new(move |name, seen| {
+            let mut big = b"Hello, ".to_vec();
+            big.resize(3000, b'x');
+            big.push(b'!');
+            let mut datagrams = vec![
+                (Sender::Stranger, hello(name)),
+                (Sender::Server, hello(b"Zed")),
+                (Sender::Server, hello(&previous)),
+                (Sender::Server, big),
+                (Sender::Server, b"garbage".to_vec()),
+            ];
+            if seen > 0 {
+                datagrams.push((Sender::Server, hello(name)));
+                previous = name.to_vec();
+            }
+            datagrams
+        }),
+    );
+    let names = ["Michael", "Tracy", "Sarah"];
+    let retry = Retry {
+        timeout: Duration::from_millis(300),
+        attempts: 4,
+    };
+    let sent = "junk in reply to every send (\"Hello, <name>!\" from ANOTHER address, \
+                \"Hello, Zed!\", a late \"Hello, <previous name>!\", a 3001-byte datagram, \
+                \"garbage\"), and the real reply only to a name's second and later sends";
+    let got = run_greet_all(server.addr, &names, retry, Duration::from_secs(15))
+        .unwrap_or_else(|e| panic!("the server sent {sent}: greet_all({names:?}) failed: {e}"));
+    assert_replies(&format!("the server sent {sent}"), &names, &got);
+    let log = server.log();
+    for name in names {
+        let sends = log
+            .iter()
+            .filter(|d| d.as_slice() == name.as_bytes())
+            .count();
+        assert!(
+            sends >= 2,
+            "the server sent {sent}. \"{name}\" was sent only once, so your client took one of \
+             the junk datagrams for the answer: accept only greeting(name), from `server` (the \
+             server received {})",
+            shown(&log)
+        );
+    }
+}
+
+#[test]
+fn step12_client_gives_up() {
+    let _step = step!(LESSON);
+    let server = TestServer::start(Ipv4Addr::LOCALHOST.into(), Box::new(|_, _| vec![]));
+    let retry = Retry {
+        timeout: Duration::from_millis(200),
+        attempts: 3,
+    };
+    let addr = server.addr;
+    let started = Instant::now();
+    let got = within(LIMIT, "greet_all against a silent server", move || {
+        greet_all(addr, &["Michael", "Tracy"], retry)
+    });
+    let took = started.elapsed();
+    match &got {
+        Err(ClientError::NoReply { name, attempts }) if name == "Michael" && *attempts == 3 => {}
+        other => panic!(
+            "a server that never answers, {retry:?}: expected Err(ClientError::NoReply {{ name: \
+             \"Michael\", attempts: 3 }}), got {other:?}"
+        ),
+    }
+    assert!(
+        took >= Duration::from_millis(480),
+        "greet_all gave up after {took:?}: with 3 attempts of 200 ms each it should wait about \
+         600 ms for a reply"
+    );
+    let log = server.log();
+    let want = vec![b"Michael".to_vec(); 3];
+    assert_eq!(
+        log,
+        want,
+        "with attempts: 3, send \"Michael\" exactly 3 times, then give up without asking for \
+         \"Tracy\"; the server received {}",
+        shown(&log)
+    );
+}
+
+#[rstest]
+#[case::distinct(0, &["Michael", "Tracy", "Sarah", "Bob", "Alice", "Lin", "Ana", "Kai", "Zoe", "Eve"])]
+#[case::repeated_names(1, &["Bob", "Bob", "Alice", "Bob", "Alice", "Alice", "Bob", "Carol"])]
+#[case::odd_names(2, &["", "李雷", "韩梅梅", "a b c", "x", "", "tab\there"])]
+fn step13_client_survives_a_lossy_network(#[case] salt: u64, #[case] names: &[&str]) {
+    let step = step!(LESSON);
+    let server = TestServer::start(Ipv4Addr::LOCALHOST.into(), echo());
+    let plan = LossPlan::lossy(step.seed().wrapping_add(salt));
+    let relay = UdpRelay::start(server.addr, plan);
+    let retry = Retry {
+        timeout: Duration::from_millis(150),
+        attempts: 20,
+    };
+    let got =
+        run_greet_all(relay.addr(), names, retry, Duration::from_secs(30)).unwrap_or_else(|e| {
+            panic!("through a lossy network ({plan}), greet_all({names:?}) with {retry:?}: {e}")
+        });
+    assert_replies(
+        &format!("through a network that drops, duplicates and reorders ({plan})"),
+        names,
+        &got,
+    );
+}
+
+/// Accepts one connection on `listener` within `limit`, or `None`.
+fn accept_within(listener: &TcpListener, limit: Duration) -> Option<TcpStream> {
+    listener.set_nonblocking(true).expect("non-blocking accept");
+    let deadline = Instant::now() + limit;
+    while Instant::now() < deadline {
+        match listener.accept() {
+            Ok((stream, _)) => {
+                stream.set_nonblocking(false).expect("blocking stream");
+                net::set_timeouts(&stream, limit);
+                return Some(stream);
+            }
+            Err(_) => thread::sleep(Duration::from_millis(10)),
+        }
+    }
+    None
+}
+
+#[rstest]
+#[case::ipv4(false)]
+#[case::ipv6(true)]
+fn step14_binds_tcp_and_udp_on_one_port(#[case] v6: bool) {
+    let _step = step!(LESSON);
+    let Some(ip) = loopback(v6) else { return };
+    // Eight pairs held at once: each needs a port free for both protocols.
+    let pairs = within(LIMIT, "bind_both eight times", move || {
+        (0..8)
+            .map(|_| bind_both(ip).map_err(|e| e.to_string()))
+            .collect::<Result<Vec<_>, _>>()
+    })
+    .unwrap_or_else(|e| panic!("bind_both({ip}) failed: {e}"));
+    for (tcp, udp) in &pairs {
+        let tcp_addr = tcp.local_addr().expect("the listener's address");
+        let udp_addr = udp.local_addr().expect("the UDP socket's address");
+        assert_eq!(
+            tcp_addr.port(),
+            udp_addr.port(),
+            "bind_both returned TCP {tcp_addr} and UDP {udp_addr}: the port numbers must be \
+             the same"
+        );
+        assert!(
+            tcp_addr.ip() == ip && udp_addr.ip() == ip,
+            "bind_both({ip}) must bind both sockets on {ip}: got TCP {tcp_addr}, UDP {udp_addr}"
+        );
+        let port = tcp_addr.port();
+        // The same port number, two protocols: a TCP connection and a datagram.
+        let mut stream = net::connect(SocketAddr::new(ip, port), LIMIT);
+        stream.write_all(b"over tcp").expect("write over TCP");
+        let mut accepted = accept_within(tcp, LIMIT).unwrap_or_else(|| {
+            panic!("connected to TCP port {port}, but the listener bind_both returned never saw it")
+        });
+        let mut got = [0u8; 8];
+        accepted
+            .read_exact(&mut got)
+            .expect("read what the test sent over TCP");
+        assert_eq!(&got, b"over tcp", "the TCP connection on port {port}");
+        let (sender, _) = udp_on(ip, LIMIT);
+        sender
+            .send_to(b"over udp", SocketAddr::new(ip, port))
+            .expect("send over UDP");
+        udp.set_read_timeout(Some(LIMIT)).expect("read timeout");
+        let (datagram, _) = recv_within(udp, LIMIT).unwrap_or_else(|| {
+            panic!(
+                "sent a datagram to UDP port {port}: the UDP socket bind_both returned never got it"
+            )
+        });
+        assert_bytes_eq(
+            &format!("a datagram sent to UDP port {port}"),
+            b"over udp",
+            &datagram,
+        );
+    }
+}
