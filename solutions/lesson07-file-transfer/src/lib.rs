@@ -316,10 +316,26 @@ pub fn read_message<R: Read>(reader: &mut R, limit: usize) -> Result<Vec<u8>, Tr
     Ok(data)
 }
 
+/// A temporary file in `dir`, removed if dropped before `persist`.
+///
+/// `NamedTempFile::new_in` creates it readable by its owner only, which is
+/// right for a secret and wrong for a download: ask for the usual 0644 (the
+/// umask still applies), as a file written with `open(name, "wb")` gets.
+fn part_file(dir: &Path) -> io::Result<tempfile::NamedTempFile> {
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(".part-");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        builder.permissions(std::fs::Permissions::from_mode(0o644));
+    }
+    builder.tempfile_in(dir)
+}
+
 /// Writes `data` as `dir/name`, through a temporary file renamed at the
 /// end, so the final name never holds half a file.
 fn save(dir: &Path, name: &str, data: &[u8]) -> io::Result<PathBuf> {
-    let mut part = tempfile::NamedTempFile::new_in(dir)?;
+    let mut part = part_file(dir)?;
     part.write_all(data)?;
     let path = dir.join(name);
     part.persist(&path).map_err(|e| e.error)?;
@@ -438,7 +454,7 @@ pub fn receive_stream<R: Read>(reader: &mut R, dir: &Path) -> Result<PathBuf, Tr
     let header = read_header(reader)?;
     checked(&header.name)?;
     // Removed when dropped: every early return below cleans up after itself.
-    let mut part = tempfile::NamedTempFile::new_in(dir)?;
+    let mut part = part_file(dir)?;
     let mut out = BufWriter::with_capacity(CHUNK, &mut part);
     let computed = copy_hashed(reader, &mut out, header.size)?;
     out.flush()?;
