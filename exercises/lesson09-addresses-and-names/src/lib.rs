@@ -1,0 +1,494 @@
+//! Lesson 09: addresses and names.
+//!
+//! YOUR TASK: replace every `todo!()` in this file, step by step. Run
+//! `cargo test -p lesson09` (or `cargo checker 9`) to see which steps pass;
+//! read `docs/src/09-addresses-and-names.md` alongside. The types, error
+//! enums and their messages are written for you; the functions are yours.
+//!
+//! Every socket program names its peer somehow: a dotted quad, an IPv6
+//! address in brackets, a host name, a path on disk. This lesson takes those
+//! names apart, the way the classic tutorials do with `socket.inet_aton`,
+//! `struct.unpack("!I", ...)`, `socket.getaddrinfo` and `AF_UNIX`:
+//!
+//! - an IPv4 address is a 32-bit number written as four 8-bit parts:
+//!   [`format_ipv4`] and [`parse_ipv4`] go both ways, and the parser says
+//!   exactly what is wrong with `256.1.1.1` or `1.2.3`;
+//! - some addresses are special: [`classify`] tells loopback, private,
+//!   link-local, multicast, documentation and global addresses apart, for
+//!   IPv4 and IPv6; [`service_name`] and [`port_range`] do the same for ports;
+//! - a socket address is an IP address and a port: [`parse_socket_addr`]
+//!   reads `127.0.0.1:80`, `[::1]:8080` and `[fe80::1%2]:80`, with clear
+//!   errors, and [`format_socket_addr`] writes them back;
+//! - a host name becomes a *list* of addresses, as `getaddrinfo` returns
+//!   it: [`resolve`] filters it by [`Family`], and [`connect_first`] /
+//!   [`connect_host`] try each address in turn until one answers, keeping
+//!   the error of every failed attempt;
+//! - a Unix domain socket is named by a path: [`UnixServer`] binds it
+//!   (replacing a stale socket file, never a live one or a regular file),
+//!   echoes, and removes the file when dropped; [`unix_request`] is its
+//!   client.
+
+use std::fmt;
+use std::io;
+use std::net::{IpAddr, SocketAddr, TcpStream};
+use std::os::unix::net::UnixListener;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+// You will want more as you go: std::io::{Read, Write},
+// std::net::{Ipv4Addr, Ipv6Addr, SocketAddrV6, Shutdown, ToSocketAddrs},
+// std::os::unix::net::UnixStream and std::os::unix::fs::FileTypeExt.
+
+// ---------------------------------------------------------------------------
+// IPv4 addresses as 32-bit numbers
+// ---------------------------------------------------------------------------
+
+/// The longest dotted quad: `255.255.255.255`.
+pub const MAX_DOTTED_QUAD: usize = 15;
+
+/// Why a text is not a dotted-quad IPv4 address.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Ipv4Error {
+    /// Longer than [`MAX_DOTTED_QUAD`] bytes: holds the length.
+    TooLong(usize),
+    /// Not four parts separated by dots: holds how many parts there were.
+    PartCount(usize),
+    /// A part is empty, as in `1..2.3` or `.1.2.3`.
+    EmptyPart,
+    /// A part holds something other than the ASCII digits `0`-`9`
+    /// (`x1`, ` 1`, `+1`, `0x7f`, `4\n`): holds the part.
+    NotDecimal(String),
+    /// A part has a leading zero (`01`): C's `inet_aton` reads it as octal,
+    /// so it is refused rather than guessed. Holds the part.
+    LeadingZero(String),
+    /// A part is over 255: holds the part.
+    OutOfRange(String),
+}
+
+impl fmt::Display for Ipv4Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Ipv4Error::TooLong(len) => write!(
+                f,
+                "{len} bytes is too long for an IPv4 address (at most {MAX_DOTTED_QUAD})"
+            ),
+            Ipv4Error::PartCount(n) => {
+                write!(f, "an IPv4 address has 4 parts separated by dots, not {n}")
+            }
+            Ipv4Error::EmptyPart => write!(f, "an IPv4 address has an empty part"),
+            Ipv4Error::NotDecimal(part) => write!(f, "{part:?} is not a decimal number"),
+            Ipv4Error::LeadingZero(part) => {
+                write!(f, "{part:?} has a leading zero (octal in inet_aton)")
+            }
+            Ipv4Error::OutOfRange(part) => write!(f, "{part} is over 255"),
+        }
+    }
+}
+
+impl std::error::Error for Ipv4Error {}
+
+/// Step 1. Writes the 32-bit number `n` as a dotted quad: the four bytes
+/// from the most significant down, in decimal (`0x7f000001` is
+/// `127.0.0.1`). Python: `socket.inet_ntoa(struct.pack("!I", n))`.
+pub fn format_ipv4(n: u32) -> String {
+    let _ = n;
+    todo!("the four bytes of n, most significant first, joined by dots")
+}
+
+/// Steps 2 and 3. Reads a dotted quad into its 32-bit number
+/// (`127.0.0.1` is `0x7f000001`). Python:
+/// `struct.unpack("!I", socket.inet_aton(text))[0]`, but strict: exactly
+/// four parts of 1 to 3 ASCII digits, each at most 255, no leading zeros,
+/// no spaces or signs.
+///
+/// Checks in this order, returning the first problem found: the length
+/// ([`Ipv4Error::TooLong`]), the number of parts ([`Ipv4Error::PartCount`]),
+/// then each part from the left: empty, not decimal, leading zero, over 255.
+pub fn parse_ipv4(text: &str) -> Result<u32, Ipv4Error> {
+    let _ = text;
+    todo!("check the length, split on dots, check and parse each part")
+}
+
+// ---------------------------------------------------------------------------
+// Special addresses
+// ---------------------------------------------------------------------------
+
+/// What kind of address an IP address is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum AddrClass {
+    /// `0.0.0.0` or `::`: "no address"; a server binds it to mean "every
+    /// interface".
+    Unspecified,
+    /// `127.0.0.0/8` or `::1`: this machine, never leaves it.
+    Loopback,
+    /// `10.0.0.0/8`, `172.16.0.0/12`, `192.168.0.0/16`, or IPv6's unique
+    /// local `fc00::/7`: not routed on the Internet (NAT shares a public one).
+    Private,
+    /// `169.254.0.0/16` or `fe80::/10`: valid on one link only.
+    LinkLocal,
+    /// `224.0.0.0/4` or `ff00::/8`: a group of receivers.
+    Multicast,
+    /// `255.255.255.255`: every host on this network (IPv4 only).
+    Broadcast,
+    /// `192.0.2.0/24`, `198.51.100.0/24`, `203.0.113.0/24` or
+    /// `2001:db8::/32`: reserved for examples in documentation.
+    Documentation,
+    /// Anything else: a public address.
+    Global,
+}
+
+impl fmt::Display for AddrClass {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            AddrClass::Unspecified => "unspecified",
+            AddrClass::Loopback => "loopback",
+            AddrClass::Private => "private",
+            AddrClass::LinkLocal => "link-local",
+            AddrClass::Multicast => "multicast",
+            AddrClass::Broadcast => "broadcast",
+            AddrClass::Documentation => "documentation",
+            AddrClass::Global => "global",
+        })
+    }
+}
+
+/// Steps 4 and 5. The class of `ip`, by the ranges listed on [`AddrClass`].
+/// An IPv4-mapped IPv6 address (`::ffff:10.0.0.1`) is the IPv4 address it
+/// carries, and is classed as that.
+pub fn classify(ip: IpAddr) -> AddrClass {
+    let _ = ip;
+    todo!("compare the address with each range of AddrClass")
+}
+
+// ---------------------------------------------------------------------------
+// Ports
+// ---------------------------------------------------------------------------
+
+/// A few services every network programmer meets, by port (the names are
+/// this course's; `/etc/services` calls 53 `domain`).
+pub const SERVICES: [(u16, &str); 7] = [
+    (21, "ftp"),
+    (22, "ssh"),
+    (25, "smtp"),
+    (53, "dns"),
+    (80, "http"),
+    (443, "https"),
+    (3306, "mysql"),
+];
+
+/// The three ranges the port numbers are divided into.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum PortRange {
+    /// 0 to 1023: well-known services; binding one needs privileges on Unix.
+    WellKnown,
+    /// 1024 to 49151: registered services (MySQL's 3306, ...).
+    Registered,
+    /// 49152 to 65535: dynamic, the ephemeral ports clients are given.
+    Dynamic,
+}
+
+/// Step 6. The range `port` falls in.
+pub fn port_range(port: u16) -> PortRange {
+    let _ = port;
+    todo!("match the port against the three ranges")
+}
+
+/// Step 6. The service [`SERVICES`] names for `port`, if any. Python:
+/// `socket.getservbyport(port)`.
+pub fn service_name(port: u16) -> Option<&'static str> {
+    let _ = port;
+    todo!("look the port up in SERVICES")
+}
+
+// ---------------------------------------------------------------------------
+// Socket addresses
+// ---------------------------------------------------------------------------
+
+/// Why a text is not a socket address.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SocketAddrError {
+    /// No `:PORT` at the end (`127.0.0.1`, `[::1]`, `[::1]80`).
+    MissingPort,
+    /// The port is not 1 to 5 ASCII digits with a value up to 65535: holds
+    /// the port text (`65536`, `http`, `+80`, or empty).
+    BadPort(String),
+    /// The host part is not an IP address of the right family: holds it
+    /// (`300.1.1.1`, `localhost`: names are resolved, not parsed).
+    BadIp(String),
+    /// An IPv6 address without brackets (`::1:80`): its own colons would
+    /// make the port ambiguous. Holds the whole text.
+    Unbracketed(String),
+    /// A `[` without its `]`.
+    UnclosedBracket,
+    /// The scope id after `%` is not a decimal number (`%eth0`): holds it.
+    BadScope(String),
+}
+
+impl fmt::Display for SocketAddrError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SocketAddrError::MissingPort => write!(f, "no :PORT at the end"),
+            SocketAddrError::BadPort(p) => write!(f, "{p:?} is not a port (0 to 65535)"),
+            SocketAddrError::BadIp(ip) => write!(f, "{ip:?} is not an IP address"),
+            SocketAddrError::Unbracketed(text) => {
+                write!(
+                    f,
+                    "{text:?}: write an IPv6 address in brackets, as [::1]:80"
+                )
+            }
+            SocketAddrError::UnclosedBracket => write!(f, "a '[' without its ']'"),
+            SocketAddrError::BadScope(s) => write!(f, "scope id {s:?} is not a number"),
+        }
+    }
+}
+
+impl std::error::Error for SocketAddrError {}
+
+/// Step 7. Writes a socket address: `127.0.0.1:80` for IPv4,
+/// `[::1]:8080` for IPv6, with the scope id when it is not 0:
+/// `[fe80::1%2]:80`. [`parse_socket_addr`] reads it back.
+pub fn format_socket_addr(addr: SocketAddr) -> String {
+    let _ = addr;
+    todo!("IPv4 as a.b.c.d:port, IPv6 as [ip]:port or [ip%scope]:port")
+}
+
+/// Steps 7 and 8. Reads a socket address written as `IPV4:PORT` or
+/// `[IPV6]:PORT` or `[IPV6%SCOPE]:PORT`.
+///
+/// - Text starting with `[`: up to the `]` (none: `UnclosedBracket`) is the
+///   IPv6 address, with an optional `%SCOPE` (decimal, else `BadScope`);
+///   then exactly `:PORT` must follow (else `MissingPort`).
+/// - Other text splits at its LAST `:` (none: `MissingPort`); a host part
+///   that still holds a `:` is an IPv6 address without brackets
+///   (`Unbracketed`); otherwise it must be an IPv4 address.
+/// - An address that does not parse is `BadIp`; the port is 1 to 5 ASCII
+///   digits up to 65535, else `BadPort`.
+pub fn parse_socket_addr(text: &str) -> Result<SocketAddr, SocketAddrError> {
+    let _ = text;
+    todo!("brackets or not, the address, the scope id, the port")
+}
+
+// ---------------------------------------------------------------------------
+// Name resolution
+// ---------------------------------------------------------------------------
+
+/// Which address families a lookup keeps: `getaddrinfo`'s `AF_UNSPEC`,
+/// `AF_INET` and `AF_INET6`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Family {
+    /// Both IPv4 and IPv6 (`AF_UNSPEC`).
+    Any,
+    /// IPv4 only (`AF_INET`).
+    V4,
+    /// IPv6 only (`AF_INET6`).
+    V6,
+}
+
+impl fmt::Display for Family {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Family::Any => "any family",
+            Family::V4 => "IPv4",
+            Family::V6 => "IPv6",
+        })
+    }
+}
+
+/// The longest host name DNS allows, in bytes.
+pub const MAX_HOST_LEN: usize = 253;
+
+/// The longest label (the part between two dots) of a host name.
+pub const MAX_LABEL_LEN: usize = 63;
+
+/// Why a host name gave no address.
+#[derive(Debug)]
+pub enum ResolveError {
+    /// The name cannot be a host name, so it was not looked up: says why.
+    BadHost(&'static str),
+    /// The resolver failed (unknown name, no DNS server, ...).
+    Lookup {
+        /// The name that was looked up.
+        host: String,
+        /// What the resolver said.
+        source: io::Error,
+    },
+    /// The name has addresses, but none of the family asked for.
+    NoAddress {
+        /// The name that was looked up.
+        host: String,
+        /// The family asked for.
+        family: Family,
+    },
+}
+
+impl fmt::Display for ResolveError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ResolveError::BadHost(why) => write!(f, "not a host name: {why}"),
+            ResolveError::Lookup { host, source } => {
+                write!(f, "could not look up {host:?}: {source}")
+            }
+            ResolveError::NoAddress { host, family } => {
+                write!(f, "{host:?} has no {family} address")
+            }
+        }
+    }
+}
+
+impl std::error::Error for ResolveError {}
+
+/// Steps 9 and 10. Resolves `host` and `port` to socket addresses, as
+/// `socket.getaddrinfo(host, port, family, SOCK_STREAM)` does, in the
+/// resolver's order, without duplicates, keeping only `family`'s. Rust's
+/// way to call `getaddrinfo` is `(host, port).to_socket_addrs()`.
+///
+/// A name that cannot be a host name is refused before any lookup
+/// ([`ResolveError::BadHost`]): empty, over [`MAX_HOST_LEN`] bytes, bytes
+/// other than ASCII letters, digits, `-`, `_` and `.`, or a label (between
+/// dots; one trailing dot is allowed) empty or over [`MAX_LABEL_LEN`] bytes.
+/// An IP literal (`127.0.0.1`, `::1`) is always accepted, and so is an IPv6
+/// literal with a scope of ASCII letters and digits (`fe80::1%2`,
+/// `fe80::1%eth0`). A failed lookup
+/// is [`ResolveError::Lookup`]; no address of `family` is
+/// [`ResolveError::NoAddress`].
+pub fn resolve(host: &str, port: u16, family: Family) -> Result<Vec<SocketAddr>, ResolveError> {
+    let _ = (host, port, family);
+    todo!("check the name, to_socket_addrs, keep the family, drop duplicates")
+}
+
+/// Why no connection could be made.
+#[derive(Debug)]
+pub enum ConnectError {
+    /// The host name gave no address to try.
+    Resolve(ResolveError),
+    /// Every address was tried and failed: each with its error, in the order
+    /// tried. Empty when there was no address to try.
+    AllFailed(Vec<(SocketAddr, io::Error)>),
+}
+
+impl fmt::Display for ConnectError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ConnectError::Resolve(e) => write!(f, "{e}"),
+            ConnectError::AllFailed(attempts) if attempts.is_empty() => {
+                write!(f, "no addresses to try")
+            }
+            ConnectError::AllFailed(attempts) => {
+                write!(
+                    f,
+                    "could not connect to any of {} addresses",
+                    attempts.len()
+                )?;
+                for (addr, e) in attempts {
+                    write!(f, "; {addr}: {e}")?;
+                }
+                Ok(())
+            }
+        }
+    }
+}
+
+impl std::error::Error for ConnectError {}
+
+impl From<ResolveError> for ConnectError {
+    fn from(e: ResolveError) -> Self {
+        ConnectError::Resolve(e)
+    }
+}
+
+/// Steps 11 to 13. Tries each address in turn, each with
+/// `TcpStream::connect_timeout(addr, timeout)`, and returns the first
+/// connection made. When all fail: [`ConnectError::AllFailed`] with every
+/// address and its error, in order. Python: `socket.create_connection`
+/// (with `all_errors=True`).
+pub fn connect_first(addrs: &[SocketAddr], timeout: Duration) -> Result<TcpStream, ConnectError> {
+    let _ = (addrs, timeout);
+    todo!("connect_timeout to each address in turn, collecting the errors")
+}
+
+/// Steps 11 and 13. Resolves `host` and `port` ([`resolve`], keeping
+/// `family`) and connects to the first address that answers
+/// ([`connect_first`]). A failed resolution is [`ConnectError::Resolve`].
+pub fn connect_host(
+    host: &str,
+    port: u16,
+    family: Family,
+    timeout: Duration,
+) -> Result<TcpStream, ConnectError> {
+    let _ = (host, port, family, timeout);
+    todo!("resolve, then connect_first")
+}
+
+// ---------------------------------------------------------------------------
+// Unix domain sockets
+// ---------------------------------------------------------------------------
+
+/// The most bytes [`unix_request`] sends. It writes the whole message
+/// before reading the echo, which is only safe while the message fits in the
+/// sockets' buffers: a bigger one could leave both sides waiting for the
+/// other to read (the framing deadlock of lesson 10).
+pub const MAX_MESSAGE: usize = 64 * 1024;
+
+/// The most bytes [`unix_request`] accepts in a reply.
+pub const MAX_REPLY: usize = 1024 * 1024;
+
+/// A Unix domain socket server (`AF_UNIX`, `SOCK_STREAM`) bound to a path.
+/// Dropping it removes the socket file.
+#[derive(Debug)]
+pub struct UnixServer {
+    listener: UnixListener,
+    path: PathBuf,
+}
+
+impl UnixServer {
+    /// Steps 14, 16 and 17. Binds a listening Unix socket at `path`.
+    ///
+    /// A socket file left at `path` by a server that is gone (a *stale*
+    /// file: connecting to it is refused) is removed first. Nothing else is
+    /// ever removed: a socket a server still listens on is
+    /// `ErrorKind::AddrInUse`, and a file that is not a socket is
+    /// `ErrorKind::AlreadyExists`. Python's tutorial calls `os.unlink(path)`
+    /// unconditionally, which steals a live server's name.
+    pub fn bind(path: &Path) -> io::Result<UnixServer> {
+        let _ = path;
+        todo!("look at what is at path, remove only a stale socket, then UnixListener::bind")
+    }
+
+    /// The path the server is bound to.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The listening socket.
+    pub fn listener(&self) -> &UnixListener {
+        &self.listener
+    }
+
+    /// Steps 14 and 18. Accepts `clients` connections, one after the
+    /// other, and echoes each: every byte read is written back, until the
+    /// client closes its side (EOF). Each connection gets read and write
+    /// timeouts of `idle`; a timeout or an error on one connection (a client
+    /// that went silent or vanished) ends that connection only. A failed
+    /// `accept` is returned.
+    pub fn serve_echo(&self, clients: usize, idle: Duration) -> io::Result<()> {
+        let _ = (clients, idle);
+        todo!("accept each client, set its timeouts, echo until EOF")
+    }
+}
+
+impl Drop for UnixServer {
+    /// Step 16. Remove the socket file here (`std::fs::remove_file`), or its
+    /// name outlives the server. (Left empty, not `todo!()`: a panic in
+    /// `drop` while a failing test unwinds would abort every test.)
+    fn drop(&mut self) {}
+}
+
+/// Step 15. The echo client: connects to the Unix socket at `path`, sets
+/// read and write timeouts of `timeout`, writes all of `message`, closes its
+/// writing side (`shutdown(Write)`, so the server reads EOF) and reads the
+/// reply until the server closes. A message over [`MAX_MESSAGE`] bytes is
+/// an error of kind `InvalidInput` (nothing is sent); a reply over
+/// [`MAX_REPLY`] bytes is an error of kind `InvalidData`.
+pub fn unix_request(path: &Path, message: &[u8], timeout: Duration) -> io::Result<Vec<u8>> {
+    let _ = (path, message, timeout);
+    todo!("check the size, connect, write, shutdown(Write), read the reply")
+}
