@@ -1,0 +1,1465 @@
+//! Lesson 04's graded steps: sticky packets, `send` vs `sendall`, delimiter
+//! framing.
+//!
+//! Each `stepNN_...` test is one step of `lesson.toml`, simplest first.
+//! Every call into the learner's code runs under a deadline. The "see it
+//! happen" steps make merging and splitting certain (the test waits until
+//! both messages sit in the receive buffer; the sender holds back the rest
+//! of a message until the reader has returned), never a matter of timing.
+
+use std::io::{self, BufRead, BufReader, Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::sync::mpsc;
+use std::thread::{self, JoinHandle};
+use std::time::{Duration, Instant};
+
+use lesson04::*;
+use rstest::rstest;
+use socket2::SockRef;
+use testkit::chunking::ChunkedReader;
+use testkit::relay::TcpRelay;
+use testkit::{Chunking, assert_bytes_eq, escape, net, peer, step, within};
+
+const LESSON: &str = include_str!("../lesson.toml");
+const LIMIT: Duration = testkit::DEFAULT_LIMIT;
+
+// ---------------------------------------------------------------------------
+// Helpers
+// ---------------------------------------------------------------------------
+
+/// Bytes as escaped text, cut in the middle when long.
+fn show(bytes: &[u8]) -> String {
+    if bytes.len() <= 80 {
+        format!("\"{}\"", escape(bytes))
+    } else {
+        format!(
+            "\"{}\"...\"{}\" ({} bytes)",
+            escape(&bytes[..40]),
+            escape(&bytes[bytes.len() - 20..]),
+            bytes.len()
+        )
+    }
+}
+
+/// A recognisable byte pattern of `len` bytes (never `\n`).
+fn pattern(len: usize) -> Vec<u8> {
+    (0..len).map(|i| b'a' + (i * 7 % 26) as u8).collect()
+}
+
+/// Waits until `stream` holds at least `want` unread bytes (or the peer
+/// closed), without consuming them: `peek` looks into the receive buffer.
+fn wait_until_buffered(stream: &TcpStream, want: usize) {
+    let deadline = Instant::now() + LIMIT;
+    let mut buf = vec![0u8; want + 1024];
+    loop {
+        match stream.peek(&mut buf) {
+            Ok(n) if n >= want => return,
+            Ok(_) if Instant::now() < deadline => thread::sleep(Duration::from_millis(2)),
+            Ok(n) => panic!("only {n} of {want} bytes arrived within {LIMIT:?} (test setup)"),
+            Err(e) => panic!("could not peek at the test's socket: {e} (test setup)"),
+        }
+    }
+}
+
+/// What one call of `next_message` gave.
+#[derive(Debug, Clone, PartialEq)]
+enum Got {
+    Message(Vec<u8>),
+    End,
+    Error(io::ErrorKind),
+}
+
+impl Got {
+    fn describe(&self) -> String {
+        match self {
+            Got::Message(m) => format!("Ok(Some({}))", show(m)),
+            Got::End => "Ok(None)".to_owned(),
+            Got::Error(kind) => format!("Err(kind {kind:?})"),
+        }
+    }
+}
+
+/// Calls `next_message` until it ends or fails, at most `most` times.
+fn drain_messages<R: Read>(reader: &mut MessageReader<R>, most: usize) -> Vec<Got> {
+    let mut got = Vec::new();
+    while got.len() < most {
+        let next = match reader.next_message() {
+            Ok(Some(m)) => Got::Message(m),
+            Ok(None) => Got::End,
+            Err(e) => Got::Error(e.kind()),
+        };
+        let last = !matches!(next, Got::Message(_));
+        got.push(next);
+        if last {
+            break;
+        }
+    }
+    got
+}
+
+/// Compares the outcomes of successive `next_message` calls.
+#[track_caller]
+fn assert_outcomes(context: &str, expected: &[Got], got: &[Got]) {
+    for (i, want) in expected.iter().enumerate() {
+        let call = i + 1;
+        match (want, got.get(i)) {
+            (Got::Message(w), Some(Got::Message(g))) => assert_bytes_eq(
+                &format!("{context}\ncall {call} of next_message returned the wrong message"),
+                w,
+                g,
+            ),
+            (w, Some(g)) if w == g => {}
+            (w, Some(g)) => panic!(
+                "{context}\ncall {call} of next_message: expected {}, got {}",
+                w.describe(),
+                g.describe()
+            ),
+            (w, None) => panic!(
+                "{context}\ncall {call} of next_message: expected {}, but the calls stopped after {}",
+                w.describe(),
+                got.last().map(Got::describe).unwrap_or_default()
+            ),
+        }
+    }
+}
+
+/// `messages`, each followed by `\n`.
+fn framed(messages: &[Vec<u8>]) -> Vec<u8> {
+    let mut out = Vec::new();
+    for m in messages {
+        out.extend_from_slice(m);
+        out.push(b'\n');
+    }
+    out
+}
+
+/// The outcomes a correct reader gives for `messages`, then a clean end.
+fn expected_outcomes(messages: &[Vec<u8>]) -> Vec<Got> {
+    let mut out: Vec<Got> = messages.iter().cloned().map(Got::Message).collect();
+    out.push(Got::End);
+    out
+}
+
+/// Messages of every kind: empty, text, UTF-8, binary, longer than a read.
+fn sample_messages() -> Vec<Vec<u8>> {
+    vec![
+        b"hello".to_vec(),
+        b"world".to_vec(),
+        Vec::new(),
+        b"a longer message, with spaces and punctuation!".to_vec(),
+        "h\u{e9}llo w\u{f6}rld \u{2713}".as_bytes().to_vec(),
+        b"\x00\x01\r\xff binary \t".to_vec(),
+        pattern(3000),
+    ]
+}
+
+/// How a stream is cut, with the random cuts seeded by the step.
+#[derive(Debug, Clone, Copy)]
+enum Cut {
+    Whole,
+    Fixed(usize),
+    Random(usize),
+}
+
+impl Cut {
+    fn chunking(self, seed: u64) -> Chunking {
+        match self {
+            Cut::Whole => Chunking::Whole,
+            Cut::Fixed(n) => Chunking::Fixed(n),
+            Cut::Random(max) => Chunking::Random { seed, max },
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------
+// See it happen: the naive reader
+// ---------------------------------------------------------------------------
+
+#[test]
+fn step01_two_writes_arrive_as_one_read() {
+    let _step = step!(LESSON);
+    let server = net::serve_one(|mut s| {
+        // TCP_NODELAY: no Nagle, each write leaves at once. They merge anyway,
+        // in the receiver's buffer.
+        s.set_nodelay(true)?;
+        s.write_all(b"hello")?;
+        s.write_all(b"world")?;
+        Ok(())
+    });
+    let client = net::connect(server.addr, LIMIT);
+    // Like the tutorial's server, read only once both sends have arrived.
+    wait_until_buffered(&client, 10);
+    let (first, second) = within(LIMIT, "read_message_naive (twice)", move || {
+        let mut client = client;
+        let first = read_message_naive(&mut client);
+        let second = read_message_naive(&mut client);
+        (first, second)
+    });
+    let first = first.unwrap_or_else(|e| panic!("read_message_naive failed: {e}"));
+    assert_bytes_eq(
+        "the server sent b\"hello\" and b\"world\" in TWO writes; both sat in the receive buffer \
+         when read_message_naive made its ONE read of up to 1024 bytes, which returns everything \
+         waiting: the two messages stuck together",
+        b"helloworld",
+        &first,
+    );
+    let second = second.unwrap_or_else(|e| panic!("the second read_message_naive failed: {e}"));
+    assert!(
+        second.is_empty(),
+        "then the server closed: the next read returns 0 bytes, and read_message_naive should \
+         return an empty Vec (Python's b''), not an error. Got {}",
+        show(&second)
+    );
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Split {
+    /// 3000 bytes in one write: more than the naive reader's 1024.
+    BiggerThanTheBuffer,
+    /// Through a relay that forwards one byte at a time; the sender holds
+    /// back the second half until the reader has returned.
+    OneByteAtATime,
+}
+
+#[rstest]
+#[case::bigger_than_the_buffer(Split::BiggerThanTheBuffer)]
+#[case::one_byte_at_a_time(Split::OneByteAtATime)]
+fn step02_one_write_arrives_in_pieces(#[case] split: Split) {
+    let _step = step!(LESSON);
+    let (go_on, wait) = mpsc::channel::<()>();
+    match split {
+        Split::BiggerThanTheBuffer => {
+            let message = pattern(3000);
+            let sent = message.clone();
+            let server = net::serve_one(move |mut s| {
+                s.write_all(&sent)?;
+                // Stay open until the test is done: no EOF to hide behind.
+                let _ = wait.recv_timeout(LIMIT * 2);
+                Ok(())
+            });
+            let client = net::connect(server.addr, LIMIT);
+            wait_until_buffered(&client, message.len());
+            let (first, second) = within(LIMIT, "read_message_naive (twice)", move || {
+                let mut client = client;
+                let first = read_message_naive(&mut client);
+                let second = read_message_naive(&mut client);
+                (first, second)
+            });
+            let _ = go_on.send(());
+            let first = first.unwrap_or_else(|e| panic!("read_message_naive failed: {e}"));
+            assert_bytes_eq(
+                "the server sent ONE 3000-byte message and all of it was waiting: one read of \
+                 up to NAIVE_BUF (1024) bytes returns just the first 1024",
+                &message[..NAIVE_BUF],
+                &first,
+            );
+            let second =
+                second.unwrap_or_else(|e| panic!("the second read_message_naive failed: {e}"));
+            assert_bytes_eq(
+                "the next read returns the next 1024 bytes: the rest of the same message, which \
+                 a 'one read = one message' program takes for a new message",
+                &message[NAIVE_BUF..2 * NAIVE_BUF],
+                &second,
+            );
+        }
+        Split::OneByteAtATime => {
+            let message = b"hello, world\n";
+            let (head, tail) = message.split_at(7);
+            let server = net::serve_one(move |mut s| {
+                s.write_all(head)?;
+                // The rest leaves only after the reader has returned.
+                let _ = wait.recv_timeout(LIMIT * 2);
+                s.write_all(tail)?;
+                Ok(())
+            });
+            let relay = TcpRelay::start(server.addr, Chunking::Fixed(1));
+            let client = net::connect(relay.addr(), LIMIT);
+            let got = within(LIMIT, "read_message_naive", move || {
+                let mut client = client;
+                read_message_naive(&mut client)
+            });
+            let _ = go_on.send(());
+            let got = got.unwrap_or_else(|e| panic!("read_message_naive failed: {e}"));
+            assert!(
+                !got.is_empty() && got.len() < message.len() && message.starts_with(&got),
+                "the server wrote {} with ONE write call, but the network delivered it one byte \
+                 at a time and the rest came later: one read can only return a first part of it \
+                 (1 to 7 bytes). read_message_naive returned {}: make exactly one read",
+                show(message),
+                show(&got)
+            );
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------
+// write vs write_all: send_all
+// ---------------------------------------------------------------------------
+
+/// What a [`Fussy`] writer does on one call.
+#[derive(Debug, Clone, Copy)]
+enum Answer {
+    Take(usize),
+    Interrupted,
+    WouldBlock,
+}
+
+/// A writer that accepts a few bytes per call and sometimes says
+/// "interrupted" or "not now", as a socket may.
+struct Fussy {
+    plan: Vec<Answer>,
+    next: usize,
+    accepted: Vec<u8>,
+    calls: usize,
+    errors: usize,
+}
+
+impl Fussy {
+    fn new(plan: Vec<Answer>) -> Fussy {
+        Fussy {
+            plan,
+            next: 0,
+            accepted: Vec::new(),
+            calls: 0,
+            errors: 0,
+        }
+    }
+}
+
+impl Write for Fussy {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.calls += 1;
+        if buf.is_empty() {
+            return Ok(0);
+        }
+        let answer = self.plan[self.next % self.plan.len()];
+        self.next += 1;
+        match answer {
+            Answer::Take(n) => {
+                let n = n.min(buf.len());
+                self.accepted.extend_from_slice(&buf[..n]);
+                Ok(n)
+            }
+            Answer::Interrupted => {
+                self.errors += 1;
+                Err(io::ErrorKind::Interrupted.into())
+            }
+            Answer::WouldBlock => {
+                self.errors += 1;
+                Err(io::ErrorKind::WouldBlock.into())
+            }
+        }
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Writer {
+    ThreeBytesPerCall,
+    Interrupted,
+    WouldBlock,
+    SeededMix,
+    EmptyBuffer,
+}
+
+#[rstest]
+#[case::three_bytes_per_call(Writer::ThreeBytesPerCall)]
+#[case::interrupted(Writer::Interrupted)]
+#[case::would_block(Writer::WouldBlock)]
+#[case::seeded_mix(Writer::SeededMix)]
+#[case::empty_buffer(Writer::EmptyBuffer)]
+fn step03_send_all_retries_short_writes(#[case] kind: Writer) {
+    let step = step!(LESSON);
+    use Answer::*;
+    let (plan, data, about) = match kind {
+        Writer::ThreeBytesPerCall => (vec![Take(3)], pattern(1000), "takes 3 bytes per call"),
+        Writer::Interrupted => (
+            vec![Take(5), Interrupted, Take(2), Interrupted, Interrupted],
+            pattern(1000),
+            "takes a few bytes per call and sometimes fails with Interrupted",
+        ),
+        Writer::WouldBlock => (
+            vec![WouldBlock, Take(17), WouldBlock, WouldBlock, Take(40)],
+            pattern(1000),
+            "takes a few bytes per call and often says WouldBlock (not now)",
+        ),
+        Writer::SeededMix => {
+            let sizes = Chunking::Random {
+                seed: step.seed(),
+                max: 60,
+            }
+            .sizes(3000);
+            let plan = sizes
+                .iter()
+                .map(|&n| match n % 9 {
+                    0 => Interrupted,
+                    4 => WouldBlock,
+                    _ => Take(n),
+                })
+                .collect();
+            (
+                plan,
+                pattern(4000),
+                "takes 1 to 60 bytes per call, with seeded Interrupted and WouldBlock answers",
+            )
+        }
+        Writer::EmptyBuffer => (vec![Take(3)], Vec::new(), "is given nothing to send"),
+    };
+    let sent = data.clone();
+    let (writer, result) = within(LIMIT, "send_all", move || {
+        let mut writer = Fussy::new(plan);
+        let result = send_all(&mut writer, &sent);
+        (writer, result)
+    });
+    if let Err(e) = result {
+        panic!(
+            "send_all over a writer that {about} returned an error: {e} (kind {:?}) after {} \
+             write calls and {} bytes accepted. Interrupted means: try again now; WouldBlock \
+             means: try again in a moment; a short count means: send the rest",
+            e.kind(),
+            writer.calls,
+            writer.accepted.len()
+        );
+    }
+    assert_bytes_eq(
+        &format!(
+            "send_all of {} bytes over a writer that {about} ({} write calls, {} of them answered \
+             with an error)",
+            data.len(),
+            writer.calls,
+            writer.errors
+        ),
+        &data,
+        &writer.accepted,
+    );
+}
+
+/// A socket writer that records what its `write` calls returned.
+struct Recorder {
+    stream: TcpStream,
+    calls: usize,
+    short: usize,
+    would_block: usize,
+    first_short: Option<(usize, usize)>,
+}
+
+impl Write for Recorder {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.calls += 1;
+        let result = self.stream.write(buf);
+        match &result {
+            Ok(n) if *n < buf.len() => {
+                self.short += 1;
+                self.first_short.get_or_insert((*n, buf.len()));
+            }
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => self.would_block += 1,
+            _ => {}
+        }
+        result
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.stream.flush()
+    }
+}
+
+impl Recorder {
+    fn summary(&self) -> String {
+        let first = self
+            .first_short
+            .map(|(n, asked)| format!("; the first short one took {n} of {asked} bytes"))
+            .unwrap_or_default();
+        format!(
+            "{} write calls, {} returned fewer bytes than asked, {} returned WouldBlock{first}",
+            self.calls, self.short, self.would_block
+        )
+    }
+}
+
+#[test]
+fn step04_send_all_fills_a_small_send_buffer() {
+    let _step = step!(LESSON);
+    let (listener, addr) = net::listener();
+    let _ = SockRef::from(&listener).set_recv_buffer_size(4096);
+    // A slow reader: 4 KiB at a time, with a pause after each read.
+    let reader: JoinHandle<io::Result<Vec<u8>>> = thread::spawn(move || {
+        let (mut s, _) = listener.accept()?;
+        net::set_timeouts(&s, Duration::from_secs(10));
+        let mut got = Vec::new();
+        let mut buf = [0u8; 4096];
+        loop {
+            let n = s.read(&mut buf)?;
+            if n == 0 {
+                return Ok(got);
+            }
+            got.extend_from_slice(&buf[..n]);
+            thread::sleep(Duration::from_millis(1));
+        }
+    });
+    let client = net::connect(addr, LIMIT);
+    SockRef::from(&client)
+        .set_send_buffer_size(4096)
+        .expect("set a small send buffer (test setup)");
+    // With a write timeout, a write on a full buffer returns what it could
+    // send (a short count), or WouldBlock if it sent nothing in time.
+    client
+        .set_write_timeout(Some(Duration::from_millis(50)))
+        .expect("set a write timeout (test setup)");
+    let data = pattern(256 * 1024);
+    let sent = data.clone();
+    let (recorder, result) = within(
+        Duration::from_secs(15),
+        "send_all of 256 KiB to a slow reader",
+        move || {
+            let mut recorder = Recorder {
+                stream: client,
+                calls: 0,
+                short: 0,
+                would_block: 0,
+                first_short: None,
+            };
+            let result = send_all(&mut recorder, &sent);
+            (recorder, result)
+        },
+    );
+    if let Err(e) = result {
+        panic!(
+            "send_all of 256 KiB over a socket with a 4 KiB send buffer and a 50 ms write \
+             timeout, to a slow reader, failed: {e} (kind {:?}). The socket's write calls: {}",
+            e.kind(),
+            recorder.summary()
+        );
+    }
+    let summary = recorder.summary();
+    let _ = recorder.stream.shutdown(std::net::Shutdown::Write);
+    let received = within(Duration::from_secs(15), "the slow reader", move || {
+        reader.join()
+    });
+    let received = match received {
+        Ok(Ok(bytes)) => bytes,
+        Ok(Err(e)) => panic!("the slow reader failed: {e}; the socket's write calls: {summary}"),
+        Err(_) => panic!("the slow reader panicked (test bug)"),
+    };
+    assert_bytes_eq(
+        &format!(
+            "what the slow reader received after send_all of 256 KiB returned Ok ({summary}): \
+             after a short write, send the rest, starting where that write stopped"
+        ),
+        &data,
+        &received,
+    );
+}
+
+/// A writer that fails the way a dead or stuck peer makes a socket fail.
+struct Dead {
+    kind: Dead2,
+    calls: usize,
+    accepted: usize,
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Dead2 {
+    /// Accepts nothing: `Ok(0)`.
+    WriteZero,
+    /// Takes 10 bytes, then the peer is gone: `BrokenPipe`.
+    BrokenPipe,
+    /// Never has room: `WouldBlock` forever.
+    NeverReady,
+}
+
+impl Write for Dead {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.calls += 1;
+        match self.kind {
+            Dead2::WriteZero => Ok(0),
+            Dead2::BrokenPipe if self.accepted < 10 => {
+                let n = buf.len().min(10 - self.accepted);
+                self.accepted += n;
+                Ok(n)
+            }
+            Dead2::BrokenPipe => Err(io::ErrorKind::BrokenPipe.into()),
+            Dead2::NeverReady => Err(io::ErrorKind::WouldBlock.into()),
+        }
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+#[rstest]
+#[case::write_zero(Dead2::WriteZero, io::ErrorKind::WriteZero)]
+#[case::broken_pipe(Dead2::BrokenPipe, io::ErrorKind::BrokenPipe)]
+#[case::never_ready(Dead2::NeverReady, io::ErrorKind::TimedOut)]
+fn step05_send_all_gives_up_on_a_dead_writer(#[case] kind: Dead2, #[case] expected: io::ErrorKind) {
+    let _step = step!(LESSON);
+    let about = match kind {
+        Dead2::WriteZero => "accepts nothing (write returns Ok(0))",
+        Dead2::BrokenPipe => "takes 10 bytes, then fails with BrokenPipe (the peer is gone)",
+        Dead2::NeverReady => "answers WouldBlock forever (a peer that never reads)",
+    };
+    let limit = STALL_LIMIT + Duration::from_secs(4);
+    let started = Instant::now();
+    let (writer, result) = within(limit, &format!("send_all over a writer that {about}"), {
+        move || {
+            let mut writer = Dead {
+                kind,
+                calls: 0,
+                accepted: 0,
+            };
+            let result = send_all(&mut writer, &pattern(100));
+            (writer, result)
+        }
+    });
+    let took = started.elapsed();
+    match result {
+        Err(e) if e.kind() == expected => {}
+        Err(e) => panic!(
+            "send_all over a writer that {about}: expected an error of kind {expected:?}, got \
+             {e} (kind {:?}) after {} write calls",
+            e.kind(),
+            writer.calls
+        ),
+        Ok(()) => panic!(
+            "send_all over a writer that {about} returned Ok(()), but not all 100 bytes were \
+             accepted: expected an error of kind {expected:?}"
+        ),
+    }
+    if let Dead2::NeverReady = kind {
+        assert!(
+            took >= STALL_LIMIT / 2,
+            "send_all gave up after {took:?}: a full buffer usually drains soon; keep retrying \
+             (pausing RETRY_PAUSE) until STALL_LIMIT ({STALL_LIMIT:?}) has passed without progress"
+        );
+        assert!(
+            writer.calls <= 100_000,
+            "send_all called write {} times in {took:?}: that is a busy loop burning a CPU. \
+             Sleep RETRY_PAUSE ({RETRY_PAUSE:?}) after each WouldBlock",
+            writer.calls
+        );
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Delimiter framing: MessageReader
+// ---------------------------------------------------------------------------
+
+#[rstest]
+#[case::merged(Cut::Whole)]
+#[case::one_byte(Cut::Fixed(1))]
+#[case::two_bytes(Cut::Fixed(2))]
+#[case::seven_bytes(Cut::Fixed(7))]
+#[case::random_small(Cut::Random(5))]
+#[case::random_large(Cut::Random(700))]
+fn step06_reader_reassembles_messages(#[case] cut: Cut) {
+    let step = step!(LESSON);
+    let chunking = cut.chunking(step.seed());
+    let messages = sample_messages();
+    let stream = framed(&messages);
+    let expected = expected_outcomes(&messages);
+    let most = expected.len() + 2;
+    let source = ChunkedReader::new(stream.clone(), chunking);
+    let got = within(LIMIT, "MessageReader::next_message", move || {
+        let mut reader = MessageReader::new(source);
+        drain_messages(&mut reader, most)
+    });
+    assert_outcomes(
+        &format!(
+            "{} messages, each ending in \\n ({} bytes), read {chunking}",
+            messages.len(),
+            stream.len()
+        ),
+        &expected,
+        &got,
+    );
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Sender {
+    /// `TCP_NODELAY`, one byte per write.
+    ByteByByte,
+    /// All messages in one write.
+    Merged,
+    /// All messages in one write, re-cut by a relay at seeded random points.
+    RelayRandom,
+    /// Each message in its own write, re-cut by a relay into 3-byte pieces.
+    RelayThreeBytes,
+}
+
+#[rstest]
+#[case::byte_by_byte(Sender::ByteByByte)]
+#[case::merged(Sender::Merged)]
+#[case::relay_random(Sender::RelayRandom)]
+#[case::relay_three_bytes(Sender::RelayThreeBytes)]
+fn step07_reader_over_a_socket(#[case] sender: Sender) {
+    let step = step!(LESSON);
+    let messages: Vec<Vec<u8>> = sample_messages().into_iter().take(6).collect();
+    let to_send = messages.clone();
+    let server = net::serve_one(move |mut s| {
+        let framed_messages: Vec<Vec<u8>> = to_send
+            .iter()
+            .map(|m| framed(std::slice::from_ref(m)))
+            .collect();
+        match sender {
+            Sender::ByteByByte => peer::write_byte_by_byte(&mut s, &framed_messages.concat()),
+            Sender::Merged | Sender::RelayRandom => {
+                let parts: Vec<&[u8]> = framed_messages.iter().map(Vec::as_slice).collect();
+                peer::write_merged(&mut s, &parts)
+            }
+            Sender::RelayThreeBytes => {
+                for m in &framed_messages {
+                    s.write_all(m)?;
+                }
+                Ok(())
+            }
+        }
+    });
+    let (relay, how) = match sender {
+        Sender::ByteByByte => (None, "one byte per write".to_owned()),
+        Sender::Merged => (None, "all in one write".to_owned()),
+        Sender::RelayRandom => {
+            let chunking = Chunking::Random {
+                seed: step.seed(),
+                max: 9,
+            };
+            let relay = TcpRelay::start(server.addr, chunking);
+            (Some(relay), format!("all in one write, re-cut {chunking}"))
+        }
+        Sender::RelayThreeBytes => {
+            let relay = TcpRelay::start(server.addr, Chunking::Fixed(3));
+            (
+                Some(relay),
+                "one write each, re-cut in pieces of 3 bytes".to_owned(),
+            )
+        }
+    };
+    let addr = relay.as_ref().map_or(server.addr, TcpRelay::addr);
+    let client = net::connect(addr, LIMIT);
+    let expected = expected_outcomes(&messages);
+    let most = expected.len() + 2;
+    let got = within(
+        LIMIT,
+        "MessageReader::next_message over a socket",
+        move || {
+            let mut reader = MessageReader::new(client);
+            drain_messages(&mut reader, most)
+        },
+    );
+    assert_outcomes(
+        &format!(
+            "a server sent {} messages ending in \\n ({how}) and closed",
+            messages.len()
+        ),
+        &expected,
+        &got,
+    );
+}
+
+#[rstest]
+#[case::nothing_at_all(b"".as_slice(), vec![Got::End])]
+#[case::one_message(b"a\n".as_slice(), vec![Got::Message(b"a".to_vec()), Got::End])]
+#[case::empty_messages(b"\n\n".as_slice(), vec![Got::Message(vec![]), Got::Message(vec![]), Got::End])]
+#[case::cut_after_a_message(b"first\nsec".as_slice(), vec![Got::Message(b"first".to_vec()), Got::Error(io::ErrorKind::UnexpectedEof)])]
+#[case::no_delimiter_at_all(b"abc".as_slice(), vec![Got::Error(io::ErrorKind::UnexpectedEof)])]
+fn step08_clean_eof_ends_truncated_message_errors(
+    #[case] input: &[u8],
+    #[case] expected: Vec<Got>,
+) {
+    let _step = step!(LESSON);
+    // In memory, two bytes per read; after a clean end, ask once more.
+    let source = ChunkedReader::new(input.to_vec(), Chunking::Fixed(2));
+    let most = expected.len() + 2;
+    let got = within(LIMIT, "MessageReader::next_message", move || {
+        let mut reader = MessageReader::new(source);
+        let mut got = drain_messages(&mut reader, most);
+        if got.last() == Some(&Got::End) {
+            got.extend(drain_messages(&mut reader, 1));
+        }
+        got
+    });
+    let mut expected_twice = expected.clone();
+    if expected.last() == Some(&Got::End) {
+        expected_twice.push(Got::End);
+    }
+    assert_outcomes(
+        &format!(
+            "the stream {} (two bytes per read), then EOF; after Ok(None), next_message is called \
+             once more and must say Ok(None) again",
+            show(input)
+        ),
+        &expected_twice,
+        &got,
+    );
+    // Over a socket: the server sends the bytes and closes.
+    let sent = input.to_vec();
+    let server = net::serve_one(move |mut s| s.write_all(&sent));
+    let client = net::connect(server.addr, LIMIT);
+    let got = within(
+        LIMIT,
+        "MessageReader::next_message over a socket",
+        move || drain_messages(&mut MessageReader::new(client), most),
+    );
+    assert_outcomes(
+        &format!("a server sent {} and closed", show(input)),
+        &expected,
+        &got,
+    );
+}
+
+/// How much a peer that never sends a delimiter sends before it closes:
+/// far more than any limit, yet finite, so that a reader without a limit
+/// fails its step instead of eating the machine's memory.
+const ENDLESS: usize = 4 * 1024 * 1024;
+
+/// A peer that sends `a` and never a delimiter (until [`ENDLESS`] bytes,
+/// then EOF); counts what it gave.
+struct Endless {
+    given: usize,
+}
+
+impl Read for Endless {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = buf.len().min(ENDLESS - self.given);
+        buf[..n].fill(b'a');
+        self.given += n;
+        Ok(n)
+    }
+}
+
+#[rstest]
+#[case::merged(Cut::Whole)]
+#[case::one_byte(Cut::Fixed(1))]
+#[case::random(Cut::Random(300))]
+fn step09_oversized_message_is_refused(#[case] cut: Cut) {
+    let step = step!(LESSON);
+    const MAX: usize = 1000;
+    // Exactly the limit is fine; one byte more is not, even when its \n
+    // comes in the same read.
+    let messages = vec![vec![b'x'; MAX], vec![b'y'; MAX + 1], b"after".to_vec()];
+    let chunking = cut.chunking(step.seed());
+    let source = ChunkedReader::new(framed(&messages), chunking);
+    let got = within(LIMIT, "MessageReader::next_message", move || {
+        drain_messages(&mut MessageReader::with_max_len(source, MAX), 4)
+    });
+    assert_outcomes(
+        &format!(
+            "with_max_len({MAX}) over a message of {MAX} bytes then one of {} bytes, read \
+             {chunking}",
+            MAX + 1
+        ),
+        &[
+            Got::Message(vec![b'x'; MAX]),
+            Got::Error(io::ErrorKind::InvalidData),
+        ],
+        &got,
+    );
+    // A peer that never sends \n must not make the reader buffer forever.
+    let (got, given) = within(
+        LIMIT,
+        "MessageReader::next_message on a peer that never sends \\n",
+        || {
+            let mut reader = MessageReader::with_max_len(Endless { given: 0 }, MAX);
+            let got = drain_messages(&mut reader, 2);
+            (got, reader.get_ref().given)
+        },
+    );
+    let bound = MAX + 64 * 1024;
+    assert!(
+        given <= bound,
+        "with_max_len({MAX}) read {given} bytes from a peer that sends 'a' and never \\n, and \
+         then returned {}: stop with InvalidData as soon as more than {MAX} bytes wait without a \
+         \\n (at most one read later)",
+        got.first().map(Got::describe).unwrap_or_default()
+    );
+    assert_outcomes(
+        &format!("with_max_len({MAX}) over a peer that sends 'a' and never \\n"),
+        &[Got::Error(io::ErrorKind::InvalidData)],
+        &got,
+    );
+}
+
+#[test]
+fn step10_long_message_in_tiny_pieces_is_linear() {
+    let _step = step!(LESSON);
+    let long = pattern(512 * 1024);
+    let messages = vec![long.clone(), b"tail".to_vec()];
+    let source = ChunkedReader::new(framed(&messages), Chunking::Fixed(1));
+    let limit = Duration::from_secs(10);
+    let got = within(
+        limit,
+        "MessageReader::next_message on a 512 KiB message arriving one byte per read (if this \
+         times out, you search the whole buffer again after every read: search only the new bytes)",
+        move || drain_messages(&mut MessageReader::with_max_len(source, 1024 * 1024), 4),
+    );
+    assert_outcomes(
+        "with_max_len(1 MiB) over a 512 KiB message then b\"tail\", one byte per read",
+        &expected_outcomes(&messages),
+        &got,
+    );
+}
+
+// ---------------------------------------------------------------------------
+// The line server
+// ---------------------------------------------------------------------------
+
+/// ASCII letters upper-cased, like Python's `bytes.upper()`.
+fn upper(line: &[u8]) -> Vec<u8> {
+    line.iter().map(u8::to_ascii_uppercase).collect()
+}
+
+#[rstest]
+#[case::word(b"hello".as_slice())]
+#[case::sentence(b"Hello, World! 123".as_slice())]
+#[case::empty(b"".as_slice())]
+#[case::utf8(b"h\xc3\xa9llo".as_slice())]
+#[case::not_text(b"\xff\xfeab\x00c".as_slice())]
+fn step11_reply_upper_cases_ascii_only(#[case] line: &[u8]) {
+    let _step = step!(LESSON);
+    let input = line.to_vec();
+    let got = within(LIMIT, "reply_to", move || reply_to(&input));
+    let mut expected = upper(line);
+    expected.push(b'\n');
+    assert_bytes_eq(
+        &format!(
+            "reply_to({}): ASCII a-z upper-cased, every other byte kept, then \\n",
+            show(line)
+        ),
+        &expected,
+        &got,
+    );
+}
+
+/// The learner's `serve` on its own thread, and ways to talk to it that
+/// explain a failure (including `serve` itself having stopped).
+struct LineServer {
+    addr: SocketAddr,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl LineServer {
+    fn start() -> LineServer {
+        let server = net::spawn_server(|listener| {
+            serve(listener);
+        });
+        LineServer {
+            addr: server.addr,
+            thread: Some(server.thread),
+        }
+    }
+
+    /// Panics with `what`, adding why `serve` stopped if it did.
+    fn fail(&mut self, what: &str) -> ! {
+        let deadline = Instant::now() + Duration::from_millis(500);
+        while self.thread.as_ref().is_some_and(|t| !t.is_finished()) && Instant::now() < deadline {
+            thread::sleep(Duration::from_millis(10));
+        }
+        if let Some(t) = self.thread.take_if(|t| t.is_finished()) {
+            if let Err(payload) = t.join() {
+                let text = testkit::step::panic_text(payload.as_ref());
+                if testkit::step::is_todo(&text) {
+                    panic!("{what}\nserve() reached a `todo!()`: {text}");
+                }
+                panic!("{what}\nserve() panicked: {text}");
+            }
+            panic!("{what}\nserve() returned: it must accept clients forever");
+        }
+        panic!("{what}")
+    }
+
+    fn connect(&mut self) -> Client {
+        self.connect_via(self.addr)
+    }
+
+    /// Connects to `addr`: the server itself, or a relay in front of it.
+    fn connect_via(&mut self, addr: SocketAddr) -> Client {
+        match TcpStream::connect_timeout(&addr, LIMIT) {
+            Ok(stream) => {
+                net::set_timeouts(&stream, LIMIT);
+                let reader = BufReader::new(stream.try_clone().expect("clone a socket"));
+                Client { stream, reader }
+            }
+            Err(e) => self.fail(&format!("could not connect to the line server: {e}")),
+        }
+    }
+
+    /// Sends `line` + `\n` on `client` and checks the one reply.
+    fn ask(&mut self, client: &mut Client, line: &[u8], context: &str) {
+        let mut request = line.to_vec();
+        request.push(b'\n');
+        if let Err(e) = client.stream.write_all(&request) {
+            self.fail(&format!(
+                "{context}: sending {} to the line server failed: {e}",
+                show(&request)
+            ));
+        }
+        let mut expected = upper(line);
+        expected.push(b'\n');
+        match client.read_line() {
+            Ok(reply) => assert_bytes_eq(
+                &format!(
+                    "{context}: the client sent {}; the reply is the line upper-cased, then \\n",
+                    show(&request)
+                ),
+                &expected,
+                &reply,
+            ),
+            Err(e) => self.fail(&format!(
+                "{context}: the client sent {} and expected {}, but reading the reply failed: \
+                 {e}",
+                show(&request),
+                show(&expected)
+            )),
+        }
+    }
+}
+
+/// A test's client of the line server.
+struct Client {
+    stream: TcpStream,
+    reader: BufReader<TcpStream>,
+}
+
+impl Client {
+    /// One reply line with its `\n`; EOF before it is an error.
+    fn read_line(&mut self) -> io::Result<Vec<u8>> {
+        let mut line = Vec::new();
+        if let Err(e) = self.reader.read_until(b'\n', &mut line) {
+            if matches!(
+                e.kind(),
+                io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+            ) {
+                return Err(io::Error::new(
+                    io::ErrorKind::TimedOut,
+                    format!(
+                        "no complete reply within {:.1} s (got {} so far)",
+                        LIMIT.as_secs_f64(),
+                        show(&line)
+                    ),
+                ));
+            }
+            return Err(e);
+        }
+        if !line.ends_with(b"\n") {
+            return Err(io::Error::new(
+                io::ErrorKind::UnexpectedEof,
+                format!(
+                    "the server closed the connection after sending {}",
+                    show(&line)
+                ),
+            ));
+        }
+        Ok(line)
+    }
+
+    /// Everything until the server closes.
+    fn read_to_end(&mut self) -> (Vec<u8>, io::Result<usize>) {
+        let mut all = Vec::new();
+        let result = self.reader.read_to_end(&mut all);
+        (all, result)
+    }
+}
+
+/// Lines of every kind and their replies.
+fn sample_lines() -> Vec<Vec<u8>> {
+    vec![
+        b"hello".to_vec(),
+        b"Hello, World!".to_vec(),
+        Vec::new(),
+        b"sticky packets are a myth of the receiver".to_vec(),
+        b"\xff\xfe not UTF-8".to_vec(),
+    ]
+}
+
+#[rstest]
+#[case::byte_by_byte(Sender::ByteByByte)]
+#[case::merged(Sender::Merged)]
+#[case::relay_random(Sender::RelayRandom)]
+#[case::relay_three_bytes(Sender::RelayThreeBytes)]
+fn step12_line_server_answers_each_line(#[case] sender: Sender) {
+    let step = step!(LESSON);
+    let mut server = LineServer::start();
+    let relay = match sender {
+        Sender::RelayRandom => Some(TcpRelay::start(
+            server.addr,
+            Chunking::Random {
+                seed: step.seed(),
+                max: 9,
+            },
+        )),
+        Sender::RelayThreeBytes => Some(TcpRelay::start(server.addr, Chunking::Fixed(3))),
+        _ => None,
+    };
+    let addr = relay.as_ref().map_or(server.addr, TcpRelay::addr);
+    let mut client = server.connect_via(addr);
+    let lines = sample_lines();
+    let request = framed(&lines);
+    let how = match sender {
+        Sender::ByteByByte => {
+            let r = peer::write_byte_by_byte(&mut client.stream, &request);
+            r.map(|()| "one byte per write".to_owned())
+        }
+        Sender::Merged | Sender::RelayRandom | Sender::RelayThreeBytes => {
+            let parts: Vec<Vec<u8>> = lines
+                .iter()
+                .map(|l| framed(std::slice::from_ref(l)))
+                .collect();
+            let refs: Vec<&[u8]> = parts.iter().map(Vec::as_slice).collect();
+            peer::write_merged(&mut client.stream, &refs).map(|()| match sender {
+                Sender::Merged => "all in one write".to_owned(),
+                Sender::RelayRandom => "all in one write, re-cut at random points".to_owned(),
+                _ => "all in one write, re-cut in pieces of 3 bytes".to_owned(),
+            })
+        }
+    };
+    let how = how.unwrap_or_else(|e| server.fail(&format!("sending the lines failed: {e}")));
+    let mut expected = Vec::new();
+    for line in &lines {
+        expected.extend(upper(line));
+        expected.push(b'\n');
+    }
+    let mut replies = Vec::new();
+    for _ in &lines {
+        match client.read_line() {
+            Ok(reply) => replies.extend(reply),
+            Err(e) => server.fail(&format!(
+                "the client sent {} ({how}) and read {} so far; the next reply did not come: {e}",
+                show(&request),
+                show(&replies)
+            )),
+        }
+    }
+    assert_bytes_eq(
+        &format!(
+            "the client sent {} ({how}); each line comes back upper-cased with its \\n",
+            show(&request)
+        ),
+        &expected,
+        &replies,
+    );
+    // The connection stays open for more lines.
+    server.ask(
+        &mut client,
+        b"one more",
+        "after those replies, on the same connection",
+    );
+}
+
+#[test]
+fn step13_line_server_serves_clients_at_once() {
+    let _step = step!(LESSON);
+    let mut server = LineServer::start();
+    let mut first = server.connect();
+    if let Err(e) = first.stream.write_all(b"first ha") {
+        server.fail(&format!("the first client could not send: {e}"));
+    }
+    // The first client is mid-line and waits. A second one must be served.
+    let mut second = server.connect();
+    let mut request = b"second".to_vec();
+    request.push(b'\n');
+    let _ = second.stream.write_all(&request);
+    match second.read_line() {
+        Ok(reply) => assert_bytes_eq(
+            "a second client sent \"second\\n\" while the first was connected",
+            b"SECOND\n",
+            &reply,
+        ),
+        Err(e) => server.fail(&format!(
+            "a first client connected and sent half a line (\"first ha\"); then a second client \
+             sent \"second\\n\" and got no reply: {e}. Is the server busy waiting for the first \
+             client? Serve each client on its own thread"
+        )),
+    }
+    if let Err(e) = first.stream.write_all(b"lf\n") {
+        server.fail(&format!("the first client could not send: {e}"));
+    }
+    match first.read_line() {
+        Ok(reply) => assert_bytes_eq(
+            "the first client finished its line (\"first ha\" + \"lf\\n\")",
+            b"FIRST HALF\n",
+            &reply,
+        ),
+        Err(e) => server.fail(&format!(
+            "the first client finished its line (\"first ha\" + \"lf\\n\") but got no reply: {e}"
+        )),
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Rude {
+    /// Sends two lines and shuts down its writing half: wants both replies,
+    /// then EOF.
+    HalfClose,
+    /// Sends a line and half a line, then half-closes: one reply, then EOF.
+    TruncatedLine,
+    /// Sends half a line, then resets the connection.
+    ResetMidLine,
+    /// Connects and resets at once.
+    ResetAtOnce,
+    /// Sends a line longer than MAX_MESSAGE.
+    OversizedLine,
+}
+
+#[rstest]
+#[case::half_close(Rude::HalfClose)]
+#[case::truncated_line(Rude::TruncatedLine)]
+#[case::reset_mid_line(Rude::ResetMidLine)]
+#[case::reset_at_once(Rude::ResetAtOnce)]
+#[case::oversized_line(Rude::OversizedLine)]
+fn step14_line_server_survives_rude_clients(#[case] rude: Rude) {
+    let _step = step!(LESSON);
+    let mut server = LineServer::start();
+    let mut bystander = server.connect();
+    server.ask(&mut bystander, b"before", "a well-behaved client, first");
+    let mut client = server.connect();
+    match rude {
+        Rude::HalfClose | Rude::TruncatedLine => {
+            let (sent, expected): (&[u8], &[u8]) = match rude {
+                Rude::HalfClose => (b"one\ntwo\n", b"ONE\nTWO\n"),
+                _ => (b"one\ntw", b"ONE\n"),
+            };
+            let sent_ok = client
+                .stream
+                .write_all(sent)
+                .and_then(|()| peer::half_close(&client.stream));
+            if let Err(e) = sent_ok {
+                server.fail(&format!("a client could not send {}: {e}", show(sent)));
+            }
+            let (got, result) = client.read_to_end();
+            if let Err(e) = result {
+                server.fail(&format!(
+                    "a client sent {} then shut down its writing half (half-close). It expected \
+                     {} and then EOF, but after {} reading failed: {e}. At EOF (Ok(None), or \
+                     UnexpectedEof for an unfinished line) return from handle_client so the \
+                     connection closes",
+                    show(sent),
+                    show(expected),
+                    show(&got)
+                ));
+            }
+            assert_bytes_eq(
+                &format!(
+                    "a client sent {} then half-closed; it expects a reply per complete line, \
+                     nothing for an unfinished one, then EOF",
+                    show(sent)
+                ),
+                expected,
+                &got,
+            );
+        }
+        Rude::ResetMidLine => {
+            let _ = client.stream.write_all(b"half a li");
+            let _ = peer::reset(client.stream);
+        }
+        Rude::ResetAtOnce => {
+            let _ = peer::reset(client.stream);
+        }
+        Rude::OversizedLine => {
+            let mut line = vec![b'a'; MAX_MESSAGE + 10_000];
+            line.extend_from_slice(b"\nafter\n");
+            let written = client.stream.write_all(&line);
+            let (got, result) = client.read_to_end();
+            let context = format!(
+                "a client sent a line of {} bytes (MAX_MESSAGE is {MAX_MESSAGE}), then \
+                 \"after\\n\"; it expects TOO_LONG_REPLY, then EOF",
+                MAX_MESSAGE + 10_000
+            );
+            if let (Err(e), _) | (_, Err(e)) = (&written, &result) {
+                server.fail(&format!(
+                    "{context}. It received {} and then: {e}. The server closed its socket while \
+                     the client's bytes were still unread, so the kernel reset the connection \
+                     (and a reset may destroy the reply before the client reads it). After \
+                     TOO_LONG_REPLY: shutdown(Write), then read and discard until EOF, \
+                     DRAIN_LIMIT bytes or DRAIN_TIMEOUT, and only then close",
+                    show(&got)
+                ));
+            }
+            assert_bytes_eq(&context, TOO_LONG_REPLY, &got);
+        }
+    }
+    let what = format!("after a rude client ({rude:?})");
+    server.ask(
+        &mut bystander,
+        b"still here",
+        &format!("{what}, the client that was already connected"),
+    );
+    let mut fresh = server.connect();
+    server.ask(&mut fresh, b"next", &format!("{what}, a new client"));
+}
+
+// ---------------------------------------------------------------------------
+// The line client
+// ---------------------------------------------------------------------------
+
+/// A well-behaved test server: reads `count` lines, answers all of them in
+/// ONE write (so the replies arrive merged), then keeps the connection open
+/// until the client closes. Returns the lines it read.
+fn batch_server(count: usize) -> net::Server<io::Result<Vec<Vec<u8>>>> {
+    net::serve_one(move |s| {
+        let mut reader = BufReader::new(s.try_clone()?);
+        let mut lines = Vec::new();
+        let mut replies = Vec::new();
+        for _ in 0..count {
+            let mut line = Vec::new();
+            reader.read_until(b'\n', &mut line)?;
+            if line.last() != Some(&b'\n') {
+                return Ok(lines);
+            }
+            line.pop();
+            replies.extend(upper(&line));
+            replies.push(b'\n');
+            lines.push(line);
+        }
+        (&s).write_all(&replies)?;
+        // Stay open: a client that waits for EOF waits in vain.
+        let mut rest = Vec::new();
+        let _ = reader.read_to_end(&mut rest);
+        Ok(lines)
+    })
+}
+
+#[rstest]
+#[case::merged(Cut::Whole)]
+#[case::one_byte(Cut::Fixed(1))]
+#[case::random(Cut::Random(7))]
+fn step15_client_reads_one_reply_per_line(#[case] cut: Cut) {
+    let step = step!(LESSON);
+    let chunking = cut.chunking(step.seed());
+    let lines = vec![
+        b"hello".to_vec(),
+        b"world".to_vec(),
+        Vec::new(),
+        b"Sticky Packets".to_vec(),
+    ];
+    let server = batch_server(lines.len());
+    let relay = TcpRelay::start(server.addr, chunking);
+    let addr = relay.addr();
+    let to_send = lines.clone();
+    let got = within(LIMIT, "exchange", move || {
+        let refs: Vec<&[u8]> = to_send.iter().map(Vec::as_slice).collect();
+        exchange(addr, &refs, LIMIT)
+    });
+    let shown: Vec<String> = lines.iter().map(|l| show(l)).collect();
+    let replies = got.unwrap_or_else(|e| {
+        panic!(
+            "exchange sent the lines [{}] to a server that answers them all at once ({chunking}) \
+             and stays connected; it failed: {e} (kind {:?})",
+            shown.join(", "),
+            e.kind()
+        )
+    });
+    let expected: Vec<Vec<u8>> = lines.iter().map(|l| upper(l)).collect();
+    assert_eq!(
+        replies.len(),
+        expected.len(),
+        "exchange of {} lines must return one reply per line; it returned {}",
+        lines.len(),
+        replies.len()
+    );
+    for (i, (want, got)) in expected.iter().zip(&replies).enumerate() {
+        assert_bytes_eq(
+            &format!(
+                "reply {} of exchange (the line {} upper-cased, without its \\n; the replies \
+                 arrived {chunking})",
+                i + 1,
+                shown[i]
+            ),
+            want,
+            got,
+        );
+    }
+    let received = within(LIMIT, "the test server", move || server.thread.join());
+    match received {
+        Ok(Ok(received)) => assert_eq!(
+            received, lines,
+            "the lines the server received, each ended by \\n"
+        ),
+        Ok(Err(e)) => panic!("the test server failed: {e}"),
+        Err(_) => panic!("the test server panicked (test bug)"),
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+enum BadServer {
+    /// The caller asks to send a line that contains `\n`.
+    LineWithNewline,
+    /// Answers one of two lines, then closes.
+    ClosesEarly,
+    /// Answers with more than MAX_MESSAGE bytes and no `\n`.
+    EndlessReply,
+    /// Reads the line and never answers.
+    Silent,
+}
+
+#[rstest]
+#[case::line_with_newline(BadServer::LineWithNewline, io::ErrorKind::InvalidInput)]
+#[case::closes_early(BadServer::ClosesEarly, io::ErrorKind::UnexpectedEof)]
+#[case::endless_reply(BadServer::EndlessReply, io::ErrorKind::InvalidData)]
+#[case::silent(BadServer::Silent, io::ErrorKind::TimedOut)]
+fn step16_client_rejects_bad_lines_and_bad_servers(
+    #[case] bad: BadServer,
+    #[case] expected: io::ErrorKind,
+) {
+    let _step = step!(LESSON);
+    let lines: Vec<Vec<u8>> = match bad {
+        BadServer::LineWithNewline => vec![b"two\nlines".to_vec()],
+        _ => vec![b"first".to_vec(), b"second".to_vec()],
+    };
+    let server = net::serve_one(move |s| {
+        let mut reader = BufReader::new(s.try_clone()?);
+        let mut line = Vec::new();
+        reader.read_until(b'\n', &mut line)?;
+        match bad {
+            BadServer::ClosesEarly => {
+                (&s).write_all(b"FIRST\n")?;
+                return Ok(());
+            }
+            BadServer::EndlessReply => {
+                let _ = (&s).write_all(&vec![b'r'; MAX_MESSAGE + 10_000]);
+            }
+            BadServer::LineWithNewline | BadServer::Silent => {}
+        }
+        let mut rest = Vec::new();
+        let _ = reader.read_to_end(&mut rest);
+        Ok(())
+    });
+    let (about, timeout) = match bad {
+        BadServer::LineWithNewline => ("asked to send the line \"two\\nlines\"", LIMIT),
+        BadServer::ClosesEarly => (
+            "sent two lines; the server answered the first and closed",
+            LIMIT,
+        ),
+        BadServer::EndlessReply => (
+            "sent two lines; the server answered with more than MAX_MESSAGE bytes and no \\n",
+            LIMIT,
+        ),
+        BadServer::Silent => (
+            "sent two lines with a 300 ms timeout; the server never answers",
+            Duration::from_millis(300),
+        ),
+    };
+    let addr = server.addr;
+    let got = within(LIMIT, "exchange", move || {
+        let refs: Vec<&[u8]> = lines.iter().map(Vec::as_slice).collect();
+        exchange(addr, &refs, timeout)
+    });
+    let timed_out =
+        |kind: io::ErrorKind| matches!(kind, io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock);
+    match got {
+        Err(e) if e.kind() == expected => {}
+        Err(e) if expected == io::ErrorKind::TimedOut && timed_out(e.kind()) => {}
+        Err(e) => panic!(
+            "exchange {about}: expected an error of kind {expected:?}, got {e} (kind {:?})",
+            e.kind()
+        ),
+        Ok(replies) => {
+            let shown: Vec<String> = replies.iter().map(|r| show(r)).collect();
+            panic!(
+                "exchange {about}: expected an error of kind {expected:?}, got Ok([{}])",
+                shown.join(", ")
+            )
+        }
+    }
+}
