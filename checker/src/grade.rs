@@ -1,0 +1,84 @@
+//! Grades the learner's lessons: build them all, then run their steps.
+
+use anyhow::Result;
+
+use crate::build::{self, Built, Package};
+use crate::lesson::Lesson;
+use crate::outcome::LessonOutcome;
+use crate::run::{self, Options, Suite};
+use crate::ui::Progress;
+use crate::workspace::Workspace;
+
+/// The exercise package of `lesson`, the learner's code.
+pub fn exercise_package(lesson: &Lesson) -> Package {
+    Package {
+        name: lesson.package().to_owned(),
+        dir: lesson.exercise_dir(),
+        test: lesson.test_target().to_owned(),
+    }
+}
+
+/// Builds and runs `lessons` against the learner's code.
+///
+/// # Errors
+///
+/// When cargo cannot build at all (see [`build::build`]).
+pub fn grade(
+    workspace: &Workspace,
+    lessons: &[&Lesson],
+    options: Options,
+    progress: &Progress,
+) -> Result<Vec<LessonOutcome>> {
+    let packages: Vec<Package> = lessons.iter().map(|l| exercise_package(l)).collect();
+    let what = match lessons {
+        [one] => format!("building {}", one.id),
+        _ => format!("building {} lessons", lessons.len()),
+    };
+    progress.building(&what);
+    let built = build::build(&workspace.root, &packages, &mut |name| {
+        progress.compiled("building", name)
+    })?;
+
+    let mut suites = Vec::new();
+    for (lesson, built) in lessons.iter().zip(&built) {
+        if let Built::Binary(binary) = built {
+            suites.push(Suite {
+                lesson,
+                binary: binary.clone(),
+                package_dir: workspace.path(lesson.exercise_dir()),
+            });
+        }
+    }
+    let total: usize = suites.iter().map(|s| s.lesson.steps.len()).sum();
+    progress.running(total, "running steps");
+    let runs = run::run_suites(&suites, options, &|i, step| {
+        progress.step_done(&format!(
+            "{} {} {}",
+            suites[i].lesson.id,
+            step.name,
+            step.status.word()
+        ));
+    });
+    progress.finish();
+
+    let mut runs = runs.into_iter();
+    Ok(lessons
+        .iter()
+        .zip(built)
+        .map(|(lesson, built)| match built {
+            Built::Failed(error) => {
+                LessonOutcome::not_compiled((*lesson).clone(), error, options.timeout)
+            }
+            Built::Binary(_) => {
+                let run = runs.next().expect("one run per built lesson");
+                LessonOutcome::new(
+                    (*lesson).clone(),
+                    run.steps,
+                    run.timed_out,
+                    options.timeout,
+                    run.elapsed,
+                )
+            }
+        })
+        .collect())
+}

@@ -1,0 +1,201 @@
+//! What grading found: each step's status and each lesson's.
+
+use std::time::Duration;
+
+use crate::build::CompileError;
+use crate::lesson::Lesson;
+
+/// How one step went.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StepStatus {
+    /// Every case passed.
+    Pass,
+    /// A case failed an assertion or panicked.
+    Fail,
+    /// The step could not finish: a crash, `process::exit`, a time-out, a
+    /// missing test.
+    Error,
+    /// The step never ran: its lesson did not compile or ran out of time first.
+    NotRun,
+}
+
+impl StepStatus {
+    /// The word reports use: `pass`, `fail`, `error` or `not run`.
+    pub fn word(self) -> &'static str {
+        match self {
+            StepStatus::Pass => "pass",
+            StepStatus::Fail => "fail",
+            StepStatus::Error => "error",
+            StepStatus::NotRun => "not run",
+        }
+    }
+}
+
+/// One step's result.
+#[derive(Debug, Clone)]
+pub struct StepOutcome {
+    /// The step's name, `stepNN_...`.
+    pub name: String,
+    /// Its points when passed.
+    pub points: u32,
+    /// How it went.
+    pub status: StepStatus,
+    /// Why it did not pass, when it did not.
+    pub message: Option<String>,
+    /// What the learner's code printed (capped).
+    pub output: String,
+}
+
+impl StepOutcome {
+    /// A step that did not run, for `reason`.
+    pub fn not_run(name: &str, points: u32, reason: &str) -> StepOutcome {
+        StepOutcome {
+            name: name.to_owned(),
+            points,
+            status: StepStatus::NotRun,
+            message: Some(reason.to_owned()),
+            output: String::new(),
+        }
+    }
+}
+
+/// Where a lesson stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LessonStatus {
+    /// Every step passes.
+    Done,
+    /// Some steps pass.
+    InProgress,
+    /// No step passes yet.
+    NotStarted,
+    /// The learner's code (or the tests against it) did not compile.
+    DoesNotCompile,
+    /// The lesson's time limit ran out before every step finished.
+    TimedOut,
+}
+
+impl LessonStatus {
+    /// The words reports use.
+    pub fn words(self) -> &'static str {
+        match self {
+            LessonStatus::Done => "done",
+            LessonStatus::InProgress => "in progress",
+            LessonStatus::NotStarted => "not started",
+            LessonStatus::DoesNotCompile => "does not compile",
+            LessonStatus::TimedOut => "timed out",
+        }
+    }
+}
+
+/// A graded lesson.
+#[derive(Debug, Clone)]
+pub struct LessonOutcome {
+    /// The lesson.
+    pub lesson: Lesson,
+    /// Where it stands.
+    pub status: LessonStatus,
+    /// Its first compile error, when it did not compile.
+    pub compile_error: Option<CompileError>,
+    /// Every step, in `lesson.toml`'s order.
+    pub steps: Vec<StepOutcome>,
+    /// The time limit it ran under.
+    pub timeout: Duration,
+    /// How long its steps took to run.
+    pub elapsed: Duration,
+}
+
+impl LessonOutcome {
+    /// Grades a lesson from its steps' outcomes.
+    pub fn new(
+        lesson: Lesson,
+        steps: Vec<StepOutcome>,
+        timed_out: bool,
+        timeout: Duration,
+        elapsed: Duration,
+    ) -> LessonOutcome {
+        let passed = steps
+            .iter()
+            .filter(|s| s.status == StepStatus::Pass)
+            .count();
+        let status = if timed_out {
+            LessonStatus::TimedOut
+        } else if passed == steps.len() {
+            LessonStatus::Done
+        } else if passed > 0 {
+            LessonStatus::InProgress
+        } else {
+            LessonStatus::NotStarted
+        };
+        LessonOutcome {
+            lesson,
+            status,
+            compile_error: None,
+            steps,
+            timeout,
+            elapsed,
+        }
+    }
+
+    /// A lesson that did not compile: every step is "not run".
+    pub fn not_compiled(lesson: Lesson, error: CompileError, timeout: Duration) -> LessonOutcome {
+        let steps = lesson
+            .steps
+            .iter()
+            .map(|s| StepOutcome::not_run(&s.name, s.points, "not run: the lesson did not compile"))
+            .collect();
+        LessonOutcome {
+            lesson,
+            status: LessonStatus::DoesNotCompile,
+            compile_error: Some(error),
+            steps,
+            timeout,
+            elapsed: Duration::ZERO,
+        }
+    }
+
+    /// Steps passed.
+    pub fn passed(&self) -> usize {
+        self.steps
+            .iter()
+            .filter(|s| s.status == StepStatus::Pass)
+            .count()
+    }
+
+    /// Points earned.
+    pub fn points(&self) -> u32 {
+        self.steps
+            .iter()
+            .filter(|s| s.status == StepStatus::Pass)
+            .map(|s| s.points)
+            .sum()
+    }
+
+    /// The step to work on next: the first that failed or errored, else the
+    /// first that did not pass.
+    pub fn first_unpassed(&self) -> Option<&StepOutcome> {
+        self.steps
+            .iter()
+            .find(|s| matches!(s.status, StepStatus::Fail | StepStatus::Error))
+            .or_else(|| self.steps.iter().find(|s| s.status != StepStatus::Pass))
+    }
+
+    /// One line on why the lesson could not be graded in full, if it could not.
+    pub fn problem(&self) -> Option<String> {
+        match self.status {
+            LessonStatus::DoesNotCompile => self
+                .compile_error
+                .as_ref()
+                .map(|e| format!("does not compile: {e}")),
+            LessonStatus::TimedOut => Some(format!(
+                "timed out: the lesson's time limit of {} s ran out; {} of {} steps finished",
+                self.timeout.as_secs(),
+                self.steps
+                    .iter()
+                    .filter(|s| matches!(s.status, StepStatus::Pass | StepStatus::Fail))
+                    .count(),
+                self.steps.len()
+            )),
+            _ => None,
+        }
+    }
+}

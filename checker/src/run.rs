@@ -1,0 +1,532 @@
+//! Runs lessons' steps, one process per step, on a small pool of workers.
+//!
+//! A step is one test function, or an rstest function whose cases are listed
+//! as `stepNN_x::case_1_y`. Each step runs alone in a fresh process
+//! (`BIN --exact --test-threads=1 CASE...`), so a crash or `process::exit` in
+//! one step costs only that step. Steps are queued lesson by lesson and
+//! taken by `--jobs` workers; a lesson's clock starts when its first step
+//! starts, and when its time limit is spent its running step's process group
+//! is killed and its remaining steps are not run.
+
+use std::collections::VecDeque;
+use std::path::PathBuf;
+use std::process::Command;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use crate::lesson::Lesson;
+use crate::libtest::{self, RunReport};
+use crate::outcome::{StepOutcome, StepStatus};
+use crate::process::{self, Ending, Finished};
+
+/// How long listing a binary's tests may take.
+const LIST_LIMIT: Duration = Duration::from_secs(30);
+
+/// A lesson's test binary, ready to run.
+#[derive(Debug, Clone)]
+pub struct Suite<'a> {
+    /// The lesson whose steps to run.
+    pub lesson: &'a Lesson,
+    /// The test binary (the exercise's or the solution's).
+    pub binary: PathBuf,
+    /// The package directory, the working directory `cargo test` would use.
+    pub package_dir: PathBuf,
+}
+
+/// How to run.
+#[derive(Debug, Clone, Copy)]
+pub struct Options {
+    /// Each lesson's time limit.
+    pub timeout: Duration,
+    /// How many steps run at once.
+    pub jobs: usize,
+}
+
+/// What running a suite found.
+#[derive(Debug, Clone)]
+pub struct SuiteRun {
+    /// Every test the binary lists (empty when listing failed).
+    pub listed: Vec<String>,
+    /// Every step of `lesson.toml`, in order.
+    pub steps: Vec<StepOutcome>,
+    /// True when the time limit ran out.
+    pub timed_out: bool,
+    /// From the first step's start to the last step's end.
+    pub elapsed: Duration,
+}
+
+struct Job {
+    suite: usize,
+    step: usize,
+    cases: Vec<String>,
+}
+
+#[derive(Default)]
+struct State {
+    started: Option<Instant>,
+    ended: Option<Instant>,
+    timed_out: bool,
+    steps: Vec<Option<StepOutcome>>,
+}
+
+/// Runs every suite's steps; `on_step` hears each finished step with its suite's index.
+pub fn run_suites(
+    suites: &[Suite<'_>],
+    options: Options,
+    on_step: &(dyn Fn(usize, &StepOutcome) + Sync),
+) -> Vec<SuiteRun> {
+    let mut states: Vec<State> = Vec::with_capacity(suites.len());
+    let mut listings = Vec::with_capacity(suites.len());
+    let mut queue = VecDeque::new();
+    for (i, suite) in suites.iter().enumerate() {
+        let mut state = State {
+            steps: vec![None; suite.lesson.steps.len()],
+            ..State::default()
+        };
+        let listed = list(suite);
+        for (j, step) in suite.lesson.steps.iter().enumerate() {
+            let cases: Vec<String> = match &listed {
+                Ok(names) => names
+                    .iter()
+                    .filter(|n| libtest::step_of(n) == step.name)
+                    .cloned()
+                    .collect(),
+                Err(_) => Vec::new(),
+            };
+            if cases.is_empty() {
+                let message = match &listed {
+                    Err(e) => e.clone(),
+                    Ok(_) => format!(
+                        "no test named `{}` in {}: lesson.toml and the tests disagree",
+                        step.name,
+                        suite.lesson.test_file().display()
+                    ),
+                };
+                let outcome = StepOutcome {
+                    name: step.name.clone(),
+                    points: step.points,
+                    status: StepStatus::Error,
+                    message: Some(message),
+                    output: String::new(),
+                };
+                on_step(i, &outcome);
+                state.steps[j] = Some(outcome);
+            } else {
+                queue.push_back(Job {
+                    suite: i,
+                    step: j,
+                    cases,
+                });
+            }
+        }
+        listings.push(listed.unwrap_or_default());
+        states.push(state);
+    }
+
+    let queue = Mutex::new(queue);
+    let states: Vec<Mutex<State>> = states.into_iter().map(Mutex::new).collect();
+    let workers = options
+        .jobs
+        .max(1)
+        .min(queue.lock().expect("queue").len().max(1));
+    std::thread::scope(|scope| {
+        for _ in 0..workers {
+            scope.spawn(|| {
+                loop {
+                    let Some(job) = queue.lock().expect("queue").pop_front() else {
+                        break;
+                    };
+                    work(&job, suites, &states, options, on_step);
+                }
+            });
+        }
+    });
+
+    states
+        .into_iter()
+        .zip(listings)
+        .zip(suites)
+        .map(|((state, listed), suite)| {
+            let state = state.into_inner().expect("state");
+            let steps = state
+                .steps
+                .into_iter()
+                .zip(&suite.lesson.steps)
+                .map(|(outcome, step)| {
+                    outcome
+                        .unwrap_or_else(|| StepOutcome::not_run(&step.name, step.points, "not run"))
+                })
+                .collect();
+            let elapsed = match (state.started, state.ended) {
+                (Some(start), Some(end)) => end.saturating_duration_since(start),
+                _ => Duration::ZERO,
+            };
+            SuiteRun {
+                listed,
+                steps,
+                timed_out: state.timed_out,
+                elapsed,
+            }
+        })
+        .collect()
+}
+
+fn work(
+    job: &Job,
+    suites: &[Suite<'_>],
+    states: &[Mutex<State>],
+    options: Options,
+    on_step: &(dyn Fn(usize, &StepOutcome) + Sync),
+) {
+    let suite = &suites[job.suite];
+    let step = &suite.lesson.steps[job.step];
+    let deadline = {
+        let mut state = states[job.suite].lock().expect("state");
+        let start = *state.started.get_or_insert_with(Instant::now);
+        let deadline = start + options.timeout;
+        if state.timed_out || Instant::now() >= deadline {
+            state.timed_out = true;
+            let reason = format!(
+                "not run: the lesson's time limit of {} s ran out first",
+                options.timeout.as_secs()
+            );
+            state.steps[job.step] = Some(StepOutcome::not_run(&step.name, step.points, &reason));
+            return;
+        }
+        deadline
+    };
+    let outcome = run_step(
+        suite,
+        &step.name,
+        step.points,
+        &job.cases,
+        deadline,
+        options.timeout,
+    );
+    let mut state = states[job.suite].lock().expect("state");
+    if outcome.timed_out {
+        state.timed_out = true;
+    }
+    let now = Instant::now();
+    state.ended = Some(state.ended.map_or(now, |e| e.max(now)));
+    on_step(job.suite, &outcome.step);
+    state.steps[job.step] = Some(outcome.step);
+}
+
+/// Lists the binary's tests.
+fn list(suite: &Suite<'_>) -> Result<Vec<String>, String> {
+    let mut command = Command::new(&suite.binary);
+    command
+        .args(["--list", "--format", "terse"])
+        .current_dir(&suite.package_dir);
+    match process::run(command, Instant::now() + LIST_LIMIT) {
+        Ok(Finished {
+            ending: Ending::Code(0),
+            stdout,
+            ..
+        }) => Ok(libtest::parse_list(&stdout)),
+        Ok(finished) => Err(format!(
+            "cannot list the tests of {}: {}",
+            suite.binary.display(),
+            describe_ending(finished.ending)
+        )),
+        Err(e) => Err(format!("cannot run {}: {e}", suite.binary.display())),
+    }
+}
+
+struct StepRun {
+    step: StepOutcome,
+    timed_out: bool,
+}
+
+fn run_step(
+    suite: &Suite<'_>,
+    name: &str,
+    points: u32,
+    cases: &[String],
+    deadline: Instant,
+    limit: Duration,
+) -> StepRun {
+    let mut command = Command::new(&suite.binary);
+    command
+        .args([
+            "--exact",
+            "--test-threads=1",
+            "--show-output",
+            "--color=never",
+        ])
+        .args(cases)
+        .current_dir(&suite.package_dir)
+        .env("RUST_BACKTRACE", "0")
+        .env("CARGO_MANIFEST_DIR", &suite.package_dir)
+        .env_remove("RUST_TEST_THREADS")
+        .env_remove("RUST_TEST_NOCAPTURE");
+    let (status, message, output, timed_out) = match process::run(command, deadline) {
+        Ok(finished) => {
+            let timed_out = finished.ending == Ending::TimedOut;
+            let (status, message, output) = interpret(&finished, cases, limit);
+            (status, message, output, timed_out)
+        }
+        Err(e) => (
+            StepStatus::Error,
+            Some(format!("cannot run {}: {e}", suite.binary.display())),
+            String::new(),
+            false,
+        ),
+    };
+    StepRun {
+        step: StepOutcome {
+            name: name.to_owned(),
+            points,
+            status,
+            message,
+            output,
+        },
+        timed_out,
+    }
+}
+
+/// Reads a step's process ending and output as a status, a message and the
+/// learner's output.
+pub fn interpret(
+    finished: &Finished,
+    cases: &[String],
+    limit: Duration,
+) -> (StepStatus, Option<String>, String) {
+    let report = libtest::parse_run(&finished.stdout);
+    let output = learner_output(&report, cases, finished);
+    let in_case = |name: Option<&String>| match name {
+        Some(n) if cases.len() > 1 => format!(" (in `{n}`)"),
+        _ => String::new(),
+    };
+    match (finished.ending, report.summary) {
+        (Ending::TimedOut, _) => {
+            let message = format!(
+                "timed out: the lesson's time limit of {} s ran out while this step was running{}. \
+                 Does the code loop forever, or wait for something that never comes?",
+                limit.as_secs(),
+                in_case(report.unfinished.as_ref())
+            );
+            (StepStatus::Error, Some(message), output)
+        }
+        (Ending::Signal(signal), _) => {
+            let what = if finished.stderr.contains("has overflowed its stack") {
+                format!("crashed: stack overflow (signal {signal})")
+            } else {
+                format!(
+                    "crashed: signal {signal} ({})",
+                    process::signal_name(signal)
+                )
+            };
+            let mut message = format!("{what}{}", in_case(report.unfinished.as_ref()));
+            let fatal: Vec<&str> = finished
+                .stderr
+                .lines()
+                .filter(|l| {
+                    l.starts_with("fatal runtime error") || l.contains("overflowed its stack")
+                })
+                .collect();
+            if !fatal.is_empty() {
+                message.push('\n');
+                message.push_str(&fatal.join("\n"));
+            }
+            (StepStatus::Error, Some(message), output)
+        }
+        (Ending::Code(code), None) => {
+            let message = format!(
+                "the test process exited early with code {code} before the step finished{}: \
+                 does your code call std::process::exit?",
+                in_case(report.unfinished.as_ref())
+            );
+            (StepStatus::Error, Some(message), output)
+        }
+        (Ending::Code(0), Some(summary)) if summary.passed == cases.len() => {
+            (StepStatus::Pass, None, output)
+        }
+        (Ending::Code(0), Some(summary)) => {
+            let message = if summary.ignored > 0 {
+                format!("{} of its tests are marked #[ignore]", summary.ignored)
+            } else {
+                format!("only {} of its {} tests ran", summary.passed, cases.len())
+            };
+            (StepStatus::Error, Some(message), output)
+        }
+        (Ending::Code(_), Some(_)) => {
+            let message = failure_message(&report, cases);
+            (StepStatus::Fail, Some(message), output)
+        }
+    }
+}
+
+/// The first failed case's panic message, with its place when the panic
+/// came from the learner's code rather than from the test.
+fn failure_message(report: &RunReport, cases: &[String]) -> String {
+    let Some(name) = cases.iter().find(|c| report.failed.contains(c)) else {
+        return "failed".to_owned();
+    };
+    let prefix = if cases.len() > 1 {
+        format!("`{name}` failed:\n")
+    } else {
+        String::new()
+    };
+    let section = report.section(name);
+    let body = match section.and_then(|s| s.panic.as_ref()) {
+        Some(panic) => {
+            let mut text = if panic.message.is_empty() {
+                "panicked".to_owned()
+            } else {
+                panic.message.clone()
+            };
+            let in_tests = panic.location.contains("tests/") || panic.location.contains("testkit");
+            if !in_tests && !text.contains(&panic.location) {
+                text.push_str(&format!("\n(panicked at {})", panic.location));
+            }
+            text
+        }
+        // A test that returned Err prints `Error: ...` instead of panicking.
+        None => section
+            .map(|s| s.output.lines().rev().take(5).collect::<Vec<_>>())
+            .filter(|lines| !lines.is_empty())
+            .map(|mut lines| {
+                lines.reverse();
+                lines.join("\n")
+            })
+            .unwrap_or_else(|| "failed".to_owned()),
+    };
+    format!("{prefix}{body}")
+}
+
+/// The learner's output: what each case printed, then whatever reached the
+/// process's own stdout and stderr outside libtest's capture.
+fn learner_output(report: &RunReport, cases: &[String], finished: &Finished) -> String {
+    let mut parts = Vec::new();
+    for case in cases {
+        if let Some(section) = report.section(case) {
+            if !section.output.is_empty() {
+                if cases.len() > 1 {
+                    parts.push(format!("[{case}]\n{}", section.output));
+                } else {
+                    parts.push(section.output.clone());
+                }
+            }
+        }
+    }
+    // Lines libtest did not write: direct writes to the file descriptors.
+    let mut in_sections = false;
+    let stray: Vec<&str> = finished
+        .stdout
+        .lines()
+        .filter(|l| {
+            if l.starts_with("---- ") || *l == "successes:" || *l == "failures:" {
+                in_sections = true;
+            }
+            !in_sections
+                && !l.trim().is_empty()
+                && !l.starts_with("running ")
+                && !(l.starts_with("test ") && (l.contains(" ... ") || l.ends_with(" ...")))
+                && !l.starts_with("test result: ")
+        })
+        .collect();
+    if !stray.is_empty() {
+        parts.push(stray.join("\n"));
+    }
+    let stderr: Vec<&str> = finished
+        .stderr
+        .lines()
+        .filter(|l| !l.starts_with("fatal runtime error") && !l.contains("overflowed its stack"))
+        .collect();
+    let stderr = stderr.join("\n");
+    if !stderr.trim().is_empty() {
+        parts.push(stderr.trim().to_owned());
+    }
+    parts.join("\n")
+}
+
+/// A process ending in words.
+pub fn describe_ending(ending: Ending) -> String {
+    match ending {
+        Ending::Code(code) => format!("it exited with code {code}"),
+        Ending::Signal(signal) => format!(
+            "it was killed by signal {signal} ({})",
+            process::signal_name(signal)
+        ),
+        Ending::TimedOut => "it did not finish in time".to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn finished(ending: Ending, stdout: &str, stderr: &str) -> Finished {
+        Finished {
+            ending,
+            stdout: stdout.into(),
+            stderr: stderr.into(),
+            elapsed: Duration::ZERO,
+        }
+    }
+
+    fn cases(names: &[&str]) -> Vec<String> {
+        names.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn exit_zero_without_a_summary_is_process_exit() {
+        let f = finished(Ending::Code(0), "\nrunning 1 test\ntest step01_a ... ", "");
+        let (status, message, _) = interpret(&f, &cases(&["step01_a"]), Duration::from_secs(60));
+        assert_eq!(status, StepStatus::Error);
+        assert!(message.unwrap().contains("exited early with code 0"));
+    }
+
+    #[test]
+    fn a_stack_overflow_is_named() {
+        let f = finished(
+            Ending::Signal(6),
+            "\nrunning 1 test\ntest step01_a ... ",
+            "\nthread 'step01_a' has overflowed its stack\nfatal runtime error: stack overflow, aborting\n",
+        );
+        let (status, message, output) =
+            interpret(&f, &cases(&["step01_a"]), Duration::from_secs(60));
+        assert_eq!(status, StepStatus::Error);
+        assert!(
+            message
+                .unwrap()
+                .starts_with("crashed: stack overflow (signal 6)")
+        );
+        assert_eq!(output, "");
+    }
+
+    #[test]
+    fn a_failed_case_names_itself() {
+        let stdout = "
+running 2 tests
+test step02_y::case_1_a ... ok
+test step02_y::case_2_b ... FAILED
+
+failures:
+
+---- step02_y::case_2_b stdout ----
+hi
+
+thread 'step02_y::case_2_b' (1) panicked at src/lib.rs:3:5:
+not yet implemented
+note: run with `RUST_BACKTRACE=1` environment variable to display a backtrace
+
+
+failures:
+    step02_y::case_2_b
+
+test result: FAILED. 1 passed; 1 failed; 0 ignored; 0 measured; 0 filtered out; finished in 0.00s
+";
+        let f = finished(Ending::Code(101), stdout, "");
+        let names = cases(&["step02_y::case_1_a", "step02_y::case_2_b"]);
+        let (status, message, output) = interpret(&f, &names, Duration::from_secs(60));
+        assert_eq!(status, StepStatus::Fail);
+        assert_eq!(
+            message.unwrap(),
+            "`step02_y::case_2_b` failed:\nnot yet implemented\n(panicked at src/lib.rs:3:5)"
+        );
+        assert_eq!(output, "[step02_y::case_2_b]\nhi");
+    }
+}
