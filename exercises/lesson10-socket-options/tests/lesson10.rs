@@ -1,0 +1,1050 @@
+//! Lesson 10's graded steps: socket options.
+//!
+//! Each `stepNN_...` test is one step of `lesson.toml`, simplest first.
+//! Every call into the learner's code runs under a deadline; the steps that
+//! wait on purpose (timeouts, stalls) give the learner's code a short
+//! timeout and the call a deadline well above it.
+
+use std::io::{self, Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use lesson10::*;
+use rstest::rstest;
+use socket2::{Domain, Protocol, SockRef, Socket, Type};
+use testkit::relay::TcpRelay;
+use testkit::step::{catch_quietly, is_todo, panic_text};
+use testkit::{Chunking, assert_bytes_eq, escape, net, peer, step, within};
+
+const LESSON: &str = include_str!("../lesson.toml");
+const LIMIT: Duration = testkit::DEFAULT_LIMIT;
+
+/// The socket buffer size the deadlock steps ask for: small, so that a few
+/// hundred kilobytes fill both ends and a stall is certain.
+const TINY_BUFFER: usize = 32 * 1024;
+
+/// A connected pair on loopback: (client, server side), no timeouts set.
+fn pair() -> (TcpStream, TcpStream) {
+    let (listener, addr) = net::listener();
+    let client = net::connect_retry(addr, LIMIT);
+    let (server, _) = listener.accept().expect("accept the test's own connection");
+    (client, server)
+}
+
+/// A connected pair whose send and receive buffers are [`TINY_BUFFER`]
+/// (set before `listen` and `connect`, so the window is small from the
+/// start).
+fn tiny_pair() -> (TcpStream, TcpStream) {
+    let new_socket = || {
+        let s = Socket::new(Domain::IPV4, Type::STREAM, Some(Protocol::TCP)).expect("a socket");
+        s.set_send_buffer_size(TINY_BUFFER).expect("SO_SNDBUF");
+        s.set_recv_buffer_size(TINY_BUFFER).expect("SO_RCVBUF");
+        s
+    };
+    let listener = new_socket();
+    let any: SocketAddr = "127.0.0.1:0".parse().expect("loopback");
+    listener.bind(&any.into()).expect("bind on port 0");
+    listener.listen(8).expect("listen");
+    let addr = listener
+        .local_addr()
+        .ok()
+        .and_then(|a| a.as_socket())
+        .expect("a bound socket has an address");
+    let client = new_socket();
+    client
+        .connect_timeout(&addr.into(), LIMIT)
+        .expect("connect the tiny pair");
+    let (server, _) = listener.accept().expect("accept the tiny pair");
+    (client.into(), server.into())
+}
+
+/// Bytes that show where they came from: position `i` holds `i * k mod p`.
+fn pattern(len: usize, k: usize, p: usize) -> Vec<u8> {
+    (0..len).map(|i| (i * k % p) as u8).collect()
+}
+
+/// A random chunking seeded by the step.
+fn random_cuts(seed: u64, max: usize) -> Chunking {
+    Chunking::Random { seed, max }
+}
+
+/// Reads exactly `len` bytes with the stream's own timeouts.
+fn read_n(stream: &mut TcpStream, len: usize) -> io::Result<Vec<u8>> {
+    let mut buf = vec![0u8; len];
+    stream.read_exact(&mut buf)?;
+    Ok(buf)
+}
+
+/// Reads until EOF or an error, returning what arrived and the error.
+fn drain(stream: &mut TcpStream) -> (Vec<u8>, Option<io::Error>) {
+    let mut got = Vec::new();
+    let mut buf = [0u8; 64 * 1024];
+    loop {
+        match stream.read(&mut buf) {
+            Ok(0) => return (got, None),
+            Ok(n) => got.extend_from_slice(&buf[..n]),
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return (got, Some(e)),
+        }
+    }
+}
+
+/// True when two durations agree within 20 ms: the kernel keeps socket
+/// timeouts in clock ticks and may round them.
+fn about(a: Option<Duration>, b: Duration) -> bool {
+    a.is_some_and(|a| a.abs_diff(b) <= Duration::from_millis(20))
+}
+
+/// The socket's `O_NONBLOCK` flag, where the platform can tell.
+fn nonblocking_flag(stream: &TcpStream) -> Option<bool> {
+    #[cfg(unix)]
+    {
+        SockRef::from(stream).nonblocking().ok()
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = stream;
+        None
+    }
+}
+
+#[rstest]
+#[case::data(Ok(5), Mode::Blocking, Ok(ReadOutcome::Data(5)))]
+#[case::eof(Ok(0), Mode::Timeout(Duration::from_secs(1)), Ok(ReadOutcome::Eof))]
+#[case::eof_nonblocking(Ok(0), Mode::NonBlocking, Ok(ReadOutcome::Eof))]
+#[case::nothing_yet(
+    Err(io::ErrorKind::WouldBlock),
+    Mode::NonBlocking,
+    Ok(ReadOutcome::WouldBlock)
+)]
+#[case::unix_timeout(
+    Err(io::ErrorKind::WouldBlock),
+    Mode::Timeout(Duration::from_millis(200)),
+    Ok(ReadOutcome::TimedOut)
+)]
+#[case::windows_timeout(
+    Err(io::ErrorKind::TimedOut),
+    Mode::Timeout(Duration::from_millis(200)),
+    Ok(ReadOutcome::TimedOut)
+)]
+#[case::zero_timeout_is_nonblocking(
+    Err(io::ErrorKind::WouldBlock),
+    Mode::Timeout(Duration::ZERO),
+    Ok(ReadOutcome::WouldBlock)
+)]
+#[case::reset_is_an_error(
+    Err(io::ErrorKind::ConnectionReset),
+    Mode::Timeout(Duration::from_secs(1)),
+    Err(io::ErrorKind::ConnectionReset)
+)]
+#[case::blocking_timed_out_is_a_dead_connection(
+    Err(io::ErrorKind::TimedOut),
+    Mode::Blocking,
+    Err(io::ErrorKind::TimedOut)
+)]
+fn step01_classifies_read_results(
+    #[case] read: Result<usize, io::ErrorKind>,
+    #[case] mode: Mode,
+    #[case] expected: Result<ReadOutcome, io::ErrorKind>,
+) {
+    let _step = step!(LESSON);
+    let got = within(LIMIT, "classify", move || {
+        classify(read.map_err(io::Error::from), mode).map_err(|e| e.kind())
+    });
+    assert_eq!(
+        got, expected,
+        "classify(read result {read:?}, {mode:?}): expected {expected:?}, got {got:?}"
+    );
+}
+
+#[test]
+fn step02_sets_python_style_modes() {
+    let _step = step!(LESSON);
+    let (client, _server) = pair();
+    // A stream someone left non-blocking: Conn::new must make it blocking.
+    client.set_nonblocking(true).expect("set_nonblocking");
+    client
+        .set_read_timeout(Some(Duration::from_secs(7)))
+        .expect("set_read_timeout");
+    let conn = within(LIMIT, "Conn::new", move || Conn::new(client))
+        .unwrap_or_else(|e| panic!("Conn::new failed: {e}"));
+    let check = |conn: &Conn,
+                 what: &str,
+                 mode: Mode,
+                 nonblocking: bool,
+                 timeout: Option<Duration>| {
+        assert_eq!(conn.mode(), mode, "after {what}, conn.mode()");
+        let s = conn.stream();
+        if let Some(flag) = nonblocking_flag(s) {
+            assert_eq!(
+                flag, nonblocking,
+                "after {what}, the socket's non-blocking flag (set_nonblocking) should be {nonblocking}"
+            );
+        }
+        let (read, write) = (
+            s.read_timeout().expect("read_timeout"),
+            s.write_timeout().expect("write_timeout"),
+        );
+        match timeout {
+            None => assert!(
+                read.is_none() && write.is_none(),
+                "after {what}, both timeouts should be None; read {read:?}, write {write:?}"
+            ),
+            Some(t) => assert!(
+                about(read, t) && about(write, t),
+                "after {what}, read and write timeouts should be {t:?}; read {read:?}, write {write:?}"
+            ),
+        }
+    };
+    check(&conn, "Conn::new", Mode::Blocking, false, None);
+    let t = Duration::from_millis(300);
+    let plan = [
+        (Mode::Timeout(t), Mode::Timeout(t), false, Some(t)),
+        (Mode::NonBlocking, Mode::NonBlocking, true, None),
+        (Mode::Timeout(t), Mode::Timeout(t), false, Some(t)),
+        (Mode::Timeout(Duration::ZERO), Mode::NonBlocking, true, None),
+        (Mode::Blocking, Mode::Blocking, false, None),
+    ];
+    let mut conn = conn;
+    let mut history = String::from("Conn::new");
+    for (set, reads_back, nonblocking, timeout) in plan {
+        history.push_str(&format!(", set_mode({set:?})"));
+        let (back, result) = within(LIMIT, "Conn::set_mode", move || {
+            let r = conn.set_mode(set);
+            (conn, r)
+        });
+        conn = back;
+        if let Err(e) = result {
+            panic!("{history} failed: {e}");
+        }
+        check(&conn, &history, reads_back, nonblocking, timeout);
+    }
+}
+
+/// Runs `conn.read_once` under a deadline; returns the conn, the outcome,
+/// the bytes read and how long it took.
+fn read_once_within(mut conn: Conn) -> (Conn, io::Result<ReadOutcome>, Vec<u8>, Duration) {
+    within(LIMIT, "Conn::read_once", move || {
+        let mut buf = [0u8; 64];
+        let started = Instant::now();
+        let got = conn.read_once(&mut buf);
+        let took = started.elapsed();
+        let bytes = match got {
+            Ok(ReadOutcome::Data(n)) => buf[..n.min(buf.len())].to_vec(),
+            _ => Vec::new(),
+        };
+        (conn, got, bytes, took)
+    })
+}
+
+/// Sets a mode, panicking with a message if the learner's code fails.
+fn set_mode_within(mut conn: Conn, mode: Mode) -> Conn {
+    let (conn, r) = within(LIMIT, "Conn::set_mode", move || {
+        let r = conn.set_mode(mode);
+        (conn, r)
+    });
+    r.unwrap_or_else(|e| panic!("set_mode({mode:?}) failed: {e}"));
+    conn
+}
+
+#[test]
+fn step03_read_timeout_is_not_would_block() {
+    let _step = step!(LESSON);
+    let (client, mut server) = pair();
+    let conn = within(LIMIT, "Conn::new", move || Conn::new(client))
+        .unwrap_or_else(|e| panic!("Conn::new failed: {e}"));
+
+    // 1. A silent peer and a 300 ms timeout: the read waits, then times out.
+    let conn = set_mode_within(conn, Mode::Timeout(Duration::from_millis(300)));
+    let (conn, got, _, took) = read_once_within(conn);
+    assert!(
+        matches!(got, Ok(ReadOutcome::TimedOut)),
+        "the peer sent nothing and the timeout is 300 ms: expected Ok(ReadOutcome::TimedOut), got {got:?}"
+    );
+    assert!(
+        took >= Duration::from_millis(200),
+        "read_once with a 300 ms timeout returned TimedOut after only {took:?}: it did not wait \
+         (is the socket still non-blocking?)"
+    );
+
+    // 2. The same silence, non-blocking: nothing *yet*, at once.
+    let mut conn = conn;
+    for mode in [Mode::NonBlocking, Mode::Timeout(Duration::ZERO)] {
+        conn = set_mode_within(conn, mode);
+        let (back, got, _, _) = read_once_within(conn);
+        conn = back;
+        assert!(
+            matches!(got, Ok(ReadOutcome::WouldBlock)),
+            "the peer sent nothing and the socket is {mode:?}: expected Ok(ReadOutcome::WouldBlock) \
+             (Python's BlockingIOError), got {got:?}"
+        );
+    }
+
+    // 3. Data arrives: a read with a timeout returns it.
+    server.write_all(b"hello").expect("the test writes");
+    let conn = set_mode_within(conn, Mode::Timeout(Duration::from_secs(2)));
+    let (conn, got, bytes, _) = read_once_within(conn);
+    assert!(
+        matches!(got, Ok(ReadOutcome::Data(5))),
+        "the peer sent b\"hello\": expected Ok(ReadOutcome::Data(5)), got {got:?}"
+    );
+    assert_bytes_eq("the bytes read_once put in buf", b"hello", &bytes);
+
+    // 4. Non-blocking, polled: WouldBlock until the data is there.
+    server.write_all(b"again").expect("the test writes");
+    let mut conn = set_mode_within(conn, Mode::NonBlocking);
+    let started = Instant::now();
+    let bytes = loop {
+        let (back, got, bytes, _) = read_once_within(conn);
+        conn = back;
+        match got {
+            Ok(ReadOutcome::Data(_)) => break bytes,
+            Ok(ReadOutcome::WouldBlock) if started.elapsed() < LIMIT => {
+                thread::sleep(Duration::from_millis(5))
+            }
+            other => panic!(
+                "polling a non-blocking socket after the peer sent b\"again\": expected WouldBlock \
+                 then Data(5), got {other:?}"
+            ),
+        }
+    };
+    assert_bytes_eq("a non-blocking read_once after polling", b"again", &bytes);
+
+    // 5. The peer closes: EOF, in either mode.
+    drop(server);
+    let conn = set_mode_within(conn, Mode::Timeout(Duration::from_secs(2)));
+    let (_conn, got, _, _) = read_once_within(conn);
+    assert!(
+        matches!(got, Ok(ReadOutcome::Eof)),
+        "the peer closed: expected Ok(ReadOutcome::Eof) (recv returned b''), got {got:?}"
+    );
+}
+
+#[test]
+fn step04_write_times_out_on_a_peer_that_never_reads() {
+    let _step = step!(LESSON);
+    // A peer that never reads: only the two small socket buffers take bytes.
+    let (client, mut server) = tiny_pair();
+    let total = 8 * 1024 * 1024;
+    let data = pattern(total, 7, 251);
+    let (client, result) = within(LIMIT, "write_all_timeout to a peer that never reads", {
+        let data = data.clone();
+        move || {
+            let mut client = client;
+            let r = write_all_timeout(&mut client, &data, Duration::from_millis(300));
+            (client, r)
+        }
+    });
+    let sent = match result {
+        Err(TransferError::WriteTimedOut { sent }) => sent,
+        other => panic!(
+            "the peer never reads, so after the socket buffers fill a write waits 300 ms and fails: \
+             expected Err(TransferError::WriteTimedOut {{ sent }}), got {other:?}"
+        ),
+    };
+    assert!(
+        sent > 0 && sent < total,
+        "WriteTimedOut {{ sent: {sent} }}: the kernel took some bytes (more than 0) and not all {total}"
+    );
+    // Everything the kernel took reaches the peer, and nothing more.
+    drop(client);
+    net::set_timeouts(&server, LIMIT);
+    let (got, err) = within(LIMIT, "the test draining the peer", move || {
+        drain(&mut server)
+    });
+    assert!(err.is_none(), "draining the peer failed: {err:?}");
+    assert_eq!(
+        got.len(),
+        sent,
+        "write_all_timeout said it sent {sent} bytes but the peer received {}: add up what each \
+         write() returned",
+        got.len()
+    );
+    assert_bytes_eq("what the peer received", &data[..sent], &got);
+
+    // A peer that reads: everything arrives, no error.
+    let (mut client, mut server) = tiny_pair();
+    net::set_timeouts(&server, LIMIT);
+    let reader = thread::spawn(move || drain(&mut server));
+    let data = pattern(300_000, 13, 253);
+    let sent = within(LIMIT, "write_all_timeout to a reading peer", {
+        let data = data.clone();
+        move || {
+            let r = write_all_timeout(&mut client, &data, Duration::from_secs(2));
+            drop(client);
+            r
+        }
+    });
+    if let Err(e) = sent {
+        panic!("write_all_timeout of 300000 bytes to a peer that reads failed: {e}");
+    }
+    let (got, err) = within(LIMIT, "the peer's reader", move || {
+        reader.join().expect("the reader thread")
+    });
+    assert!(err.is_none(), "the peer's read failed: {err:?}");
+    assert_bytes_eq("what a reading peer received", &data, &got);
+}
+
+#[rstest]
+#[case::ipv4("127.0.0.1:0")]
+#[case::ipv6("[::1]:0")]
+fn step05_names_both_ends_of_a_connection(#[case] bind: &str) {
+    let _step = step!(LESSON);
+    let Ok(listener) = TcpListener::bind(bind) else {
+        eprintln!("skipped: this machine cannot listen on {bind}");
+        return;
+    };
+    let server_addr = listener.local_addr().expect("listener address");
+    let client = net::connect_retry(server_addr, LIMIT);
+    let (server, accepted_from) = listener.accept().expect("accept");
+    let (client_view, server_view) = within(LIMIT, "endpoints", move || {
+        (endpoints(&client), endpoints(&server))
+    });
+    let client_view = client_view.unwrap_or_else(|e| panic!("endpoints(client) failed: {e}"));
+    let server_view = server_view.unwrap_or_else(|e| panic!("endpoints(server) failed: {e}"));
+    assert_eq!(
+        client_view.peer, server_addr,
+        "the client's peer is the address it connected to"
+    );
+    assert_eq!(
+        server_view.local, server_addr,
+        "the accepted socket's local address is the listener's address (and port)"
+    );
+    assert_eq!(
+        server_view.peer, accepted_from,
+        "the accepted socket's peer is the address accept() returned"
+    );
+    assert_eq!(
+        client_view.local, server_view.peer,
+        "what the client calls local, the server calls peer (client {client_view}, server {server_view})"
+    );
+    assert_eq!(
+        client_view.peer, server_view.local,
+        "what the client calls peer, the server calls local (client {client_view}, server {server_view})"
+    );
+    assert_ne!(
+        client_view.local.port(),
+        0,
+        "the client has a real (ephemeral) port once connected"
+    );
+}
+
+/// What the half-close server replies to `request`: it answers only once it
+/// has read everything, so it says how much that was.
+fn half_close_reply(request: &[u8]) -> Vec<u8> {
+    let mut reply = format!("got {} bytes: ", request.len()).into_bytes();
+    reply.extend(request.iter().rev());
+    reply
+}
+
+#[rstest]
+#[case::in_one_piece(Chunking::Whole)]
+#[case::one_byte(Chunking::Fixed(1))]
+#[case::seven_bytes(Chunking::Fixed(7))]
+#[case::random(random_cuts(0, 50))]
+fn step06_half_close_ends_the_request(#[case] chunking: Chunking) {
+    let step = step!(LESSON);
+    let chunking = match chunking {
+        Chunking::Random { max, .. } => random_cuts(step.seed(), max),
+        other => other,
+    };
+    // The server reads until EOF, then answers: no EOF, no answer.
+    let server = net::serve_one(|mut s| {
+        s.set_read_timeout(Some(Duration::from_secs(5)))?;
+        let (request, err) = drain(&mut s);
+        if let Some(e) = err {
+            return Err(e);
+        }
+        s.write_all(&half_close_reply(&request))?;
+        Ok(request)
+    });
+    let relay = TcpRelay::start(server.addr, chunking);
+    let request: Vec<u8> = b"GET the report\nplease, all of it\n".repeat(6);
+    let mut stream = net::connect_retry(relay.addr(), LIMIT);
+    let got = within(LIMIT, "request_until_eof", {
+        let request = request.clone();
+        move || request_until_eof(&mut stream, &request, 64 * 1024, Duration::from_secs(2))
+    });
+    let reply = got.unwrap_or_else(|e| {
+        panic!(
+            "request_until_eof failed: {e}\n(the server answers only after it reads EOF: did you \
+             shutdown(Write) after the request? bytes travel {chunking})"
+        )
+    });
+    assert_bytes_eq(
+        &format!(
+            "the reply to a {}-byte request sent then half-closed ({chunking})",
+            request.len()
+        ),
+        &half_close_reply(&request),
+        &reply,
+    );
+}
+
+#[test]
+fn step07_nodelay_and_one_write_per_message() {
+    let _step = step!(LESSON);
+    const ROUNDS: usize = 20;
+    let messages: Vec<(Vec<u8>, Vec<u8>)> = (0..ROUNDS)
+        .map(|i| {
+            let body = pattern(10 + i * 45, 31 + i, 251);
+            (format!("{:04}:", body.len()).into_bytes(), body)
+        })
+        .collect();
+    let sizes: Vec<usize> = messages.iter().map(|(h, b)| h.len() + b.len()).collect();
+    // The server records how much its first read of each message returned,
+    // reads the rest, and acknowledges with one byte.
+    let server = net::serve_one({
+        let sizes = sizes.clone();
+        move |mut s| {
+            let mut first_reads = Vec::new();
+            let mut buf = vec![0u8; 64 * 1024];
+            for size in sizes {
+                let n = s.read(&mut buf)?;
+                first_reads.push(n);
+                if n == 0 {
+                    break;
+                }
+                if n < size {
+                    s.read_exact(&mut buf[n..size])?;
+                }
+                s.write_all(b"k")?;
+            }
+            Ok(first_reads)
+        }
+    });
+    let addr = server.addr;
+    let stream = within(LIMIT, "connect_low_latency", move || {
+        connect_low_latency(addr, Duration::from_secs(2))
+    })
+    .unwrap_or_else(|e| panic!("connect_low_latency to a listening server failed: {e}"));
+    let nodelay = SockRef::from(&stream)
+        .tcp_nodelay()
+        .expect("read TCP_NODELAY");
+    assert!(
+        nodelay,
+        "connect_low_latency must turn Nagle's algorithm off: TCP_NODELAY is off on the stream"
+    );
+    let (read, write) = (
+        stream.read_timeout().expect("read_timeout"),
+        stream.write_timeout().expect("write_timeout"),
+    );
+    assert!(
+        about(read, Duration::from_secs(2)) && about(write, Duration::from_secs(2)),
+        "connect_low_latency(addr, 2 s) should set read and write timeouts of 2 s; got read {read:?}, write {write:?}"
+    );
+    let result = within(LIMIT * 2, "send_message, 20 times", move || {
+        let mut stream = stream;
+        for (i, (header, body)) in messages.iter().enumerate() {
+            send_message(&mut stream, header, body)
+                .map_err(|e| format!("send_message #{i} failed: {e}"))?;
+            let mut ack = [0u8; 1];
+            stream
+                .read_exact(&mut ack)
+                .map_err(|e| format!("no acknowledgement after message #{i}: {e}"))?;
+        }
+        Ok::<(), String>(())
+    });
+    if let Err(e) = result {
+        panic!("{e}");
+    }
+    let first_reads = within(LIMIT, "the test's server", move || {
+        server.thread.join().expect("the server thread")
+    })
+    .unwrap_or_else(|e| panic!("the test's server failed: {e}"));
+    for (i, (&got, &size)) in first_reads.iter().zip(&sizes).enumerate() {
+        assert_eq!(
+            got, size,
+            "message #{i} ({size} bytes: a 5-byte header and a body) reached the server in pieces: \
+             its first read returned {got} bytes. Write header and body with ONE write"
+        );
+    }
+}
+
+#[test]
+fn step08_reuse_address_rebinds_a_port_in_time_wait() {
+    let _step = step!(LESSON);
+    let any: SocketAddr = "127.0.0.1:0".parse().expect("loopback");
+    let first = within(LIMIT, "bind_listener(127.0.0.1:0, reuse)", move || {
+        bind_listener(any, true)
+    })
+    .unwrap_or_else(|e| panic!("bind_listener(127.0.0.1:0, true) failed: {e}"));
+    let addr = first.local_addr().expect("listener address");
+    assert_ne!(addr.port(), 0, "port 0 asks the kernel to pick a port");
+
+    // One connection that the SERVER closes first: its side goes to TIME_WAIT.
+    let mut client = net::connect(addr, LIMIT);
+    let (server_side, _) = within(LIMIT, "accept on the listener", move || {
+        let r = first.accept();
+        drop(first);
+        r
+    })
+    .unwrap_or_else(|e| panic!("the listener from bind_listener did not accept: {e}"));
+    drop(server_side);
+    let (_, err) = drain(&mut client);
+    assert!(err.is_none(), "the client should see EOF, got {err:?}");
+    drop(client);
+
+    let plain = within(LIMIT, "bind_listener(port, no reuse)", move || {
+        bind_listener(addr, false)
+    });
+    match plain {
+        Err(e) if e.kind() == io::ErrorKind::AddrInUse => {}
+        Err(e) => panic!(
+            "without SO_REUSEADDR, binding {addr} while an old connection is in TIME_WAIT should fail \
+             with AddrInUse, got {e}"
+        ),
+        Ok(_) => panic!(
+            "bind_listener({addr}, false) succeeded although the port has a connection in TIME_WAIT: \
+             it must NOT set SO_REUSEADDR (TcpListener::bind always does on Unix; use socket2)"
+        ),
+    }
+    let again = within(LIMIT, "bind_listener(port, reuse)", move || {
+        bind_listener(addr, true)
+    })
+    .unwrap_or_else(|e| {
+        panic!("with SO_REUSEADDR, binding {addr} during TIME_WAIT should succeed, got {e}")
+    });
+    let mut client = net::connect(addr, LIMIT);
+    let accepted = within(LIMIT, "accept on the restarted listener", move || {
+        again.accept()
+    });
+    let (mut conn, _) =
+        accepted.unwrap_or_else(|e| panic!("the restarted server did not accept: {e}"));
+    conn.write_all(b"back").expect("write");
+    drop(conn);
+    let (got, _) = drain(&mut client);
+    assert_bytes_eq("what the restarted server sent", b"back", &got);
+}
+
+/// A running `serve_nonblocking`, the flag that stops it, and how it ended
+/// if it ended on its own (an error or a panic, as text).
+struct EchoServer {
+    addr: SocketAddr,
+    stop: Arc<AtomicBool>,
+    ended: Arc<Mutex<Option<String>>>,
+    thread: thread::JoinHandle<Option<ServeStats>>,
+}
+
+fn start_echo_server() -> EchoServer {
+    let stop = Arc::new(AtomicBool::new(false));
+    let ended = Arc::new(Mutex::new(None));
+    let (flag, report) = (Arc::clone(&stop), Arc::clone(&ended));
+    let server = net::spawn_server(move |listener| {
+        let outcome = catch_quietly(|| serve_nonblocking(listener, &flag));
+        let why = match outcome {
+            Ok(Ok(stats)) => return Some(stats),
+            Ok(Err(e)) => format!("serve_nonblocking returned an error: {e}"),
+            Err((payload, place)) => {
+                let message = panic_text(payload.as_ref());
+                let place = place.map(|p| format!(" at {p}")).unwrap_or_default();
+                if is_todo(&message) {
+                    format!("serve_nonblocking reached a `todo!()`{place}: {message}")
+                } else {
+                    format!("serve_nonblocking panicked{place}: {message}")
+                }
+            }
+        };
+        if let Ok(mut slot) = report.lock() {
+            *slot = Some(why);
+        }
+        None
+    });
+    EchoServer {
+        addr: server.addr,
+        stop,
+        ended,
+        thread: server.thread,
+    }
+}
+
+impl EchoServer {
+    /// Panics with how the server ended, if it ended on its own (waiting a
+    /// moment for a server that is ending right now).
+    fn check_alive(&self) {
+        let started = Instant::now();
+        while started.elapsed() < Duration::from_millis(500) {
+            if let Some(why) = self.ended.lock().ok().and_then(|s| s.clone()) {
+                panic!("{why}");
+            }
+            thread::sleep(Duration::from_millis(10));
+        }
+    }
+
+    /// Connects a client (with timeouts), or explains why the server is gone.
+    fn connect(&self) -> TcpStream {
+        match TcpStream::connect_timeout(&self.addr, LIMIT) {
+            Ok(stream) => {
+                net::set_timeouts(&stream, LIMIT);
+                stream
+            }
+            Err(e) => {
+                self.check_alive();
+                panic!(
+                    "could not connect to serve_nonblocking on {}: {e}",
+                    self.addr
+                )
+            }
+        }
+    }
+
+    /// Sends `message` and expects it back, under a deadline; on failure,
+    /// says first whether the server itself died.
+    fn echo_round(&self, client: &mut TcpStream, message: &[u8], who: &str) {
+        let mut c = client.try_clone().expect("clone the test's stream");
+        let m = message.to_vec();
+        let got = catch_quietly(|| {
+            within(LIMIT, &format!("the echo for {who}"), move || {
+                c.write_all(&m)?;
+                read_n(&mut c, m.len())
+            })
+        });
+        match got {
+            Ok(Ok(bytes)) => assert_bytes_eq(&format!("the echo for {who}"), message, &bytes),
+            Ok(Err(e)) => {
+                self.check_alive();
+                panic!(
+                    "{who} sent \"{}\" and got no full echo: {e}. Other clients are connected \
+                     too: does the server wait on one of them?",
+                    escape(message)
+                )
+            }
+            Err((payload, _)) => {
+                self.check_alive();
+                panic!("{}", panic_text(payload.as_ref()))
+            }
+        }
+    }
+
+    /// Sets the stop flag and waits for `serve_nonblocking` to return.
+    fn stop(self) -> ServeStats {
+        self.stop.store(true, Ordering::SeqCst);
+        let thread = self.thread;
+        let result = within(
+            LIMIT,
+            "serve_nonblocking to return after `stop` was set",
+            move || thread.join(),
+        );
+        match result {
+            Ok(Some(stats)) => stats,
+            _ => {
+                let why = self.ended.lock().ok().and_then(|s| s.clone());
+                panic!(
+                    "{}",
+                    why.unwrap_or_else(|| "serve_nonblocking panicked".to_owned())
+                )
+            }
+        }
+    }
+}
+
+#[rstest]
+#[case::direct(None, 300_000)]
+#[case::one_byte(Some(Chunking::Fixed(1)), 2_000)]
+#[case::random(Some(random_cuts(0, 4096)), 100_000)]
+fn step09_serves_many_clients_from_one_thread(
+    #[case] chunking: Option<Chunking>,
+    #[case] big: usize,
+) {
+    let step = step!(LESSON);
+    let chunking = chunking.map(|c| match c {
+        Chunking::Random { max, .. } => random_cuts(step.seed(), max),
+        other => other,
+    });
+    const CLIENTS: usize = 4;
+    let server = start_echo_server();
+    let relay = chunking.map(|c| TcpRelay::start(server.addr, c));
+    let target = relay.as_ref().map_or(server.addr, TcpRelay::addr);
+    let how = chunking.map_or("directly".to_owned(), |c| format!("through a relay, {c}"));
+    // All clients connect first; then they take turns, LAST one first, so a
+    // server that waits on client 0 never answers client 3.
+    let mut clients: Vec<TcpStream> = (0..CLIENTS)
+        .map(|_| match relay {
+            Some(_) => net::connect(target, LIMIT),
+            None => server.connect(),
+        })
+        .collect();
+    for round in 0..3 {
+        for (i, client) in clients.iter_mut().enumerate().rev() {
+            let message = format!("round {round} from client {i}: {}\n", "x".repeat(i * 3));
+            server.echo_round(client, message.as_bytes(), &format!("client {i} ({how})"));
+        }
+    }
+    // A big message: the echo must be written in parts while the client is
+    // still sending, and no byte may be lost on a partial write.
+    let data = pattern(big, 17, 241);
+    let mut writer = clients[1].try_clone().expect("clone");
+    let mut reader = clients[1].try_clone().expect("clone");
+    let sending = data.clone();
+    thread::spawn(move || writer.write_all(&sending));
+    let echoed = within(LIMIT * 3, "the echo of a big message", move || {
+        read_n(&mut reader, big)
+    })
+    .unwrap_or_else(|e| {
+        panic!("client 1 sent {big} bytes and did not get them all back ({how}): {e}")
+    });
+    assert_bytes_eq(&format!("the echo of {big} bytes ({how})"), &data, &echoed);
+    // A client that half-closes gets its echo, then EOF.
+    let last = &mut clients[CLIENTS - 1];
+    last.write_all(b"goodbye\n").expect("write");
+    peer::half_close(last).expect("shutdown(Write)");
+    let mut last = last.try_clone().expect("clone");
+    let (got, err) = within(LIMIT, "the echo before EOF", move || drain(&mut last));
+    assert!(
+        err.is_none(),
+        "after the client's EOF the server should close cleanly, got {err:?}"
+    );
+    assert_bytes_eq(
+        "what a client that sent b\"goodbye\\n\" and half-closed received before EOF",
+        b"goodbye\n",
+        &got,
+    );
+    drop(clients);
+    drop(relay);
+    let stats = server.stop();
+    assert!(
+        stats.accepted >= CLIENTS && stats.most_open >= CLIENTS,
+        "{CLIENTS} clients were connected at once: expected accepted >= {CLIENTS} and most_open >= \
+         {CLIENTS}, got {stats:?}"
+    );
+}
+
+#[test]
+fn step10_nonblocking_server_survives_rude_clients() {
+    let _step = step!(LESSON);
+    let server = start_echo_server();
+    let mut good = server.connect();
+    server.echo_round(&mut good, b"hello before the trouble\n", "a polite client");
+
+    // A client that sends half a line and resets the connection.
+    let mut rude = server.connect();
+    rude.write_all(b"half a li").expect("write");
+    peer::reset(rude).expect("reset");
+
+    // A client that sends without ever reading its echo.
+    const FLOOD: usize = 48 * 1024 * 1024;
+    let hog = server.connect();
+    hog.set_write_timeout(Some(Duration::from_secs(1)))
+        .expect("write timeout");
+    let hog_writer = thread::spawn(move || {
+        let mut hog = hog;
+        let chunk = pattern(64 * 1024, 3, 256);
+        let mut sent = 0;
+        while sent < FLOOD {
+            match hog.write(&chunk) {
+                Ok(n) => sent += n,
+                Err(_) => break,
+            }
+        }
+        (hog, sent)
+    });
+
+    for i in 0..5 {
+        let message = format!("still there? {i}\n");
+        server.echo_round(
+            &mut good,
+            message.as_bytes(),
+            "a polite client, while another client floods the server without reading",
+        );
+    }
+    let (hog, sent) = within(Duration::from_secs(15), "the flooding client", move || {
+        hog_writer.join().expect("the flooding thread")
+    });
+    assert!(
+        sent < FLOOD,
+        "a client sent {FLOOD} bytes without reading a single echo and the server took them all: \
+         stop reading from a client while MAX_PENDING ({MAX_PENDING}) bytes wait for it"
+    );
+    drop(hog);
+    server.echo_round(
+        &mut good,
+        b"and after it left\n",
+        "a polite client, after the others left",
+    );
+    drop(good);
+    let stats = server.stop();
+    assert!(
+        stats.accepted >= 3,
+        "three clients connected, stats say {stats:?}"
+    );
+}
+
+#[rstest]
+#[case::small(1_000, true)]
+#[case::ten_megabytes(10 * 1024 * 1024, false)]
+fn step11_write_then_read_stalls_and_says_so(#[case] size: usize, #[case] fits: bool) {
+    let _step = step!(LESSON);
+    let (a, b) = tiny_pair();
+    let (data_a, data_b) = (pattern(size, 7, 251), pattern(size, 11, 239));
+    let timeout = Duration::from_millis(500);
+    let (ra, rb) = within(Duration::from_secs(10), "write_then_read on both peers", {
+        let (data_a, data_b) = (data_a.clone(), data_b.clone());
+        move || {
+            let (mut a, mut b) = (a, b);
+            thread::scope(|s| {
+                let other = s.spawn(|| write_then_read(&mut b, &data_b, 2 * size, timeout));
+                let mine = write_then_read(&mut a, &data_a, 2 * size, timeout);
+                let other = other
+                    .join()
+                    .unwrap_or_else(|p| std::panic::resume_unwind(p));
+                (mine, other)
+            })
+        }
+    });
+    if fits {
+        let ra = ra.unwrap_or_else(|e| panic!("write_then_read with 1000 bytes each failed: {e}"));
+        let rb = rb.unwrap_or_else(|e| panic!("write_then_read with 1000 bytes each failed: {e}"));
+        assert_bytes_eq("what peer A received from B", &data_b, &ra);
+        assert_bytes_eq("what peer B received from A", &data_a, &rb);
+        return;
+    }
+    for (name, r) in [("A", &ra), ("B", &rb)] {
+        match r {
+            Err(TransferError::WriteTimedOut { sent }) if *sent < size => {}
+            other => panic!(
+                "peers A and B each write {size} bytes before reading; the socket buffers hold far \
+                 less, so both writes stall. Peer {name}: expected Err(WriteTimedOut {{ sent }}) \
+                 after the 500 ms write timeout, got {:?}",
+                other.as_ref().map(Vec::len)
+            ),
+        }
+    }
+}
+
+#[rstest]
+#[case::tiny_buffers(None, 10 * 1024 * 1024)]
+#[case::one_byte(Some(Chunking::Fixed(1)), 2_000)]
+#[case::random(Some(random_cuts(0, 8192)), 300_000)]
+fn step12_exchange_reads_while_writing(#[case] chunking: Option<Chunking>, #[case] size: usize) {
+    let step = step!(LESSON);
+    let chunking = chunking.map(|c| match c {
+        Chunking::Random { max, .. } => random_cuts(step.seed(), max),
+        other => other,
+    });
+    let (a, b, relay) = match chunking {
+        None => {
+            let (a, b) = tiny_pair();
+            (a, b, None)
+        }
+        Some(c) => {
+            let (listener, addr) = net::listener();
+            let relay = TcpRelay::start(addr, c);
+            let a = net::connect_retry(relay.addr(), LIMIT);
+            let (b, _) = listener.accept().expect("accept");
+            (a, b, Some(relay))
+        }
+    };
+    let how = chunking.map_or("tiny socket buffers".to_owned(), |c| {
+        format!("through a relay, {c}")
+    });
+    let (data_a, data_b) = (pattern(size, 7, 251), pattern(size + 1, 11, 239));
+    let timeout = Duration::from_secs(5);
+    let (ra, rb) = within(Duration::from_secs(30), "exchange on both peers", {
+        let (data_a, data_b) = (data_a.clone(), data_b.clone());
+        move || {
+            let (mut a, mut b) = (a, b);
+            thread::scope(|s| {
+                let other = s.spawn(|| exchange(&mut b, &data_b, 2 * size + 2, timeout));
+                let mine = exchange(&mut a, &data_a, 2 * size + 2, timeout);
+                let other = other
+                    .join()
+                    .unwrap_or_else(|p| std::panic::resume_unwind(p));
+                (mine, other)
+            })
+        }
+    });
+    drop(relay);
+    let ra = ra.unwrap_or_else(|e| {
+        panic!("peer A: exchange of {size} bytes each way ({how}) failed: {e}")
+    });
+    let rb = rb.unwrap_or_else(|e| {
+        panic!("peer B: exchange of {size} bytes each way ({how}) failed: {e}")
+    });
+    assert_bytes_eq(
+        &format!("what peer A received from B ({how})"),
+        &data_b,
+        &ra,
+    );
+    assert_bytes_eq(
+        &format!("what peer B received from A ({how})"),
+        &data_a,
+        &rb,
+    );
+}
+
+#[test]
+fn step13_exchange_rejects_bad_peers() {
+    let _step = step!(LESSON);
+    let limit = 64 * 1024;
+    let request = pattern(1_000, 5, 251);
+
+    // A peer that answers with far more than the caller allows.
+    for which in ["exchange", "request_until_eof"] {
+        let server = net::serve_one(|mut s| {
+            let mut r = s.try_clone()?;
+            thread::spawn(move || drain(&mut r));
+            let flood = pattern(64 * 1024, 1, 256);
+            for _ in 0..16 {
+                if s.write_all(&flood).is_err() {
+                    break;
+                }
+            }
+            Ok(())
+        });
+        let mut stream = net::connect_retry(server.addr, LIMIT);
+        let req = request.clone();
+        let got = within(LIMIT, which, move || match which {
+            "exchange" => exchange(&mut stream, &req, limit, Duration::from_secs(2)),
+            _ => request_until_eof(&mut stream, &req, limit, Duration::from_secs(2)),
+        });
+        assert!(
+            matches!(got, Err(TransferError::TooLarge { limit: l }) if l == limit),
+            "{which} with max_reply = {limit} against a peer that sends 1 MiB: expected \
+             Err(TransferError::TooLarge {{ limit: {limit} }}), got {:?}",
+            got.as_ref().map(Vec::len)
+        );
+    }
+
+    // A peer that reads everything and then says nothing, without closing.
+    for which in ["exchange", "request_until_eof"] {
+        let server = net::serve_one(|mut s| {
+            let (got, _) = drain(&mut s);
+            thread::sleep(Duration::from_secs(2));
+            Ok(got.len())
+        });
+        let mut stream = net::connect_retry(server.addr, LIMIT);
+        let req = request.clone();
+        let got = within(LIMIT, which, move || match which {
+            "exchange" => exchange(&mut stream, &req, limit, Duration::from_millis(300)),
+            _ => request_until_eof(&mut stream, &req, limit, Duration::from_millis(300)),
+        });
+        assert!(
+            matches!(got, Err(TransferError::ReadTimedOut { received: 0 })),
+            "{which} with a 300 ms timeout against a peer that never answers: expected \
+             Err(TransferError::ReadTimedOut {{ received: 0 }}), got {:?}",
+            got.as_ref().map(Vec::len)
+        );
+    }
+
+    // A peer that reads the request, sends a little, and resets.
+    let server = net::serve_one(|mut s| {
+        let _ = drain(&mut s);
+        s.write_all(b"partial answ")?;
+        thread::sleep(Duration::from_millis(50));
+        peer::reset(s)
+    });
+    let mut stream = net::connect_retry(server.addr, LIMIT);
+    let req = request.clone();
+    let got = within(LIMIT, "exchange", move || {
+        exchange(&mut stream, &req, limit, Duration::from_secs(2))
+    });
+    assert!(
+        matches!(got, Err(TransferError::Io(_))),
+        "exchange against a peer that resets the connection mid-answer: expected \
+         Err(TransferError::Io(..)) (connection reset), got {:?}",
+        got.as_ref().map(Vec::len)
+    );
+}
