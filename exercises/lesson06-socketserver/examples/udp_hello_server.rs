@@ -2,7 +2,7 @@
 //! wire format of lesson 03's UDP echo.
 //!
 //! ```text
-//! cargo run -q -p lesson06-solution --example udp_server -- 127.0.0.1:9999
+//! cargo run -q -p lesson06-solution --example udp_hello_server -- 127.0.0.1:9999
 //! ```
 //!
 //! Try it with lesson 03's `udp_client` demo or the tutorial's Python client.
@@ -28,11 +28,11 @@ impl DatagramHandler for Hello {
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let [addr] = args.as_slice() else {
-        eprintln!("usage: udp_server ADDR   (e.g. 127.0.0.1:9999)");
+        eprintln!("usage: udp_hello_server ADDR   (e.g. 127.0.0.1:9999)");
         return ExitCode::from(2);
     };
     let Some(addr) = addr.to_socket_addrs().ok().and_then(|mut a| a.next()) else {
-        eprintln!("udp_server: {addr:?} is not an address like 127.0.0.1:9999");
+        eprintln!("udp_hello_server: {addr:?} is not an address like 127.0.0.1:9999");
         return ExitCode::from(2);
     };
     let served = UdpServer::bind(addr, || Hello).and_then(|mut server| {
@@ -42,7 +42,7 @@ fn main() -> ExitCode {
     match served {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("udp_server: {e}");
+            eprintln!("udp_hello_server: {e}");
             ExitCode::FAILURE
         }
     }
