@@ -76,7 +76,25 @@ pub fn build(
     packages: &[Package],
     on_progress: &mut dyn FnMut(&str),
 ) -> Result<Vec<Built>> {
+    build_in(root, None, packages, on_progress)
+}
+
+/// [`build`], with cargo's output in `target_dir` when one is given
+/// (`CARGO_TARGET_DIR`): `grade` keeps one build cache for every submission.
+///
+/// # Errors
+///
+/// As [`build`].
+pub fn build_in(
+    root: &Path,
+    target_dir: Option<&Path>,
+    packages: &[Package],
+    on_progress: &mut dyn FnMut(&str),
+) -> Result<Vec<Built>> {
     let mut command = Command::new(cargo());
+    if let Some(dir) = target_dir {
+        command.env("CARGO_TARGET_DIR", dir);
+    }
     command
         .current_dir(root)
         .args([

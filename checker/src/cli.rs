@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 
 /// Grades the course's exercises and tells you what to do next.
 ///
@@ -14,8 +14,14 @@ use clap::{Args, Parser, Subcommand};
   cargo checker               progress of every lesson
   cargo checker 5             lesson 05 in detail (also: lesson05, 05)
   cargo checker hint 5        the hint for lesson 05's first failing step
-  cargo checker --json        the results as JSON
+  cargo checker --json        the results as JSON (also: --format json, junit, classroom)
+  cargo checker watch         re-run the lesson you are editing on every save
+  cargo checker reset 5       put lesson 05's stub back (your version is backed up)
   cargo checker verify        check that the course itself is sound
+
+For instructors:
+  cargo checker grade alice/ bob/ --out grades/   grade a class's submissions
+  cargo checker export-student ../course-student  a copy without solutions/ for learners
 
 Exit status: 0 every selected lesson passes, 1 some do not, 2 a usage or set-up error.")]
 pub struct Cli {
@@ -35,9 +41,15 @@ pub struct Cli {
 /// Options every command takes.
 #[derive(Debug, Clone, Args)]
 pub struct Global {
-    /// Print the results as one JSON document (progress and LESSON).
-    #[arg(long, global = true)]
+    /// Print the results as one JSON document: the same as `--format json`.
+    #[arg(long, global = true, conflicts_with = "format")]
     pub json: bool,
+
+    /// How to print the results of progress and LESSON: a table for people,
+    /// JSON, JUnit XML for CI systems, or GitHub Classroom's results document.
+    /// `grade` also writes a JUnit file per submission when this is `junit`.
+    #[arg(long, global = true, value_enum, value_name = "FORMAT")]
+    pub format: Option<Format>,
 
     /// Time limit for each lesson's steps, in seconds.
     #[arg(long, global = true, value_name = "SECONDS", default_value_t = 60,
@@ -52,6 +64,53 @@ pub struct Global {
     /// Grade the workspace containing DIR instead of the current directory.
     #[arg(long, global = true, value_name = "DIR")]
     pub dir: Option<PathBuf>,
+}
+
+impl Global {
+    /// The output format asked for: `--format`, else `--json`, else the table.
+    pub fn format(&self) -> Format {
+        match (self.format, self.json) {
+            (Some(format), _) => format,
+            (None, true) => Format::Json,
+            (None, false) => Format::Table,
+        }
+    }
+}
+
+/// How results are printed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// The table (or the lesson's detail) with "Next:", for people.
+    Table,
+    /// One JSON document (the schema is in the book's checker chapter).
+    Json,
+    /// JUnit XML: a testsuite per lesson, a testcase per step.
+    Junit,
+    /// GitHub Classroom's autograding results: one test per lesson, scored in points.
+    Classroom,
+}
+
+/// The per-process limits `grade` puts on learner code.
+#[derive(Debug, Clone, Args)]
+pub struct LimitArgs {
+    /// CPU time each test process may use, in seconds [default: the --timeout].
+    #[arg(long, value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(1..))]
+    pub cpu: Option<u64>,
+
+    /// Memory each test process may map for data (heap, stacks), in MiB.
+    #[arg(long, value_name = "MIB", default_value_t = 1024,
+          value_parser = clap::value_parser!(u64).range(16..))]
+    pub memory: u64,
+
+    /// Largest file a test process may write, in MiB.
+    #[arg(long, value_name = "MIB", default_value_t = 64,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub file_size: u64,
+
+    /// Processes and threads a submission's tests may have at once.
+    #[arg(long, value_name = "N", default_value_t = 256,
+          value_parser = clap::value_parser!(u64).range(8..))]
+    pub processes: u64,
 }
 
 /// The commands.
@@ -76,4 +135,72 @@ pub enum Command {
     /// passes against its solution, that lesson.toml names exactly the tests
     /// there are, and that every chapter exists.
     Verify,
+    /// Re-run the lesson you are editing on every save, showing its first
+    /// failing step and hint.
+    ///
+    /// Watches exercises/*/src. Without LESSON it follows the lesson whose
+    /// source changed last (at start: the one edited last, else the first
+    /// unfinished one). Uses file-system events, and polls file times where
+    /// events do not arrive. Ctrl-C stops it.
+    Watch {
+        /// Only this lesson (lesson05, 05 or 5).
+        #[arg(value_name = "LESSON")]
+        lesson: Option<String>,
+        /// Poll file times every half second instead of waiting for file events.
+        #[arg(long)]
+        poll: bool,
+        /// Stop after this many runs (for tests).
+        #[arg(long, hide = true, value_name = "N")]
+        exit_after: Option<u32>,
+    },
+    /// Put a lesson's stub back, from git, keeping a backup of your code.
+    ///
+    /// The stub is the lesson's src/ as of the commit that added the lesson
+    /// (or --from REV). Your files are moved to .checker/backups/ first. Asks
+    /// before it does anything unless --yes is given.
+    Reset {
+        /// The lesson (lesson05, 05 or 5).
+        #[arg(value_name = "LESSON")]
+        lesson: String,
+        /// Do not ask; needed when not run from a terminal.
+        #[arg(long, short = 'y')]
+        yes: bool,
+        /// Take the stub from this git revision instead of the commit that added it.
+        #[arg(long, value_name = "REV")]
+        from: Option<String>,
+    },
+    /// For instructors: grade a class's submissions with your own tests.
+    ///
+    /// Each SUBMISSION is a learner's copy of the workspace, or only its
+    /// exercises/. Only each lesson's src/ is taken from it; tests,
+    /// lesson.toml and Cargo.toml come from this workspace, and edits to
+    /// them are reported as "tests modified". Writes grades.csv and
+    /// NAME.json (and NAME.xml with --format junit) into --out, and prints a
+    /// table.
+    Grade {
+        /// The learners' workspaces (or their exercises/ directories).
+        #[arg(value_name = "SUBMISSION", required = true)]
+        submissions: Vec<PathBuf>,
+        /// Where grades.csv and the reports go.
+        #[arg(long, value_name = "DIR", default_value = "grades")]
+        out: PathBuf,
+        /// Keep the scratch workspace and build cache here, to reuse them in a
+        /// later run [default: a temporary directory, removed afterwards].
+        #[arg(long, value_name = "DIR")]
+        cache: Option<PathBuf>,
+        /// Limits on each test process.
+        #[command(flatten)]
+        limits: LimitArgs,
+    },
+    /// For instructors: write a copy of the workspace for learners, without
+    /// solutions/.
+    ExportStudent {
+        /// An empty (or new) directory outside this workspace.
+        // Not named `dir`: that id belongs to the global --dir.
+        #[arg(value_name = "DIR")]
+        destination: PathBuf,
+        /// Also install the GitHub Classroom workflow as .github/workflows/classroom.yml.
+        #[arg(long)]
+        classroom: bool,
+    },
 }

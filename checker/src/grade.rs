@@ -38,7 +38,18 @@ pub fn grade(
     let built = build::build(&workspace.root, &packages, &mut |name| {
         progress.compiled("building", name)
     })?;
+    Ok(run_built(workspace, lessons, built, &options, progress))
+}
 
+/// Runs the steps of the lessons that `built` holds a binary for, and
+/// grades every lesson (`built` is in `lessons`' order).
+pub fn run_built(
+    workspace: &Workspace,
+    lessons: &[&Lesson],
+    built: Vec<Built>,
+    options: &Options,
+    progress: &Progress,
+) -> Vec<LessonOutcome> {
     let mut suites = Vec::new();
     for (lesson, built) in lessons.iter().zip(&built) {
         if let Built::Binary(binary) = built {
@@ -51,7 +62,7 @@ pub fn grade(
     }
     let total: usize = suites.iter().map(|s| s.lesson.steps.len()).sum();
     progress.running(total, "running steps");
-    let runs = run::run_suites(&suites, options, &|i, step| {
+    let runs = run::run_suites(&suites, options.clone(), &|i, step| {
         progress.step_done(&format!(
             "{} {} {}",
             suites[i].lesson.id,
@@ -62,7 +73,7 @@ pub fn grade(
     progress.finish();
 
     let mut runs = runs.into_iter();
-    Ok(lessons
+    lessons
         .iter()
         .zip(built)
         .map(|(lesson, built)| match built {
@@ -80,5 +91,5 @@ pub fn grade(
                 )
             }
         })
-        .collect())
+        .collect()
 }

@@ -14,21 +14,38 @@
 //! - [`run`], [`process`] and [`libtest`]: each step in its own process
 //!   group, under the lesson's time limit, its output read back;
 //! - [`outcome`] and [`grade`]: steps and lessons graded;
-//! - [`report`], [`json`] and [`ui`]: what people and programs read;
-//! - [`verify`]: the maintainers' soundness check.
+//! - [`report`], [`json`], [`junit`], [`classroom`] and [`ui`]: what people
+//!   and programs read;
+//! - [`verify`]: the maintainers' soundness check;
+//! - [`watch`] and [`reset`]: the learner's loop, re-running on every save
+//!   and putting a stub back;
+//! - for instructors, [`class`] grades a class's submissions ([`submission`],
+//!   [`mirror`], [`sandbox`], [`gradebook`]) and [`export`] writes the
+//!   learner's copy ([`manifest`]).
 
 pub mod build;
+pub mod class;
+pub mod classroom;
 pub mod cli;
+pub mod export;
 pub mod grade;
+pub mod gradebook;
 pub mod json;
+pub mod junit;
 pub mod lesson;
 pub mod libtest;
+pub mod manifest;
+pub mod mirror;
 pub mod outcome;
 pub mod process;
 pub mod report;
+pub mod reset;
 pub mod run;
+pub mod sandbox;
+pub mod submission;
 pub mod ui;
 pub mod verify;
+pub mod watch;
 pub mod workspace;
 
 use std::process::ExitCode;
@@ -37,7 +54,7 @@ use std::time::Duration;
 use anyhow::Result;
 use clap::Parser;
 
-use crate::cli::{Cli, Command, Global};
+use crate::cli::{Cli, Command, Format, Global, LimitArgs};
 use crate::lesson::Lesson;
 use crate::outcome::{LessonOutcome, LessonStatus};
 use crate::run::Options;
@@ -69,6 +86,41 @@ fn run(cli: Cli) -> Result<ExitCode> {
         (None, Some(lesson)) => detail(&workspace, &lesson, &global),
         (Some(Command::Hint { lesson, all }), _) => hint(&workspace, &lesson, all, &global),
         (Some(Command::Verify), _) => verify(&workspace, &global),
+        (
+            Some(Command::Watch {
+                lesson,
+                poll,
+                exit_after,
+            }),
+            _,
+        ) => watch::watch(
+            &workspace,
+            &watch::WatchOptions {
+                lesson,
+                poll,
+                exit_after,
+                run: options(&global),
+            },
+        ),
+        (Some(Command::Reset { lesson, yes, from }), _) => {
+            reset(&workspace, &lesson, yes, from.as_deref())
+        }
+        (
+            Some(Command::Grade {
+                submissions,
+                out,
+                cache,
+                limits,
+            }),
+            _,
+        ) => grade_class(&workspace, &submissions, out, cache, &limits, &global),
+        (
+            Some(Command::ExportStudent {
+                destination,
+                classroom,
+            }),
+            _,
+        ) => export_student(&workspace, &destination, classroom),
     }
 }
 
@@ -77,6 +129,18 @@ fn options(global: &Global) -> Options {
     Options {
         timeout: Duration::from_secs(global.timeout),
         jobs: global.jobs.map_or(cpus, |j| j as usize),
+        sandbox: None,
+    }
+}
+
+/// Prints `outcomes` in the format asked for; `detail` picks the one-lesson view.
+fn print_results(outcomes: &[LessonOutcome], global: &Global, detail: bool) {
+    match global.format() {
+        Format::Json => println!("{}", json::Results::new(outcomes).to_json()),
+        Format::Junit => print!("{}", junit::document("checker", outcomes)),
+        Format::Classroom => println!("{}", classroom::document(outcomes)),
+        Format::Table if detail => anstream::print!("{}", report::detail(&outcomes[0])),
+        Format::Table => anstream::print!("{}", report::progress(outcomes)),
     }
 }
 
@@ -112,11 +176,7 @@ fn progress(workspace: &Workspace, args: &[String], global: &Global) -> Result<E
     let bar = Progress::new(false);
     let outcomes = grade::grade(workspace, &lessons, options(global), &bar)?;
     drop(bar);
-    if global.json {
-        println!("{}", json::Results::new(&outcomes).to_json());
-    } else {
-        anstream::print!("{}", report::progress(&outcomes));
-    }
+    print_results(&outcomes, global, false);
     Ok(exit_code(&outcomes))
 }
 
@@ -125,11 +185,7 @@ fn detail(workspace: &Workspace, arg: &str, global: &Global) -> Result<ExitCode>
     let bar = Progress::new(false);
     let outcomes = grade::grade(workspace, &[lesson], options(global), &bar)?;
     drop(bar);
-    if global.json {
-        println!("{}", json::Results::new(&outcomes).to_json());
-    } else {
-        anstream::print!("{}", report::detail(&outcomes[0]));
-    }
+    print_results(&outcomes, global, true);
     Ok(exit_code(&outcomes))
 }
 
@@ -147,6 +203,11 @@ fn hint(workspace: &Workspace, arg: &str, all: bool, global: &Global) -> Result<
 }
 
 fn verify(workspace: &Workspace, global: &Global) -> Result<ExitCode> {
+    if !workspace.path("solutions").is_dir() {
+        anyhow::bail!(
+            "verify checks every lesson against its reference solution, and this workspace has no solutions/ (a learner's copy?): run it in the course's own repository"
+        );
+    }
     let bar = Progress::new(false);
     let verdicts = verify::verify(workspace, options(global), &bar)?;
     drop(bar);
@@ -157,4 +218,80 @@ fn verify(workspace: &Workspace, global: &Global) -> Result<ExitCode> {
     } else {
         ExitCode::from(1)
     })
+}
+
+fn reset(workspace: &Workspace, arg: &str, yes: bool, from: Option<&str>) -> Result<ExitCode> {
+    let lesson = lesson::select(&workspace.lessons, arg)?;
+    match reset::reset(workspace, lesson, yes, from)? {
+        reset::Reset::AlreadyStub => {
+            println!("{}: src/ is already the stub; nothing to do", lesson.id);
+        }
+        reset::Reset::Declined => println!("{}: nothing changed", lesson.id),
+        reset::Reset::Restored {
+            commit,
+            files,
+            backup,
+        } => {
+            println!(
+                "{}: restored the stub from commit {commit}: {}",
+                lesson.id,
+                files.join(", ")
+            );
+            println!("Your version is saved in {}/", backup.display());
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn grade_class(
+    workspace: &Workspace,
+    submissions: &[std::path::PathBuf],
+    out: std::path::PathBuf,
+    cache: Option<std::path::PathBuf>,
+    limits: &LimitArgs,
+    global: &Global,
+) -> Result<ExitCode> {
+    const MIB: u64 = 1024 * 1024;
+    let options = class::ClassOptions {
+        out: out.clone(),
+        cache,
+        limits: sandbox::Limits {
+            cpu_seconds: limits.cpu.unwrap_or(global.timeout),
+            memory_bytes: limits.memory * MIB,
+            file_size_bytes: limits.file_size * MIB,
+            processes: limits.processes,
+        },
+        run: options(global),
+        junit: global.format() == Format::Junit,
+    };
+    let rows = class::grade_class(workspace, submissions, &options)?;
+    anstream::print!("{}", gradebook::table(&workspace.lessons, &rows));
+    println!(
+        "Wrote {} and each graded submission's report to {}/",
+        out.join(class::CSV_NAME).display(),
+        out.display()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+fn export_student(
+    workspace: &Workspace,
+    dir: &std::path::Path,
+    classroom: bool,
+) -> Result<ExitCode> {
+    let exported = export::export(workspace, dir, classroom)?;
+    println!(
+        "Exported {} files to {} (no solutions/){}.",
+        exported.files,
+        exported.dir.display(),
+        if exported.classroom {
+            format!(", with {}", export::CLASSROOM_WORKFLOW)
+        } else {
+            String::new()
+        }
+    );
+    println!(
+        "In it: `cargo checker` for progress, `cargo test -p lesson01` for one lesson's tests."
+    );
+    Ok(ExitCode::SUCCESS)
 }

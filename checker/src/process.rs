@@ -326,6 +326,8 @@ pub fn signal_name(signal: i32) -> &'static str {
         libc::SIGTERM => "terminated",
         libc::SIGTRAP => "trap",
         libc::SIGPIPE => "broken pipe",
+        libc::SIGXCPU => "CPU time limit exceeded",
+        libc::SIGXFSZ => "file size limit exceeded",
         _ => "signal",
     }
 }

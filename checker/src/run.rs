@@ -11,13 +11,14 @@
 use std::collections::VecDeque;
 use std::path::PathBuf;
 use std::process::Command;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use crate::lesson::Lesson;
 use crate::libtest::{self, RunReport};
 use crate::outcome::{StepOutcome, StepStatus};
 use crate::process::{self, Ending, Finished};
+use crate::sandbox::Sandbox;
 
 /// How long listing a binary's tests may take.
 const LIST_LIMIT: Duration = Duration::from_secs(30);
@@ -34,12 +35,26 @@ pub struct Suite<'a> {
 }
 
 /// How to run.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct Options {
     /// Each lesson's time limit.
     pub timeout: Duration,
     /// How many steps run at once.
     pub jobs: usize,
+    /// Limits, user and environment for learner code (`grade`); none for
+    /// a learner checking their own work.
+    pub sandbox: Option<Arc<Sandbox>>,
+}
+
+impl Options {
+    /// A test binary's command, under the sandbox when there is one.
+    fn command(&self, binary: &std::path::Path) -> Command {
+        let mut command = Command::new(binary);
+        if let Some(sandbox) = &self.sandbox {
+            sandbox.apply(&mut command);
+        }
+        command
+    }
 }
 
 /// What running a suite found.
@@ -83,7 +98,7 @@ pub fn run_suites(
             steps: vec![None; suite.lesson.steps.len()],
             ..State::default()
         };
-        let listed = list(suite);
+        let listed = list(suite, &options);
         for (j, step) in suite.lesson.steps.iter().enumerate() {
             let cases: Vec<String> = match &listed {
                 Ok(names) => names
@@ -136,7 +151,7 @@ pub fn run_suites(
                     let Some(job) = queue.lock().expect("queue").pop_front() else {
                         break;
                     };
-                    work(&job, suites, &states, options, on_step);
+                    work(&job, suites, &states, &options, on_step);
                 }
             });
         }
@@ -175,7 +190,7 @@ fn work(
     job: &Job,
     suites: &[Suite<'_>],
     states: &[Mutex<State>],
-    options: Options,
+    options: &Options,
     on_step: &(dyn Fn(usize, &StepOutcome) + Sync),
 ) {
     let suite = &suites[job.suite];
@@ -201,7 +216,7 @@ fn work(
         step.points,
         &job.cases,
         deadline,
-        options.timeout,
+        options,
     );
     let mut state = states[job.suite].lock().expect("state");
     if outcome.timed_out {
@@ -214,8 +229,8 @@ fn work(
 }
 
 /// Lists the binary's tests.
-fn list(suite: &Suite<'_>) -> Result<Vec<String>, String> {
-    let mut command = Command::new(&suite.binary);
+fn list(suite: &Suite<'_>, options: &Options) -> Result<Vec<String>, String> {
+    let mut command = options.command(&suite.binary);
     command
         .args(["--list", "--format", "terse"])
         .current_dir(&suite.package_dir);
@@ -245,9 +260,10 @@ fn run_step(
     points: u32,
     cases: &[String],
     deadline: Instant,
-    limit: Duration,
+    options: &Options,
 ) -> StepRun {
-    let mut command = Command::new(&suite.binary);
+    let limit = options.timeout;
+    let mut command = options.command(&suite.binary);
     command
         .args([
             "--exact",
@@ -312,6 +328,8 @@ pub fn interpret(
         (Ending::Signal(signal), _) => {
             let what = if finished.stderr.contains("has overflowed its stack") {
                 format!("crashed: stack overflow (signal {signal})")
+            } else if let Some(line) = allocation_failure(&finished.stderr) {
+                format!("crashed: out of memory, {line} (signal {signal})")
             } else {
                 format!(
                     "crashed: signal {signal} ({})",
@@ -356,6 +374,14 @@ pub fn interpret(
             (StepStatus::Fail, Some(message), output)
         }
     }
+}
+
+/// Rust's "memory allocation of N bytes failed" line, when the process died of it.
+fn allocation_failure(stderr: &str) -> Option<&str> {
+    stderr
+        .lines()
+        .map(str::trim)
+        .find(|l| l.starts_with("memory allocation of") && l.ends_with("failed"))
 }
 
 /// The first failed case's panic message, with its place when the panic
@@ -433,7 +459,11 @@ fn learner_output(report: &RunReport, cases: &[String], finished: &Finished) -> 
     let stderr: Vec<&str> = finished
         .stderr
         .lines()
-        .filter(|l| !l.starts_with("fatal runtime error") && !l.contains("overflowed its stack"))
+        .filter(|l| {
+            !l.starts_with("fatal runtime error")
+                && !l.contains("overflowed its stack")
+                && allocation_failure(l).is_none()
+        })
         .collect();
     let stderr = stderr.join("\n");
     if !stderr.trim().is_empty() {

@@ -97,7 +97,7 @@ pub fn verify(
     }
     let total: usize = suites.iter().map(|s| s.lesson.steps.len()).sum();
     progress.running(total, "running every step against stubs and solutions");
-    let runs = run::run_suites(&suites, options, &|i, step| {
+    let runs = run::run_suites(&suites, options.clone(), &|i, step| {
         progress.step_done(&format!(
             "{} {} {}",
             suites[i].lesson.id,
@@ -115,7 +115,7 @@ pub fn verify(
             listing_checked[i] = true;
             problems.extend(listing_problems(lesson, run));
         }
-        for (step, problem) in step_problems(run, solution, options) {
+        for (step, problem) in step_problems(run, solution, &options) {
             // A step lesson.toml names but the tests lack is reported once.
             let named = |p: &String| {
                 p.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
@@ -259,7 +259,7 @@ fn listing_problems(lesson: &Lesson, run: &SuiteRun) -> Vec<String> {
 
 /// Each step against the stub must fail; against the solution, pass.
 /// Returns `(step, problem)` pairs.
-fn step_problems(run: &SuiteRun, solution: bool, options: Options) -> Vec<(String, String)> {
+fn step_problems(run: &SuiteRun, solution: bool, options: &Options) -> Vec<(String, String)> {
     let mut problems = Vec::new();
     for step in &run.steps {
         let first_line = step
