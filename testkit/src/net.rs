@@ -4,7 +4,7 @@
 //! port 0 on loopback and the kernel picks a free one.
 
 use std::io;
-use std::net::{SocketAddr, TcpListener, TcpStream, UdpSocket};
+use std::net::{IpAddr, Ipv6Addr, SocketAddr, TcpListener, TcpStream, UdpSocket};
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
@@ -65,6 +65,49 @@ pub fn set_timeouts(stream: &TcpStream, limit: Duration) {
     stream
         .set_write_timeout(Some(limit))
         .expect("set a write timeout");
+}
+
+/// True when this machine can use IPv6 on loopback (`[::1]` can be bound).
+/// Steps that need IPv6 skip, with a printed reason, where it cannot.
+pub fn ipv6_available() -> bool {
+    TcpListener::bind((Ipv6Addr::LOCALHOST, 0)).is_ok()
+}
+
+/// A TCP port that refuses connections: a socket bound to it but not
+/// listening, so the kernel answers every connection attempt with a reset,
+/// and no other test can take the port while this value lives.
+#[derive(Debug)]
+pub struct Refusing {
+    /// Where a connection attempt is refused.
+    pub addr: SocketAddr,
+    _socket: socket2::Socket,
+}
+
+/// Makes a [`Refusing`] port on `ip` (an IPv6 one accepts IPv6 only).
+///
+/// # Panics
+///
+/// When no socket can be bound on `ip`: check [`ipv6_available`] first.
+pub fn refusing(ip: IpAddr) -> Refusing {
+    use socket2::{Domain, Socket, Type};
+    let addr = SocketAddr::new(ip, 0);
+    let socket =
+        Socket::new(Domain::for_address(addr), Type::STREAM, None).expect("create a socket");
+    if ip.is_ipv6() {
+        socket.set_only_v6(true).expect("IPV6_V6ONLY");
+    }
+    socket
+        .bind(&addr.into())
+        .unwrap_or_else(|e| panic!("bind {addr}: {e}"));
+    let addr = socket
+        .local_addr()
+        .ok()
+        .and_then(|a| a.as_socket())
+        .expect("a bound socket has an address");
+    Refusing {
+        addr,
+        _socket: socket,
+    }
 }
 
 /// A listener whose accept queue is full and that never accepts: a new
@@ -175,6 +218,18 @@ mod tests {
         let quiet = unanswering();
         let err = TcpStream::connect_timeout(&quiet.addr, Duration::from_millis(150)).unwrap_err();
         assert_eq!(err.kind(), io::ErrorKind::TimedOut);
+    }
+
+    #[test]
+    fn a_refusing_port_refuses() {
+        let port = refusing(std::net::Ipv4Addr::LOCALHOST.into());
+        let err = TcpStream::connect_timeout(&port.addr, Duration::from_secs(2)).unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::ConnectionRefused);
+        if ipv6_available() {
+            let v6 = refusing(Ipv6Addr::LOCALHOST.into());
+            let err = TcpStream::connect_timeout(&v6.addr, Duration::from_secs(2)).unwrap_err();
+            assert_eq!(err.kind(), io::ErrorKind::ConnectionRefused);
+        }
     }
 
     #[test]

@@ -6,7 +6,7 @@
 //! real network does.
 
 use std::io::{self, Read, Write};
-use std::net::{SocketAddr, TcpStream};
+use std::net::TcpStream;
 use std::time::Duration;
 
 use lesson01::*;
@@ -297,16 +297,8 @@ fn step09_refused_is_a_value() {
     let _step = step!(LESSON);
     // A socket that is bound but not listening: the kernel answers a
     // connection attempt with a reset, which the client sees as "refused".
-    let closed =
-        socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None).expect("socket");
-    closed
-        .bind(&"127.0.0.1:0".parse::<SocketAddr>().expect("address").into())
-        .expect("bind");
-    let addr = closed
-        .local_addr()
-        .ok()
-        .and_then(|a| a.as_socket())
-        .expect("address");
+    let closed = net::refusing(std::net::Ipv4Addr::LOCALHOST.into());
+    let addr = closed.addr;
     let got = within(LIMIT, "connect_ex", move || connect_ex(addr, LIMIT));
     match got {
         Err(ConnectError::Refused) => {}

@@ -605,16 +605,9 @@ fn step13_broken_exchanges_are_transport_errors(#[case] how: Break) {
         Break::Refused => {
             // Bound but not listening: the kernel refuses connections, and
             // no other test can take the port while we hold it.
-            let socket = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None)
-                .expect("socket");
-            let any: SocketAddr = "127.0.0.1:0".parse().expect("address");
-            socket.bind(&any.into()).expect("bind");
-            let addr = socket
-                .local_addr()
-                .ok()
-                .and_then(|a| a.as_socket())
-                .expect("address");
-            _bound = Some(socket);
+            let port = testkit::net::refusing(std::net::Ipv4Addr::LOCALHOST.into());
+            let addr = port.addr;
+            _bound = Some(port);
             addr
         }
         _ => {

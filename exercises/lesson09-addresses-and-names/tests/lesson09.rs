@@ -53,14 +53,9 @@ fn short(text: &str) -> String {
     }
 }
 
-/// True when this machine can use IPv6 on loopback.
-fn has_ipv6() -> bool {
-    TcpListener::bind((Ipv6Addr::LOCALHOST, 0)).is_ok()
-}
-
 /// Prints why an IPv6 step is skipped. A skipped step counts as passed.
 fn skip_without_ipv6(step: &str) -> bool {
-    if has_ipv6() {
+    if testkit::net::ipv6_available() {
         return false;
     }
     println!("{step}: skipped, this machine cannot bind [::1] (no IPv6 on loopback)");
@@ -113,7 +108,7 @@ fn one_family_listener(ip: IpAddr) -> OneFamily {
     for _ in 0..50 {
         let listener = TcpListener::bind((ip, 0)).expect("bind a loopback listener on port 0");
         let addr = listener.local_addr().expect("a listener has an address");
-        if !has_ipv6() {
+        if !testkit::net::ipv6_available() {
             return OneFamily {
                 listener,
                 addr,
