@@ -92,7 +92,6 @@ fn percent_decode(s: &str) -> String {
 pub struct Response {
     bytes: Vec<u8>,
     chunking: Chunking,
-    delay: Duration,
 }
 
 impl Response {
@@ -101,7 +100,6 @@ impl Response {
         Response {
             bytes: bytes.into(),
             chunking: Chunking::Whole,
-            delay: Duration::ZERO,
         }
     }
 
@@ -145,17 +143,6 @@ impl Response {
     pub fn chunked(mut self, chunking: Chunking) -> Response {
         self.chunking = chunking;
         self
-    }
-
-    /// Waits this long before answering: for client timeouts.
-    pub fn delayed(mut self, delay: Duration) -> Response {
-        self.delay = delay;
-        self
-    }
-
-    /// The bytes that go on the wire.
-    pub fn bytes(&self) -> &[u8] {
-        &self.bytes
     }
 }
 
@@ -242,9 +229,6 @@ fn serve(mut stream: TcpStream, handler: &Handler, log: &Mutex<Vec<Request>>) ->
     let response = handler(&request);
     if let Ok(mut log) = log.lock() {
         log.push(request);
-    }
-    if !response.delay.is_zero() {
-        thread::sleep(response.delay);
     }
     write_chunked(&mut stream, &response.bytes, response.chunking)?;
     // Closing tells the client the response is over.

@@ -37,10 +37,7 @@ pub fn connect_retry(addr: SocketAddr, limit: Duration) -> TcpStream {
         let left = limit.saturating_sub(start.elapsed());
         match TcpStream::connect_timeout(&addr, left.max(Duration::from_millis(10))) {
             Ok(stream) => return stream,
-            Err(e) if start.elapsed() < limit => {
-                let _ = e;
-                thread::sleep(Duration::from_millis(10));
-            }
+            Err(_) if start.elapsed() < limit => thread::sleep(Duration::from_millis(10)),
             Err(e) => panic!(
                 "could not connect to {addr} within {:.1} s: {e}. Is the server listening?",
                 limit.as_secs_f64()

@@ -41,7 +41,7 @@ impl TcpRelay {
                     break;
                 }
                 let Ok(client) = conn else { continue };
-                let Ok(server) = TcpStream::connect(target) else {
+                let Ok(server) = TcpStream::connect_timeout(&target, Duration::from_secs(5)) else {
                     let _ = client.shutdown(Shutdown::Both);
                     continue;
                 };

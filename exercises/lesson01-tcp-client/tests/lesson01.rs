@@ -19,11 +19,15 @@ use testkit::{Chunking, assert_bytes_eq, escape, net, step, within};
 const LESSON: &str = include_str!("../lesson.toml");
 const LIMIT: Duration = testkit::DEFAULT_LIMIT;
 
-/// The chunk sizes every stream step is run with (plus a seeded random one).
-fn random_cuts(max: usize) -> Chunking {
-    Chunking::Random {
-        seed: 0x01_5eed,
-        max,
+/// A random chunking gets the step's seed, so a failure prints it and
+/// `TESTKIT_SEED` replays it; the fixed ones stay as they are.
+fn seeded(chunking: Chunking, step: &testkit::Step) -> Chunking {
+    match chunking {
+        Chunking::Random { max, .. } => Chunking::Random {
+            seed: step.seed(),
+            max,
+        },
+        other => other,
     }
 }
 
@@ -73,9 +77,10 @@ fn step01_builds_the_request(#[case] host: &str, #[case] path: &str) {
 #[case::two_bytes(Chunking::Fixed(2))]
 #[case::seven_bytes(Chunking::Fixed(7))]
 #[case::segment(Chunking::Fixed(1500))]
-#[case::random(random_cuts(300))]
+#[case::random(Chunking::Random { seed: 0, max: 300 })]
 fn step02_reads_until_eof(#[case] chunking: Chunking) {
-    let _step = step!(LESSON);
+    let step = step!(LESSON);
+    let chunking = seeded(chunking, &step);
     let data: Vec<u8> = (0..10_000u32).map(|i| (i * 7 % 251) as u8).collect();
     let mut reader = ChunkedReader::new(data.clone(), chunking);
     let got = within(LIMIT, "read_until_eof", move || read_until_eof(&mut reader));
@@ -224,9 +229,10 @@ fn step06_parse_response_honours_content_length(#[case] raw: &[u8], #[case] body
 #[case::two_bytes(Chunking::Fixed(2))]
 #[case::seven_bytes(Chunking::Fixed(7))]
 #[case::segment(Chunking::Fixed(1500))]
-#[case::random(random_cuts(700))]
+#[case::random(Chunking::Random { seed: 0, max: 700 })]
 fn step07_fetches_over_a_socket(#[case] chunking: Chunking) {
-    let _step = step!(LESSON);
+    let step = step!(LESSON);
+    let chunking = seeded(chunking, &step);
     let body = binary_body();
     let server = HttpServer::canned(Canned::ok(&body));
     let relay = TcpRelay::start(server.addr(), chunking);
