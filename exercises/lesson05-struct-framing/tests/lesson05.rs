@@ -356,6 +356,26 @@ fn step04_byte_orders() {
 fn step05_native_sizes_and_alignment() {
     let _step = step!(LESSON);
     check_group("native", Dir::Both);
+
+    // The vectors only apply on a machine like the one that made them; these
+    // hold on any machine, so the step checks something everywhere.
+    let long = std::mem::size_of::<std::ffi::c_long>();
+    let long_align = std::mem::align_of::<std::ffi::c_long>();
+    let size = std::mem::size_of::<usize>();
+    for (fmt, want) in [
+        ("@l", long),
+        ("@lb", long + 1),
+        ("@bl", long_align + long),
+        ("@N", size),
+    ] {
+        let got = call_calcsize(fmt);
+        assert_eq!(
+            got,
+            Ok(want),
+            "calcsize({fmt:?}) on this machine, where C's `long` is {long} bytes aligned to \
+             {long_align} and `size_t` is {size} bytes"
+        );
+    }
 }
 
 #[test]

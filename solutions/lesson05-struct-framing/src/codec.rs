@@ -1,5 +1,5 @@
 //! `pack` and `unpack`: values to bytes and back, item by item, as a parsed
-//! parsed format lays them out. Every integer is range-checked before it is
+//! format lays them out. Every integer is range-checked before it is
 //! written; every buffer is size-checked before it is read, so neither can
 //! panic or read out of bounds.
 

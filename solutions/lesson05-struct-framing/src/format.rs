@@ -142,14 +142,11 @@ pub(crate) fn parse(fmt: &str) -> Result<Format, StructError> {
             standard_code(code)
         }
         .ok_or(StructError::BadChar(code))?;
-        // CPython aligns even a zero count ("0l" pads to a long boundary),
-        // and never before the first item.
-        if align > 1 && size > 0 {
-            size = size
-                .div_ceil(align)
-                .checked_mul(align)
-                .ok_or(StructError::TooLarge)?;
-        }
+        // CPython aligns even a zero count ("0l" pads to a long boundary).
+        // Offset 0 is aligned already, and standard codes align to 1.
+        size = size
+            .checked_next_multiple_of(align)
+            .ok_or(StructError::TooLarge)?;
         let offset = size;
         size = count
             .checked_mul(item_size)

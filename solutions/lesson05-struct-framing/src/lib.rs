@@ -47,53 +47,6 @@ pub enum Value {
     Bytes(Vec<u8>),
 }
 
-macro_rules! int_from {
-    ($($t:ty),*) => {$(
-        impl From<$t> for Value {
-            fn from(n: $t) -> Value {
-                Value::Int(i128::from(n))
-            }
-        }
-    )*};
-}
-int_from!(i8, u8, i16, u16, i32, u32, i64, u64);
-
-impl From<bool> for Value {
-    fn from(b: bool) -> Value {
-        Value::Bool(b)
-    }
-}
-
-impl From<f64> for Value {
-    fn from(x: f64) -> Value {
-        Value::Float(x)
-    }
-}
-
-impl From<f32> for Value {
-    fn from(x: f32) -> Value {
-        Value::Float(f64::from(x))
-    }
-}
-
-impl From<&[u8]> for Value {
-    fn from(b: &[u8]) -> Value {
-        Value::Bytes(b.to_vec())
-    }
-}
-
-impl<const N: usize> From<&[u8; N]> for Value {
-    fn from(b: &[u8; N]) -> Value {
-        Value::Bytes(b.to_vec())
-    }
-}
-
-impl From<Vec<u8>> for Value {
-    fn from(b: Vec<u8>) -> Value {
-        Value::Bytes(b)
-    }
-}
-
 /// Why a format, a value or a buffer was refused: where CPython raises
 /// `struct.error` (or `OverflowError`), these say which rule was broken.
 #[derive(Debug, Clone, PartialEq, Eq)]
