@@ -78,7 +78,7 @@ struct Request {
 }
 
 /// Reads one request, answers it, closes.
-fn serve(stream: TcpStream, store: &Store) -> io::Result<()> {
+fn serve(mut stream: TcpStream, store: &Store) -> io::Result<()> {
     stream.set_read_timeout(Some(Duration::from_secs(10)))?;
     stream.set_write_timeout(Some(Duration::from_secs(10)))?;
     let peer = stream.peer_addr()?;
@@ -97,7 +97,6 @@ fn serve(stream: TcpStream, store: &Store) -> io::Result<()> {
         }
         Err(e) => return Err(e),
     };
-    let mut stream = stream;
     write_response(&mut stream, status, &body)
 }
 

@@ -169,15 +169,8 @@ impl std::error::Error for ApiError {}
 impl From<ureq::Error> for ApiError {
     fn from(e: ureq::Error) -> Self {
         match e {
+            // ureq turns a socket timeout into this itself, body reads included.
             ureq::Error::Timeout(_) => ApiError::Timeout,
-            ureq::Error::Io(io)
-                if matches!(
-                    io.kind(),
-                    std::io::ErrorKind::TimedOut | std::io::ErrorKind::WouldBlock
-                ) =>
-            {
-                ApiError::Timeout
-            }
             ureq::Error::TooManyRedirects => ApiError::TooManyRedirects,
             ureq::Error::BodyExceedsLimit(_) => ApiError::TooLarge,
             ureq::Error::Json(json) => classify(&json),
