@@ -115,18 +115,5 @@ where
 
 /// Bytes the way Python's `repr` shows them: `b'hello\n'`.
 fn py(bytes: &[u8]) -> String {
-    let mut out = String::from("b'");
-    for &b in bytes {
-        match b {
-            b'\n' => out.push_str("\\n"),
-            b'\r' => out.push_str("\\r"),
-            b'\t' => out.push_str("\\t"),
-            b'\\' => out.push_str("\\\\"),
-            b'\'' => out.push_str("\\'"),
-            0x20..=0x7e => out.push(b as char),
-            _ => out.push_str(&format!("\\x{b:02x}")),
-        }
-    }
-    out.push('\'');
-    out
+    format!("b'{}'", bytes.escape_ascii())
 }

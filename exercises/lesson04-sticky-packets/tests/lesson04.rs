@@ -46,8 +46,8 @@ fn pattern(len: usize) -> Vec<u8> {
     (0..len).map(|i| b'a' + (i * 7 % 26) as u8).collect()
 }
 
-/// Waits until `stream` holds at least `want` unread bytes (or the peer
-/// closed), without consuming them: `peek` looks into the receive buffer.
+/// Waits until `stream` holds at least `want` unread bytes, without
+/// consuming them: `peek` looks into the receive buffer.
 fn wait_until_buffered(stream: &TcpStream, want: usize) {
     let deadline = Instant::now() + LIMIT;
     let mut buf = vec![0u8; want + 1024];
@@ -554,14 +554,15 @@ fn step04_send_all_fills_a_small_send_buffer() {
 }
 
 /// A writer that fails the way a dead or stuck peer makes a socket fail.
-struct Dead {
-    kind: Dead2,
+struct DeadWriter {
+    kind: Dead,
     calls: usize,
     accepted: usize,
 }
 
+/// How a [`DeadWriter`] fails.
 #[derive(Debug, Clone, Copy)]
-enum Dead2 {
+enum Dead {
     /// Accepts nothing: `Ok(0)`.
     WriteZero,
     /// Takes 10 bytes, then the peer is gone: `BrokenPipe`.
@@ -570,18 +571,18 @@ enum Dead2 {
     NeverReady,
 }
 
-impl Write for Dead {
+impl Write for DeadWriter {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         self.calls += 1;
         match self.kind {
-            Dead2::WriteZero => Ok(0),
-            Dead2::BrokenPipe if self.accepted < 10 => {
+            Dead::WriteZero => Ok(0),
+            Dead::BrokenPipe if self.accepted < 10 => {
                 let n = buf.len().min(10 - self.accepted);
                 self.accepted += n;
                 Ok(n)
             }
-            Dead2::BrokenPipe => Err(io::ErrorKind::BrokenPipe.into()),
-            Dead2::NeverReady => Err(io::ErrorKind::WouldBlock.into()),
+            Dead::BrokenPipe => Err(io::ErrorKind::BrokenPipe.into()),
+            Dead::NeverReady => Err(io::ErrorKind::WouldBlock.into()),
         }
     }
 
@@ -591,21 +592,21 @@ impl Write for Dead {
 }
 
 #[rstest]
-#[case::write_zero(Dead2::WriteZero, io::ErrorKind::WriteZero)]
-#[case::broken_pipe(Dead2::BrokenPipe, io::ErrorKind::BrokenPipe)]
-#[case::never_ready(Dead2::NeverReady, io::ErrorKind::TimedOut)]
-fn step05_send_all_gives_up_on_a_dead_writer(#[case] kind: Dead2, #[case] expected: io::ErrorKind) {
+#[case::write_zero(Dead::WriteZero, io::ErrorKind::WriteZero)]
+#[case::broken_pipe(Dead::BrokenPipe, io::ErrorKind::BrokenPipe)]
+#[case::never_ready(Dead::NeverReady, io::ErrorKind::TimedOut)]
+fn step05_send_all_gives_up_on_a_dead_writer(#[case] kind: Dead, #[case] expected: io::ErrorKind) {
     let _step = step!(LESSON);
     let about = match kind {
-        Dead2::WriteZero => "accepts nothing (write returns Ok(0))",
-        Dead2::BrokenPipe => "takes 10 bytes, then fails with BrokenPipe (the peer is gone)",
-        Dead2::NeverReady => "answers WouldBlock forever (a peer that never reads)",
+        Dead::WriteZero => "accepts nothing (write returns Ok(0))",
+        Dead::BrokenPipe => "takes 10 bytes, then fails with BrokenPipe (the peer is gone)",
+        Dead::NeverReady => "answers WouldBlock forever (a peer that never reads)",
     };
     let limit = STALL_LIMIT + Duration::from_secs(4);
     let started = Instant::now();
     let (writer, result) = within(limit, &format!("send_all over a writer that {about}"), {
         move || {
-            let mut writer = Dead {
+            let mut writer = DeadWriter {
                 kind,
                 calls: 0,
                 accepted: 0,
@@ -628,7 +629,7 @@ fn step05_send_all_gives_up_on_a_dead_writer(#[case] kind: Dead2, #[case] expect
              accepted: expected an error of kind {expected:?}"
         ),
     }
-    if let Dead2::NeverReady = kind {
+    if let Dead::NeverReady = kind {
         assert!(
             took >= STALL_LIMIT / 2,
             "send_all gave up after {took:?}: a full buffer usually drains soon; keep retrying \
@@ -689,6 +690,61 @@ enum Sender {
     RelayThreeBytes,
 }
 
+impl Sender {
+    /// How a relay between the peers re-cuts the stream, if there is one.
+    fn relay_chunking(self, seed: u64) -> Option<Chunking> {
+        match self {
+            Sender::ByteByByte | Sender::Merged => None,
+            Sender::RelayRandom => Some(Chunking::Random { seed, max: 9 }),
+            Sender::RelayThreeBytes => Some(Chunking::Fixed(3)),
+        }
+    }
+
+    /// Starts this sender's relay (if any) in front of `target`; returns it,
+    /// to keep it running, and the address to connect to.
+    fn route(self, target: SocketAddr, seed: u64) -> (Option<TcpRelay>, SocketAddr) {
+        let relay = self
+            .relay_chunking(seed)
+            .map(|chunking| TcpRelay::start(target, chunking));
+        let addr = relay.as_ref().map_or(target, TcpRelay::addr);
+        (relay, addr)
+    }
+
+    /// How the bytes travel, for failure messages.
+    fn describe(self, seed: u64) -> String {
+        let writes = match self {
+            Sender::ByteByByte => "one byte per write",
+            Sender::Merged | Sender::RelayRandom => "all in one write",
+            Sender::RelayThreeBytes => "one write each",
+        };
+        match self.relay_chunking(seed) {
+            Some(chunking) => format!("{writes}, re-cut {chunking}"),
+            None => writes.to_owned(),
+        }
+    }
+
+    /// Writes `messages` to `stream`, each followed by `\n`, this sender's way.
+    fn send(self, stream: &mut TcpStream, messages: &[Vec<u8>]) -> io::Result<()> {
+        let framed_messages: Vec<Vec<u8>> = messages
+            .iter()
+            .map(|m| framed(std::slice::from_ref(m)))
+            .collect();
+        match self {
+            Sender::ByteByByte => peer::write_byte_by_byte(stream, &framed_messages.concat()),
+            Sender::Merged | Sender::RelayRandom => {
+                let parts: Vec<&[u8]> = framed_messages.iter().map(Vec::as_slice).collect();
+                peer::write_merged(stream, &parts)
+            }
+            Sender::RelayThreeBytes => {
+                for m in &framed_messages {
+                    stream.write_all(m)?;
+                }
+                Ok(())
+            }
+        }
+    }
+}
+
 #[rstest]
 #[case::byte_by_byte(Sender::ByteByByte)]
 #[case::merged(Sender::Merged)]
@@ -698,45 +754,9 @@ fn step07_reader_over_a_socket(#[case] sender: Sender) {
     let step = step!(LESSON);
     let messages: Vec<Vec<u8>> = sample_messages().into_iter().take(6).collect();
     let to_send = messages.clone();
-    let server = net::serve_one(move |mut s| {
-        let framed_messages: Vec<Vec<u8>> = to_send
-            .iter()
-            .map(|m| framed(std::slice::from_ref(m)))
-            .collect();
-        match sender {
-            Sender::ByteByByte => peer::write_byte_by_byte(&mut s, &framed_messages.concat()),
-            Sender::Merged | Sender::RelayRandom => {
-                let parts: Vec<&[u8]> = framed_messages.iter().map(Vec::as_slice).collect();
-                peer::write_merged(&mut s, &parts)
-            }
-            Sender::RelayThreeBytes => {
-                for m in &framed_messages {
-                    s.write_all(m)?;
-                }
-                Ok(())
-            }
-        }
-    });
-    let (relay, how) = match sender {
-        Sender::ByteByByte => (None, "one byte per write".to_owned()),
-        Sender::Merged => (None, "all in one write".to_owned()),
-        Sender::RelayRandom => {
-            let chunking = Chunking::Random {
-                seed: step.seed(),
-                max: 9,
-            };
-            let relay = TcpRelay::start(server.addr, chunking);
-            (Some(relay), format!("all in one write, re-cut {chunking}"))
-        }
-        Sender::RelayThreeBytes => {
-            let relay = TcpRelay::start(server.addr, Chunking::Fixed(3));
-            (
-                Some(relay),
-                "one write each, re-cut in pieces of 3 bytes".to_owned(),
-            )
-        }
-    };
-    let addr = relay.as_ref().map_or(server.addr, TcpRelay::addr);
+    let server = net::serve_one(move |mut s| sender.send(&mut s, &to_send));
+    let (_relay, addr) = sender.route(server.addr, step.seed());
+    let how = sender.describe(step.seed());
     let client = net::connect(addr, LIMIT);
     let expected = expected_outcomes(&messages);
     let most = expected.len() + 2;
@@ -1062,7 +1082,7 @@ impl Client {
     }
 }
 
-/// Lines of every kind and their replies.
+/// Lines of every kind for the line server: text, empty, not UTF-8.
 fn sample_lines() -> Vec<Vec<u8>> {
     vec![
         b"hello".to_vec(),
@@ -1081,40 +1101,14 @@ fn sample_lines() -> Vec<Vec<u8>> {
 fn step12_line_server_answers_each_line(#[case] sender: Sender) {
     let step = step!(LESSON);
     let mut server = LineServer::start();
-    let relay = match sender {
-        Sender::RelayRandom => Some(TcpRelay::start(
-            server.addr,
-            Chunking::Random {
-                seed: step.seed(),
-                max: 9,
-            },
-        )),
-        Sender::RelayThreeBytes => Some(TcpRelay::start(server.addr, Chunking::Fixed(3))),
-        _ => None,
-    };
-    let addr = relay.as_ref().map_or(server.addr, TcpRelay::addr);
+    let (_relay, addr) = sender.route(server.addr, step.seed());
     let mut client = server.connect_via(addr);
     let lines = sample_lines();
     let request = framed(&lines);
-    let how = match sender {
-        Sender::ByteByByte => {
-            let r = peer::write_byte_by_byte(&mut client.stream, &request);
-            r.map(|()| "one byte per write".to_owned())
-        }
-        Sender::Merged | Sender::RelayRandom | Sender::RelayThreeBytes => {
-            let parts: Vec<Vec<u8>> = lines
-                .iter()
-                .map(|l| framed(std::slice::from_ref(l)))
-                .collect();
-            let refs: Vec<&[u8]> = parts.iter().map(Vec::as_slice).collect();
-            peer::write_merged(&mut client.stream, &refs).map(|()| match sender {
-                Sender::Merged => "all in one write".to_owned(),
-                Sender::RelayRandom => "all in one write, re-cut at random points".to_owned(),
-                _ => "all in one write, re-cut in pieces of 3 bytes".to_owned(),
-            })
-        }
-    };
-    let how = how.unwrap_or_else(|e| server.fail(&format!("sending the lines failed: {e}")));
+    let how = sender.describe(step.seed());
+    if let Err(e) = sender.send(&mut client.stream, &lines) {
+        server.fail(&format!("sending the lines ({how}) failed: {e}"));
+    }
     let mut expected = Vec::new();
     for line in &lines {
         expected.extend(upper(line));
@@ -1157,9 +1151,7 @@ fn step13_line_server_serves_clients_at_once() {
     }
     // The first client is mid-line and waits. A second one must be served.
     let mut second = server.connect();
-    let mut request = b"second".to_vec();
-    request.push(b'\n');
-    let _ = second.stream.write_all(&request);
+    let _ = second.stream.write_all(b"second\n");
     match second.read_line() {
         Ok(reply) => assert_bytes_eq(
             "a second client sent \"second\\n\" while the first was connected",
@@ -1372,10 +1364,14 @@ fn step15_client_reads_one_reply_per_line(#[case] cut: Cut) {
     }
     let received = within(LIMIT, "the test server", move || server.thread.join());
     match received {
-        Ok(Ok(received)) => assert_eq!(
-            received, lines,
-            "the lines the server received, each ended by \\n"
-        ),
+        Ok(Ok(received)) => {
+            let received: Vec<String> = received.iter().map(|l| show(l)).collect();
+            assert_eq!(
+                received, shown,
+                "the lines the server received from exchange: send each line exactly as given, \
+                 followed by \\n"
+            );
+        }
         Ok(Err(e)) => panic!("the test server failed: {e}"),
         Err(_) => panic!("the test server panicked (test bug)"),
     }
