@@ -26,7 +26,7 @@ const LIMIT: Duration = testkit::DEFAULT_LIMIT;
 /// How long a test listens to be sure that nothing arrives.
 const QUIET: Duration = Duration::from_millis(300);
 /// How long a server may take to return after `shutdown()` (the task says
-/// 1 s; the rest is room for a loaded machine).
+/// about `POLL_INTERVAL`; the rest is room for a loaded machine).
 const STOP_LIMIT: Duration = Duration::from_secs(2);
 
 // ---------------------------------------------------------------------------
@@ -325,6 +325,13 @@ impl<'a, T: Debug + Send + 'static> Client<'a, T> {
     #[track_caller]
     fn converse(&mut self, name: &str) {
         self.expect(GREETING.as_bytes(), "on connecting");
+        self.converse_more(name);
+    }
+
+    /// The rest of a polite conversation, after the greeting (and maybe
+    /// other lines): one name, `exit`.
+    #[track_caller]
+    fn converse_more(&mut self, name: &str) {
         self.send(format!("{name}\n").as_bytes());
         self.expect(
             format!("Hello, {name}!\n").as_bytes(),
@@ -502,7 +509,7 @@ fn step04_binds_and_listens() {
     );
     check_listening(&listener, &format!("the listener on {local}"));
     // IPv6, where this machine has it: the address's family picks the socket's.
-    if TcpListener::bind("[::1]:0").is_ok() {
+    if net::ipv6_available() {
         let v6: SocketAddr = "[::1]:0".parse().expect("an IPv6 address");
         let got = within(LIMIT, "bind([::1]:0, 5)", move || bind(v6, 5));
         let listener = got.unwrap_or_else(|e| {
@@ -511,6 +518,8 @@ fn step04_binds_and_listens() {
             )
         });
         check_listening(&listener, "the listener on [::1]");
+    } else {
+        eprintln!("no IPv6 loopback here: the [::1] half of this step is skipped");
     }
 }
 
@@ -607,11 +616,6 @@ fn step07_accept_loop_tells_clients_apart() {
             "on_client's address must be the client's own (its IP and port): the four values \
              (client IP, client port, server IP, server port) name a connection"
         );
-        assert_eq!(
-            accepted.local_addr().ok(),
-            Some(addr),
-            "the accepted stream's local address is the server's"
-        );
         accepted
             .set_write_timeout(Some(LIMIT))
             .expect("set a write timeout");
@@ -637,18 +641,10 @@ fn step07_accept_loop_tells_clients_apart() {
 
 /// Parses Python's `str(datetime)`: `YYYY-MM-DD HH:MM:SS[.ffffff]`.
 fn parse_python_time(text: &str) -> Option<NaiveDateTime> {
-    let shape_ok = match text.len() {
-        19 => true,
-        26 => text.as_bytes()[19] == b'.',
-        _ => false,
-    };
-    if !shape_ok {
-        return None;
-    }
-    let format = if text.len() == 26 {
-        "%Y-%m-%d %H:%M:%S%.6f"
-    } else {
-        "%Y-%m-%d %H:%M:%S"
+    let format = match text.len() {
+        19 => "%Y-%m-%d %H:%M:%S",
+        26 => "%Y-%m-%d %H:%M:%S%.6f",
+        _ => return None,
     };
     NaiveDateTime::parse_from_str(text, format).ok()
 }
@@ -1049,18 +1045,4 @@ fn step15_rude_clients_do_not_stop_the_server(#[case] rude: Rude) {
     good.send(b"exit\n");
     good.expect_closed("after sending \"exit\\n\"");
     server.stop(STOP_LIMIT);
-}
-
-impl<T: Debug + Send + 'static> Client<'_, T> {
-    /// After an odd line, the same client goes on as usual.
-    #[track_caller]
-    fn converse_more(&mut self, name: &str) {
-        self.send(format!("{name}\n").as_bytes());
-        self.expect(
-            format!("Hello, {name}!\n").as_bytes(),
-            &format!("after sending \"{name}\\n\" (the same client goes on)"),
-        );
-        self.send(b"exit\n");
-        self.expect_closed("after sending \"exit\\n\"");
-    }
 }
