@@ -2,8 +2,8 @@
 //! streamed with a header frame and a checksum.
 //!
 //! Each `stepNN_...` test is one step of `lesson.toml`, simplest first.
-//! Every call into the learner's code runs under a deadline; every network
-//! step also runs through a relay that re-cuts the bytes, the way a real
+//! Every call into the learner's code runs under a deadline; most network
+//! steps also run through a relay that re-cuts the bytes, the way a real
 //! network does. The test's own senders write what a Python peer written as
 //! in the tutorials would write (`json.dumps`, `base64.b64encode`).
 
@@ -49,14 +49,19 @@ fn python_message(name: &str, data: &[u8]) -> Vec<u8> {
     .into_bytes()
 }
 
-/// The streamed format's header frame: 4 bytes big-endian length, then
+/// A header frame with this JSON text: its length as 4 bytes big-endian,
+/// then the text.
+fn frame_of(json: &[u8]) -> Vec<u8> {
+    let mut frame = (json.len() as u32).to_be_bytes().to_vec();
+    frame.extend_from_slice(json);
+    frame
+}
+
+/// The streamed format's header frame around
 /// `json.dumps({"name": name, "size": size})`.
 fn header_frame(name: &str, size: u64) -> Vec<u8> {
     let name = serde_json::to_string(name).expect("a string is valid JSON");
-    let json = format!("{{\"name\": {name}, \"size\": {size}}}");
-    let mut frame = (json.len() as u32).to_be_bytes().to_vec();
-    frame.extend_from_slice(json.as_bytes());
-    frame
+    frame_of(format!("{{\"name\": {name}, \"size\": {size}}}").as_bytes())
 }
 
 /// A whole streamed transfer: header frame, the bytes, their SHA-256.
@@ -91,6 +96,17 @@ fn content(size: usize, seed: u64) -> Vec<u8> {
         all_bytes()
     } else {
         noise(size, seed)
+    }
+}
+
+/// `chunking`, a random one with the step's seed, which a failure prints.
+fn seeded(chunking: Chunking, step: &testkit::Step) -> Chunking {
+    match chunking {
+        Chunking::Random { max, .. } => Chunking::Random {
+            seed: step.seed(),
+            max,
+        },
+        other => other,
     }
 }
 
@@ -344,7 +360,7 @@ fn step05_rejects_unsafe_names(#[case] name: &str, #[case] want: NameError) {
     assert_eq!(
         got,
         Err(want.clone()),
-        "check_name({:?}) must be Err(NameError::{want:?}) (the rules are checked in the order \
+        "check_name(\"{}\") must be Err(NameError::{want:?}) (the rules are checked in the order \
          of NameError's variants)",
         escape(name.as_bytes())
     );
@@ -390,13 +406,7 @@ fn step06_reads_the_message_until_eof(#[case] chunking: Chunking) {
 #[case::random(Chunking::Random { seed: 0, max: 100 })]
 fn step07_receives_a_file_over_tcp(#[case] chunking: Chunking) {
     let step = step!(LESSON);
-    let chunking = match chunking {
-        Chunking::Random { max, .. } => Chunking::Random {
-            seed: step.seed(),
-            max,
-        },
-        other => other,
-    };
+    let chunking = seeded(chunking, &step);
     let data = all_bytes();
     let server = send_and_close(python_message("photo.jpg", &data));
     let relay = TcpRelay::start(server.addr, chunking);
@@ -450,7 +460,7 @@ fn step08_serves_each_client_on_its_own_thread() {
     // at a time is stuck writing to it.
     let mut first = stalled_client(addr);
     let second = within(
-        Duration::from_secs(10),
+        NET,
         "a second client's download while the first client is not reading (is the server \
          still busy writing to the first?)",
         move || -> io::Result<Vec<u8>> {
@@ -544,49 +554,38 @@ fn step10_refuses_names_that_leave_the_directory(#[case] name: &str, #[case] wan
     assert_left_nothing(&target, &format!("the name \"{shown}\" was refused"));
 }
 
-/// A peer that sends bytes forever.
-struct Endless {
-    sent: usize,
-}
-
-impl Read for Endless {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        buf.fill(b'A');
-        self.sent += buf.len();
-        Ok(buf.len())
-    }
-}
-
 #[test]
 fn step11_endless_silent_and_rude_peers_are_errors() {
     let _step = step!(LESSON);
-    // In memory: a peer that never stops.
+    // The "endless" peers stop at a few times the limit, so that a program
+    // without a cap fails its step instead of filling the machine's memory.
+    // In memory: a peer that sends four times the limit.
     let limit = 1 << 20;
+    let flood = 4 * limit as u64;
     let (got, sent) = within(
         LIMIT,
-        "read_message on a stream that never ends",
+        "read_message on a stream far longer than its limit",
         move || {
-            let mut peer = Endless { sent: 0 };
+            let mut peer = io::repeat(b'A').take(flood);
             let got = read_message(&mut peer, limit).map(|b| b.len());
-            (got, peer.sent)
+            (got, flood - peer.limit())
         },
     );
     assert!(
         matches!(got, Err(TransferError::TooLarge { limit: l }) if l == limit),
-        "read_message(limit {limit}) on a stream that never ends: expected \
+        "read_message(limit {limit}) on a stream of {flood} bytes: expected \
          Err(TransferError::TooLarge {{ limit: {limit} }}), got {got:?}"
     );
     assert!(
-        sent <= limit + 64 * 1024,
+        sent <= limit as u64 + 64 * 1024,
         "read_message read {sent} bytes before giving up: stop soon after the limit ({limit})"
     );
 
-    // Over a socket: a server that never stops sending.
-    let endless = net::serve_one(|mut s| -> io::Result<()> {
-        let block = vec![b'A'; 64 * 1024];
-        loop {
-            s.write_all(&block)?;
-        }
+    // Over a socket: a server that sends twice MAX_MESSAGE.
+    let flood = 2 * MAX_MESSAGE as u64;
+    let endless = net::serve_one(move |mut s| {
+        io::copy(&mut io::repeat(b'A').take(flood), &mut s)?;
+        Ok(())
     });
     let dir = tempdir();
     let (addr, target) = (endless.addr, dir.path().to_path_buf());
@@ -595,10 +594,10 @@ fn step11_endless_silent_and_rude_peers_are_errors() {
     });
     assert!(
         matches!(got, Err(TransferError::TooLarge { limit }) if limit == MAX_MESSAGE),
-        "a server sent bytes without end: receive_file must stop at MAX_MESSAGE ({MAX_MESSAGE} \
+        "a server sent {flood} bytes: receive_file must stop at MAX_MESSAGE ({MAX_MESSAGE} \
          bytes) with Err(TransferError::TooLarge {{ limit: {MAX_MESSAGE} }}), got {got:?}"
     );
-    assert_left_nothing(dir.path(), "the server sent bytes without end");
+    assert_left_nothing(dir.path(), "the server sent too much");
 
     // A server that sends half a message, then resets the connection.
     let half = python_message("a.bin", &noise(4000, 3));
@@ -708,13 +707,6 @@ fn step12_header_frame_round_trips(#[case] chunking: Chunking) {
     }
 }
 
-/// A header frame with this JSON text.
-fn frame_of(json: &[u8]) -> Vec<u8> {
-    let mut frame = (json.len() as u32).to_be_bytes().to_vec();
-    frame.extend_from_slice(json);
-    frame
-}
-
 #[rstest]
 #[case::length_4_gib(vec![0xff, 0xff, 0xff, 0xff, b'{'], Want::TooLarge)]
 #[case::length_just_over(((MAX_HEADER + 1) as u32).to_be_bytes().to_vec(), Want::TooLarge)]
@@ -811,10 +803,7 @@ fn step14_sends_header_bytes_and_checksum(#[case] size: usize) {
         &want_sum,
         &checksum,
     );
-    let expected = stream_frames("data.bin", &data);
-    let header_len = header_frame("data.bin", size as u64).len();
-    let mut reader = sink.bytes.as_slice();
-    let header = read_header_for_test(&mut reader, &sink.bytes);
+    let (header, after) = split_header(&sink.bytes);
     assert_eq!(
         header,
         serde_json::json!({ "name": "data.bin", "size": size }),
@@ -824,8 +813,8 @@ fn step14_sends_header_bytes_and_checksum(#[case] size: usize) {
         &format!(
             "what send_stream wrote after the header: the {size} bytes, then their 32-byte SHA-256"
         ),
-        &expected[header_len..],
-        reader,
+        &[data.as_slice(), &want_sum].concat(),
+        after,
     );
     assert!(
         sink.largest_write <= 1 << 20,
@@ -859,37 +848,39 @@ fn step14_sends_header_bytes_and_checksum(#[case] size: usize) {
     );
 }
 
-/// Parses a header frame at the start of `reader` the test's own way; the
-/// failure shows what was written.
-fn read_header_for_test(reader: &mut &[u8], all: &[u8]) -> serde_json::Value {
-    let shown = || escape(&all[..all.len().min(80)]);
+/// Splits what `send_stream` wrote into its header's JSON, parsed the
+/// test's own way, and the bytes after the header frame; a failure shows
+/// what was written.
+fn split_header(written: &[u8]) -> (serde_json::Value, &[u8]) {
+    let shown = || escape(&written[..written.len().min(80)]);
+    let Some((len, rest)) = written.split_first_chunk::<4>() else {
+        panic!(
+            "send_stream wrote only \"{}\": expected a 4-byte length first",
+            shown()
+        )
+    };
+    let len = u32::from_be_bytes(*len) as usize;
     assert!(
-        reader.len() >= 4,
-        "send_stream wrote only \"{}\": expected a 4-byte length first",
-        shown()
-    );
-    let len = u32::from_be_bytes([reader[0], reader[1], reader[2], reader[3]]) as usize;
-    assert!(
-        len <= MAX_HEADER && reader.len() >= 4 + len,
+        len <= MAX_HEADER && rest.len() >= len,
         "send_stream's first 4 bytes ({}) say the header is {len} bytes: \"{}\"",
-        hex(&reader[..4]),
+        hex(&written[..4]),
         shown()
     );
-    let value = serde_json::from_slice(&reader[4..4 + len]).unwrap_or_else(|e| {
+    let (json, rest) = rest.split_at(len);
+    let value = serde_json::from_slice(json).unwrap_or_else(|e| {
         panic!(
             "send_stream's header is not JSON ({e}): \"{}\"",
-            escape(&reader[4..4 + len])
+            escape(json)
         )
     });
-    *reader = &reader[4 + len..];
-    value
+    (value, rest)
 }
 
 /// Connects to `addr` and runs the learner's `receive_stream` into `dir`.
 fn receive_over(addr: SocketAddr, dir: &Path, limit: Duration) -> Result<PathBuf, TransferError> {
-    let (target, limit_inner) = (dir.to_path_buf(), limit);
+    let target = dir.to_path_buf();
     within(limit, "receive_stream", move || {
-        let mut stream = net::connect(addr, limit_inner);
+        let mut stream = net::connect(addr, limit);
         receive_stream(&mut stream, &target)
     })
 }
@@ -901,13 +892,7 @@ fn receive_over(addr: SocketAddr, dir: &Path, limit: Duration) -> Result<PathBuf
 #[case::five_megabytes_random_cuts(MB5, Chunking::Random { seed: 0, max: 65_536 })]
 fn step15_receives_a_stream(#[case] size: usize, #[case] chunking: Chunking) {
     let step = step!(LESSON);
-    let chunking = match chunking {
-        Chunking::Random { max, .. } => Chunking::Random {
-            seed: step.seed(),
-            max,
-        },
-        other => other,
-    };
+    let chunking = seeded(chunking, &step);
     let data = content(size, step.seed());
     let server = send_and_close(stream_frames("received.bin", &data));
     let relay = TcpRelay::start(server.addr, chunking);
@@ -958,15 +943,6 @@ fn step16_streams_a_file_end_to_end(#[case] size: usize) {
     assert_saved(&path, &inbox.join("backup.tar"), &data, &context);
 }
 
-/// How a panic caught on another thread reads in a failure message.
-fn panicked(message: &str) -> String {
-    if testkit::step::is_todo(message) {
-        format!("reached a `todo!()`: {message}")
-    } else {
-        format!("panicked: {message}")
-    }
-}
-
 #[test]
 fn step17_partial_file_has_a_temporary_name() {
     let step = step!(LESSON);
@@ -983,52 +959,38 @@ fn step17_partial_file_has_a_temporary_name() {
         Ok(())
     });
     let dir = tempdir();
-    let (addr, target) = (server.addr, dir.path().to_path_buf());
-    let (done, result) = mpsc::channel();
-    std::thread::spawn(move || {
-        let got = testkit::step::catch_quietly(|| receive_file_streamed(addr, &target, LONG));
-        let _ = done.send(got.map_err(|(payload, _)| testkit::step::panic_text(payload.as_ref())));
-    });
-    // Half the bytes are there: look for the temporary file.
-    let started = Instant::now();
-    let mut seen = entries(dir.path());
-    let mut early = None;
-    while seen.is_empty() && started.elapsed() < LIMIT {
-        if let Ok(r) = result.try_recv() {
-            early = Some(r);
-            break;
+    // Half the bytes are there: look for the temporary file, then let the
+    // server send the rest.
+    let watched = dir.path().to_path_buf();
+    let watcher = std::thread::spawn(move || {
+        let started = Instant::now();
+        let mut seen = entries(&watched);
+        while seen.is_empty() && started.elapsed() < LIMIT {
+            std::thread::sleep(Duration::from_millis(10));
+            seen = entries(&watched);
         }
-        std::thread::sleep(Duration::from_millis(10));
-        seen = entries(dir.path());
-    }
-    let _ = go_on.send(());
-    match early {
-        Some(Err(panic)) => panic!("receive_file_streamed {}", panicked(&panic)),
-        Some(Ok(got)) => panic!(
-            "receive_file_streamed returned {got:?} while the server had sent only half the \
-             file (100000 of 200000 bytes) and was still connected: keep reading"
-        ),
-        None => {}
-    }
+        let _ = go_on.send(());
+        seen
+    });
+    let (addr, target) = (server.addr, dir.path().to_path_buf());
+    let got = within(LONG, "receive_file_streamed", move || {
+        receive_file_streamed(addr, &target, LONG)
+    });
+    let seen = watcher.join().expect("the test's directory watcher");
     assert!(
         !seen.contains(&"big.bin".to_owned()),
         "with 100000 of 200000 bytes received, the directory already holds \"big.bin\" \
          ({seen:?}): write to a temporary file and rename it to the final name only when the \
-         checksum matches"
+         whole file has arrived and the checksum matches"
     );
+    let context = "the server sent half the file, paused, then the rest and the checksum";
+    let path = got.unwrap_or_else(|e| panic!("{context}: receive_file_streamed failed: {e}"));
     assert!(
         !seen.is_empty(),
-        "with 100000 of 200000 bytes received, the target directory is still empty: write the \
+        "with 100000 of 200000 bytes received, the target directory was still empty: write the \
          bytes as they come to a temporary file in the target directory (same directory, so \
          the final rename is atomic), not into memory"
     );
-    let got = match result.recv_timeout(LONG) {
-        Ok(Ok(got)) => got,
-        Ok(Err(panic)) => panic!("receive_file_streamed {}", panicked(&panic)),
-        Err(_) => panic!("receive_file_streamed gave no result after the server sent everything"),
-    };
-    let context = "the server sent half the file, paused, then the rest and the checksum";
-    let path = got.unwrap_or_else(|e| panic!("{context}: receive_file_streamed failed: {e}"));
     assert_saved(&path, &dir.path().join("big.bin"), &data, context);
     assert_eq!(
         entries(dir.path()),
