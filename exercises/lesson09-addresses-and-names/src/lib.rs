@@ -226,9 +226,15 @@ pub enum SocketAddrError {
 impl fmt::Display for SocketAddrError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            SocketAddrError::MissingPort => write!(f, "no :PORT at the end"),
+            SocketAddrError::MissingPort => {
+                write!(f, "no :PORT at the end: write 127.0.0.1:80 or [::1]:80")
+            }
             SocketAddrError::BadPort(p) => write!(f, "{p:?} is not a port (0 to 65535)"),
-            SocketAddrError::BadIp(ip) => write!(f, "{ip:?} is not an IP address"),
+            SocketAddrError::BadIp(ip) => write!(
+                f,
+                "{ip:?} is not an IP address of the right family: IPv4 bare, IPv6 in \
+                 [brackets]; host names are resolved, not parsed"
+            ),
             SocketAddrError::Unbracketed(text) => {
                 write!(
                     f,
@@ -236,7 +242,10 @@ impl fmt::Display for SocketAddrError {
                 )
             }
             SocketAddrError::UnclosedBracket => write!(f, "a '[' without its ']'"),
-            SocketAddrError::BadScope(s) => write!(f, "scope id {s:?} is not a number"),
+            SocketAddrError::BadScope(s) => write!(
+                f,
+                "scope id {s:?} is not a number: give the interface's index, as in %2"
+            ),
         }
     }
 }

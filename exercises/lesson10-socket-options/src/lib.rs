@@ -342,8 +342,8 @@ pub fn serve_nonblocking(listener: TcpListener, stop: &AtomicBool) -> io::Result
 
 /// Step 11. The tutorial's exchange: set read and write timeouts of
 /// `timeout`, write ALL of `data` ([`write_all_timeout`]), half-close
-/// (`shutdown(Write)`), then read the reply until EOF exactly as
-/// [`request_until_eof`] does (at most `max_reply` bytes).
+/// (`shutdown(Write)`), then read the reply until EOF (at most `max_reply`
+/// bytes). These are the very steps of [`request_until_eof`]: call it.
 ///
 /// Fine for small messages. When both peers do this with more data than the
 /// two socket buffers hold, both block in `write` and neither reads: the

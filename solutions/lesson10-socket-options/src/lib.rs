@@ -496,9 +496,9 @@ pub fn serve_nonblocking(listener: TcpListener, stop: &AtomicBool) -> io::Result
     Ok(stats)
 }
 
-/// The tutorial's exchange: set read and write timeouts of `timeout`, write
-/// ALL of `data`, half-close, then read the reply until EOF (at most
-/// `max_reply` bytes).
+/// The tutorial's exchange: write ALL of `data`, half-close, then read the
+/// reply until EOF (at most `max_reply` bytes), each call waiting at most
+/// `timeout`. These are the very steps of [`request_until_eof`].
 ///
 /// Fine for small messages. When both peers do this with more data than the
 /// two socket buffers hold, both block in `write` and neither reads: the
@@ -510,10 +510,7 @@ pub fn write_then_read(
     max_reply: usize,
     timeout: Duration,
 ) -> Result<Vec<u8>, TransferError> {
-    stream.set_read_timeout(Some(timeout))?;
-    write_all_timeout(stream, data, timeout)?;
-    stream.shutdown(Shutdown::Write)?;
-    read_to_end_limited(stream, max_reply)
+    request_until_eof(stream, data, max_reply, timeout)
 }
 
 /// The deadlock-free exchange: reads the reply on a second thread WHILE
