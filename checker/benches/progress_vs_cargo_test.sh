@@ -5,7 +5,7 @@
 #
 # Compared, in turn, RUNS times each, after one warm-up run of each:
 #   checker      cargo checker --json                        (every lesson, against your code)
-#   workspace    cargo test --workspace --no-fail-fast       (what the issue asks us to beat)
+#   workspace    cargo test --workspace --no-fail-fast       (the baseline to beat)
 #   exercises    cargo test --no-fail-fast -p lesson01 ...   (the same tests the checker runs)
 # and prints each one's median wall time and checker / other.
 # Lessons' tests fail against the stubs: that is expected, exit codes are ignored.

@@ -434,8 +434,12 @@ fn grade_one(
                         m.contains("limit exceeded") || m.contains("out of memory")
                     })
             })?;
-            let why = step.message.as_deref()?.lines().next()?;
-            Some(format!("{} {} ({why})", o.lesson.id, step.name))
+            Some(format!(
+                "{} {} ({})",
+                o.lesson.id,
+                step.name,
+                step.first_line()
+            ))
         })
         .collect();
     if !limits.is_empty() {

@@ -6,16 +6,16 @@
 //! course's points and the learner sees each lesson's.
 //!
 //! ```json
-//! {"version": 1, "status": "fail", "max_score": 60,
-//!  "tests": [{"name": "lesson01 TCP client", "status": "fail", "score": 4,
-//!             "message": "4/17 points, 3/14 steps; next: step04_...: ...",
+//! {"version": 1, "status": "fail", "max_score": 255,
+//!  "tests": [{"name": "lesson01 TCP client", "status": "fail", "score": 3, "max_score": 17,
+//!             "message": "3/17 points, 3/14 steps, in progress; next: step04_... fail: ...",
 //!             "test_code": "cargo checker lesson01", "line_no": 0}]}
 //! ```
 
 use serde::Serialize;
 
 use crate::json::Status;
-use crate::outcome::{LessonOutcome, LessonStatus};
+use crate::outcome::LessonOutcome;
 
 /// The whole document.
 #[derive(Debug, Serialize)]
@@ -52,16 +52,9 @@ pub struct Test {
 /// The document for `outcomes`, as one line of JSON.
 pub fn document(outcomes: &[LessonOutcome]) -> String {
     let tests: Vec<Test> = outcomes.iter().map(test).collect();
-    let status = if tests.iter().any(|t| t.status == Status::Error) {
-        Status::Error
-    } else if tests.iter().all(|t| t.status == Status::Pass) {
-        Status::Pass
-    } else {
-        Status::Fail
-    };
     let results = Results {
         version: 1,
-        status,
+        status: Status::overall(tests.iter().map(|t| t.status)),
         max_score: tests.iter().map(|t| t.max_score).sum(),
         tests,
     };
@@ -69,11 +62,6 @@ pub fn document(outcomes: &[LessonOutcome]) -> String {
 }
 
 fn test(o: &LessonOutcome) -> Test {
-    let status = match o.status {
-        LessonStatus::Done => Status::Pass,
-        LessonStatus::InProgress | LessonStatus::NotStarted => Status::Fail,
-        LessonStatus::DoesNotCompile | LessonStatus::TimedOut => Status::Error,
-    };
     let mut message = format!(
         "{}/{} points, {}/{} steps, {}",
         o.points(),
@@ -85,20 +73,16 @@ fn test(o: &LessonOutcome) -> Test {
     if let Some(problem) = o.problem() {
         message.push_str(&format!("; {problem}"));
     } else if let Some(step) = o.first_unpassed() {
-        let why = step
-            .message
-            .as_deref()
-            .and_then(|m| m.lines().find(|l| !l.trim().is_empty()))
-            .unwrap_or("");
         message.push_str(&format!(
-            "; next: {} {}: {why}",
+            "; next: {} {}: {}",
             step.name,
-            step.status.word()
+            step.status.word(),
+            step.first_line()
         ));
     }
     Test {
         name: format!("{} {}", o.lesson.id, o.lesson.title),
-        status,
+        status: Status::of(o.status),
         score: o.points(),
         max_score: o.lesson.max_points(),
         message,

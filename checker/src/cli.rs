@@ -155,9 +155,10 @@ pub enum Command {
     },
     /// Put a lesson's stub back, from git, keeping a backup of your code.
     ///
-    /// The stub is the lesson's src/ as of the commit that added the lesson
-    /// (or --from REV). Your files are moved to .checker/backups/ first. Asks
-    /// before it does anything unless --yes is given.
+    /// The stub is the lesson's src/ as of the commit that added its
+    /// src/lib.rs (or --from REV). Your files are copied to
+    /// .checker/backups/ first. Asks before it does anything unless --yes
+    /// is given.
     Reset {
         /// The lesson (lesson05, 05 or 5).
         #[arg(value_name = "LESSON")]

@@ -98,7 +98,7 @@ pub fn export(workspace: &Workspace, dir: &Path, classroom: bool) -> Result<Expo
         );
     }
 
-    let changes = mirror::mirror(root, &target, &left_out)
+    let mut files = mirror::mirror(root, &target, &left_out)
         .with_context(|| format!("cannot copy the workspace to {}", dir.display()))?;
 
     let manifest = std::fs::read_to_string(root.join("Cargo.toml"))
@@ -114,7 +114,6 @@ pub fn export(workspace: &Workspace, dir: &Path, classroom: bool) -> Result<Expo
         std::fs::write(&readme, with_note(&text)).context("cannot write the copy's README.md")?;
     }
 
-    let mut files = changes.written;
     if classroom {
         let workflow = target.join(CLASSROOM_WORKFLOW);
         std::fs::create_dir_all(workflow.parent().expect("has a parent"))?;

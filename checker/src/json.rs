@@ -2,10 +2,10 @@
 //! Exercism's test-runner `results.json`.
 //!
 //! ```json
-//! {"version": 1, "status": "fail", "passed": 3, "total": 14, "points": 4, "max_points": 17,
+//! {"version": 1, "status": "fail", "passed": 3, "total": 14, "points": 3, "max_points": 17,
 //!  "lessons": [{"id": "lesson01", "title": "TCP client", "chapter": "docs/src/01-tcp-client.md",
 //!               "status": "fail", "state": "in progress", "message": null,
-//!               "passed": 3, "total": 14, "points": 4, "max_points": 17,
+//!               "passed": 3, "total": 14, "points": 3, "max_points": 17,
 //!               "tests": [{"name": "step01_builds_the_request", "status": "pass",
 //!                          "points": 1, "message": null, "output": null}]}]}
 //! ```
@@ -21,8 +21,8 @@ pub const VERSION: u32 = 1;
 /// The most bytes of output one test carries.
 pub const OUTPUT_LIMIT: usize = 4096;
 
-/// `pass`, `fail` or `error`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+/// `pass`, `fail` or `error`, from best to worst.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Status {
     /// Everything passed.
@@ -31,6 +31,23 @@ pub enum Status {
     Fail,
     /// Something could not be graded: did not build or did not finish.
     Error,
+}
+
+impl Status {
+    /// A lesson's status: `pass` when done, `error` when it did not compile
+    /// or timed out, else `fail`.
+    pub fn of(status: LessonStatus) -> Status {
+        match status {
+            LessonStatus::Done => Status::Pass,
+            LessonStatus::InProgress | LessonStatus::NotStarted => Status::Fail,
+            LessonStatus::DoesNotCompile | LessonStatus::TimedOut => Status::Error,
+        }
+    }
+
+    /// The worst of several (`error`, then `fail`); `pass` when all pass.
+    pub fn overall(statuses: impl IntoIterator<Item = Status>) -> Status {
+        statuses.into_iter().max().unwrap_or(Status::Pass)
+    }
 }
 
 /// The whole document.
@@ -101,16 +118,9 @@ impl Results {
     /// The document for `outcomes`.
     pub fn new(outcomes: &[LessonOutcome]) -> Results {
         let lessons: Vec<LessonResult> = outcomes.iter().map(LessonResult::new).collect();
-        let status = if lessons.iter().any(|l| l.status == Status::Error) {
-            Status::Error
-        } else if lessons.iter().all(|l| l.status == Status::Pass) {
-            Status::Pass
-        } else {
-            Status::Fail
-        };
         Results {
             version: VERSION,
-            status,
+            status: Status::overall(lessons.iter().map(|l| l.status)),
             passed: lessons.iter().map(|l| l.passed).sum(),
             total: lessons.iter().map(|l| l.total).sum(),
             points: lessons.iter().map(|l| l.points).sum(),
@@ -127,16 +137,11 @@ impl Results {
 
 impl LessonResult {
     fn new(o: &LessonOutcome) -> LessonResult {
-        let status = match o.status {
-            LessonStatus::Done => Status::Pass,
-            LessonStatus::InProgress | LessonStatus::NotStarted => Status::Fail,
-            LessonStatus::DoesNotCompile | LessonStatus::TimedOut => Status::Error,
-        };
         LessonResult {
             id: o.lesson.id.clone(),
             title: o.lesson.title.clone(),
             chapter: o.lesson.chapter.clone(),
-            status,
+            status: Status::of(o.status),
             state: o.status.words(),
             message: o.problem(),
             passed: o.passed(),

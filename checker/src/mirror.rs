@@ -13,33 +13,18 @@ use std::path::Path;
 /// What to leave out of a copy: an entry's path relative to the tree's root.
 pub type Skip<'a> = &'a dyn Fn(&Path) -> bool;
 
-/// Counts of what [`mirror`] did.
-#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
-pub struct Changes {
-    /// Files written because they were new or their bytes differed.
-    pub written: usize,
-    /// Files and directories removed because the source lacks them.
-    pub removed: usize,
-}
-
-impl Changes {
-    /// True when nothing was written or removed.
-    pub fn is_empty(&self) -> bool {
-        self.written == 0 && self.removed == 0
-    }
-}
-
 /// Makes `to` hold exactly the regular files and directories of `from`
 /// (except those `skip` names), writing only files whose bytes differ.
 /// Symbolic links and other special files in `from` are left out.
+/// Returns how many files it wrote.
 ///
 /// # Errors
 ///
 /// When a file cannot be read, written or removed.
-pub fn mirror(from: &Path, to: &Path, skip: Skip<'_>) -> io::Result<Changes> {
-    let mut changes = Changes::default();
-    walk(from, to, Path::new(""), skip, &mut changes)?;
-    Ok(changes)
+pub fn mirror(from: &Path, to: &Path, skip: Skip<'_>) -> io::Result<usize> {
+    let mut written = 0;
+    walk(from, to, Path::new(""), skip, &mut written)?;
+    Ok(written)
 }
 
 fn walk(
@@ -47,14 +32,13 @@ fn walk(
     to: &Path,
     relative: &Path,
     skip: Skip<'_>,
-    changes: &mut Changes,
+    written: &mut usize,
 ) -> io::Result<()> {
     let source = from.join(relative);
     let target = to.join(relative);
     if !target.is_dir() {
         if target.symlink_metadata().is_ok() {
             std::fs::remove_file(&target)?;
-            changes.removed += 1;
         }
         std::fs::create_dir_all(&target)?;
     }
@@ -69,11 +53,11 @@ fn walk(
         let kind = entry.file_type()?;
         if kind.is_dir() {
             kept.insert(name);
-            walk(from, to, &rel, skip, changes)?;
+            walk(from, to, &rel, skip, written)?;
         } else if kind.is_file() {
             kept.insert(name);
             if copy_if_changed(&entry.path(), &to.join(&rel))? {
-                changes.written += 1;
+                *written += 1;
             }
         }
     }
@@ -87,7 +71,6 @@ fn walk(
         } else {
             std::fs::remove_file(entry.path())?;
         }
-        changes.removed += 1;
     }
     Ok(())
 }
@@ -113,9 +96,9 @@ fn copy_if_changed(from: &Path, to: &Path) -> io::Result<bool> {
     Ok(true)
 }
 
-/// True when the two trees hold the same regular files with the same text
-/// (line endings aside: a checkout with CRLF endings is not an edit);
-/// returns the files that differ, relative to the roots.
+/// The files that differ between the two trees, relative to their roots:
+/// those in one tree only, and those whose text differs (line endings
+/// aside: a checkout with CRLF endings is not an edit).
 pub fn differences(ours: &Path, theirs: &Path) -> Vec<String> {
     let mut files = BTreeSet::new();
     list_files(ours, Path::new(""), &mut files);
@@ -175,25 +158,18 @@ mod tests {
         std::fs::create_dir_all(a.join("target")).unwrap();
         std::fs::write(a.join("target/x"), "big").unwrap();
         let skip = |p: &Path| p == Path::new("target");
-        let first = mirror(&a, &b, &skip).unwrap();
-        assert_eq!(first.written, 2);
+        assert_eq!(mirror(&a, &b, &skip).unwrap(), 2);
         assert!(!b.join("target").exists());
 
         std::fs::write(b.join("stray.rs"), "x").unwrap();
         std::fs::write(a.join("src/lib.rs"), "uno").unwrap();
-        let second = mirror(&a, &b, &skip).unwrap();
-        assert_eq!(
-            second,
-            Changes {
-                written: 1,
-                removed: 1
-            }
-        );
+        assert_eq!(mirror(&a, &b, &skip).unwrap(), 1);
+        assert!(!b.join("stray.rs").exists());
         assert_eq!(
             std::fs::read_to_string(b.join("src/lib.rs")).unwrap(),
             "uno"
         );
-        assert!(mirror(&a, &b, &skip).unwrap().is_empty());
+        assert_eq!(mirror(&a, &b, &skip).unwrap(), 0);
     }
 
     #[test]

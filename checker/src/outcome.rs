@@ -57,6 +57,14 @@ impl StepOutcome {
             output: String::new(),
         }
     }
+
+    /// The first non-blank line of its message (empty when it has none).
+    pub fn first_line(&self) -> &str {
+        self.message
+            .as_deref()
+            .and_then(|m| m.lines().find(|l| !l.trim().is_empty()))
+            .unwrap_or("")
+    }
 }
 
 /// Where a lesson stands.

@@ -48,8 +48,6 @@ pub struct Finished {
     pub stdout: String,
     /// Its standard error, head and tail kept.
     pub stderr: String,
-    /// Wall time from spawn to exit.
-    pub elapsed: Duration,
 }
 
 /// Runs `command` until it exits or `deadline` passes, capturing its output.
@@ -67,7 +65,6 @@ pub fn run(mut command: Command, deadline: Instant) -> io::Result<Finished> {
         .stderr(Stdio::piped())
         .process_group(0);
     sys::forward_interrupts();
-    let started = Instant::now();
     let mut child = command.spawn()?;
     let pgid = child.id() as i32;
     let _registered = sys::Registered::new(pgid);
@@ -82,14 +79,11 @@ pub fn run(mut command: Command, deadline: Instant) -> io::Result<Finished> {
             return Err(e);
         }
     };
-    let elapsed = started.elapsed();
-
     let grace = Instant::now() + PIPE_GRACE;
     Ok(Finished {
         ending,
         stdout: stdout.finish(grace),
         stderr: stderr.finish(grace),
-        elapsed,
     })
 }
 

@@ -358,14 +358,18 @@ pub fn interpret(
             );
             (StepStatus::Error, Some(message), output)
         }
-        (Ending::Code(0), Some(summary)) if summary.passed == cases.len() => {
+        // A pass needs every case reported `ok` and counted as passed.
+        (Ending::Code(0), Some(summary))
+            if summary.passed == cases.len() && cases.iter().all(|c| report.ok.contains(c)) =>
+        {
             (StepStatus::Pass, None, output)
         }
         (Ending::Code(0), Some(summary)) => {
             let message = if summary.ignored > 0 {
                 format!("{} of its tests are marked #[ignore]", summary.ignored)
             } else {
-                format!("only {} of its {} tests ran", summary.passed, cases.len())
+                let ran = cases.iter().filter(|c| report.ok.contains(c)).count();
+                format!("only {ran} of its {} tests ran", cases.len())
             };
             (StepStatus::Error, Some(message), output)
         }
@@ -493,12 +497,128 @@ mod tests {
             ending,
             stdout: stdout.into(),
             stderr: stderr.into(),
-            elapsed: Duration::ZERO,
         }
     }
 
     fn cases(names: &[&str]) -> Vec<String> {
         names.iter().map(|s| s.to_string()).collect()
+    }
+
+    /// A stand-in for a test binary: prints `list` for `--list`, else prints
+    /// `run` and exits with `code`.
+    fn fake_binary(dir: &std::path::Path, name: &str, list: &str, run: &str, code: i32) -> PathBuf {
+        let path = dir.join(name);
+        let script = format!(
+            "#!/bin/sh\nif [ \"$1\" = --list ]; then printf '%s' '{list}'; exit 0; fi\nprintf '%s' '{run}'\nexit {code}\n"
+        );
+        // Written by a child: a file this process still had open for writing
+        // when another test forked could not be executed (ETXTBSY).
+        let written = Command::new("sh")
+            .args(["-c", r#"printf '%s' "$2" > "$1" && chmod +x "$1""#, "sh"])
+            .arg(&path)
+            .arg(&script)
+            .status()
+            .unwrap();
+        assert!(written.success());
+        path
+    }
+
+    /// libtest's closing line.
+    fn summary(passed: u32, failed: u32, ignored: u32, filtered: u32) -> String {
+        let result = if failed > 0 { "FAILED" } else { "ok" };
+        format!(
+            "test result: {result}. {passed} passed; {failed} failed; {ignored} ignored; 0 measured; {filtered} filtered out; finished in 0.00s"
+        )
+    }
+
+    #[test]
+    fn only_a_step_whose_every_case_passed_passes() {
+        let one = "step01_a: test\n";
+        let two = "step01_a::case_1: test\nstep01_a::case_2: test\n";
+        // (name, --list output, run output, exit code, expected status)
+        let scenarios = [
+            (
+                "passes",
+                one,
+                format!("test step01_a ... ok\n\n{}\n", summary(1, 0, 0, 0)),
+                0,
+                StepStatus::Pass,
+            ),
+            (
+                "fails",
+                one,
+                format!("test step01_a ... FAILED\n\n{}\n", summary(0, 1, 0, 0)),
+                101,
+                StepStatus::Fail,
+            ),
+            ("lists_no_tests", "", String::new(), 0, StepStatus::Error),
+            (
+                "not_reported",
+                one,
+                format!("\n{}\n", summary(1, 0, 0, 0)),
+                0,
+                StepStatus::Error,
+            ),
+            (
+                "filtered_out",
+                one,
+                format!("\n{}\n", summary(0, 0, 0, 1)),
+                0,
+                StepStatus::Error,
+            ),
+            (
+                "ignored",
+                one,
+                format!("test step01_a ... ignored\n\n{}\n", summary(0, 0, 1, 0)),
+                0,
+                StepStatus::Error,
+            ),
+            (
+                "no_summary",
+                one,
+                "test step01_a ... ok\n".to_owned(),
+                0,
+                StepStatus::Error,
+            ),
+            (
+                "one_case_of_two",
+                two,
+                format!("test step01_a::case_1 ... ok\n\n{}\n", summary(1, 0, 0, 1)),
+                0,
+                StepStatus::Error,
+            ),
+        ];
+        let dir = tempfile::tempdir().unwrap();
+        let lesson = Lesson {
+            number: 1,
+            id: "lesson01".into(),
+            dir_name: "lesson01-x".into(),
+            title: "X".into(),
+            chapter: "x.md".into(),
+            steps: vec![crate::lesson::Step {
+                name: "step01_a".into(),
+                points: 1,
+                hint: "h".into(),
+            }],
+        };
+        let suites: Vec<Suite<'_>> = scenarios
+            .iter()
+            .map(|(name, list, run, code, _)| Suite {
+                lesson: &lesson,
+                binary: fake_binary(dir.path(), name, list, run, *code),
+                package_dir: dir.path().to_path_buf(),
+            })
+            .collect();
+        let options = Options {
+            timeout: Duration::from_secs(20),
+            jobs: 2,
+            sandbox: None,
+        };
+        let runs = run_suites(&suites, options, &|_, _| {});
+        for ((name, _, _, _, expected), run) in scenarios.iter().zip(&runs) {
+            let step = &run.steps[0];
+            assert_eq!(step.status, *expected, "{name}: {:?}", step.message);
+        }
     }
 
     #[test]

@@ -99,11 +99,6 @@ impl Sandbox {
         self.user
     }
 
-    /// The limits.
-    pub fn limits(&self) -> Limits {
-        self.limits
-    }
-
     /// One line for the instructor: who runs the tests, under which limits.
     pub fn describe(&self) -> String {
         let who = match self.user {

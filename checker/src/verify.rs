@@ -262,12 +262,10 @@ fn listing_problems(lesson: &Lesson, run: &SuiteRun) -> Vec<String> {
 fn step_problems(run: &SuiteRun, solution: bool, options: &Options) -> Vec<(String, String)> {
     let mut problems = Vec::new();
     for step in &run.steps {
-        let first_line = step
-            .message
-            .as_deref()
-            .and_then(|m| m.lines().find(|l| !l.trim().is_empty()))
-            .unwrap_or("");
+        let first_line = step.first_line();
         let missing = first_line.starts_with("no test named");
+        // The step the time ran out in, and those it kept from running.
+        let out_of_time = step.status == StepStatus::NotRun || first_line.starts_with("timed out");
         let problem = match (solution, step.status) {
             (false, _) if missing => Some(format!(
                 "lesson.toml lists `{}` but the test binary has no such test",
@@ -284,7 +282,7 @@ fn step_problems(run: &SuiteRun, solution: bool, options: &Options) -> Vec<(Stri
                 "{} passes against the stub: it must fail until the learner writes the code",
                 step.name
             )),
-            (false, StepStatus::Error | StepStatus::NotRun) if run.timed_out => Some(format!(
+            (false, _) if out_of_time => Some(format!(
                 "{} did not fail within the {} s limit against the stub: a wrong program must fail fast",
                 step.name,
                 options.timeout.as_secs()

@@ -55,7 +55,7 @@ pub fn find_root(start: &Path) -> Result<PathBuf> {
         }
     }
     bail!(
-        "not inside the course workspace: no Cargo.toml with [workspace] and an exercises/ directory in {} or above",
+        "not inside the course workspace: no Cargo.toml with [workspace] and an exercises/ directory in {} or above; run it in the course's directory, or name that directory with --dir",
         start.display()
     )
 }

@@ -77,17 +77,6 @@ fn copy_tree(from: &Path, to: &Path) {
     }
 }
 
-fn tag() -> String {
-    format!(
-        "CHECKER_TEST_TAG=class-{}-{}",
-        std::process::id(),
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .as_nanos()
-    )
-}
-
 #[test]
 fn grades_a_class_with_the_courses_tests_under_limits() {
     let course_dir = fixture::persistent_dir("class");
@@ -125,7 +114,7 @@ fn grades_a_class_with_the_courses_tests_under_limits() {
     let mut args: Vec<PathBuf> = names.iter().map(|n| sub(n)).collect();
     args[5] = sub("broken").join("exercises");
     let out = dir.path().join("out");
-    let tag = tag();
+    let tag = fixture::tag("class");
     let (key, value) = tag.split_once('=').unwrap();
     let start = Instant::now();
     let output = fixture::checker(&course_dir)

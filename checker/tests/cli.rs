@@ -247,11 +247,7 @@ fn zoo() -> &'static Path {
 /// the output, the time taken and the tag.
 fn run_zoo(args: &[&str]) -> (std::process::Output, Duration, String) {
     let root = zoo();
-    let tag = format!(
-        "CHECKER_TEST_TAG={}-{}",
-        std::process::id(),
-        Instant::now().elapsed().as_nanos() + rand_ish()
-    );
+    let tag = fixture::tag("zoo");
     let (key, value) = tag.split_once('=').unwrap();
     let start = Instant::now();
     let output = fixture::checker(root)
@@ -261,13 +257,6 @@ fn run_zoo(args: &[&str]) -> (std::process::Output, Duration, String) {
         .output()
         .unwrap();
     (output, start.elapsed(), tag)
-}
-
-fn rand_ish() -> u128 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_nanos()
 }
 
 fn stdout(output: &std::process::Output) -> String {
@@ -617,11 +606,7 @@ lesson02  5 problems
 #[test]
 fn an_interrupted_checker_kills_the_running_step() {
     let root = zoo();
-    let tag = format!(
-        "CHECKER_TEST_TAG=interrupt-{}-{}",
-        std::process::id(),
-        rand_ish()
-    );
+    let tag = fixture::tag("interrupt");
     let (key, value) = tag.split_once('=').unwrap();
     let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("checker"))
         .current_dir(root)
@@ -632,10 +617,17 @@ fn an_interrupted_checker_kills_the_running_step() {
         .stderr(std::process::Stdio::null())
         .spawn()
         .unwrap();
-    // Wait until the looping step runs (the zoo is already built).
+    // Wait until the looping step runs (the zoo is already built): the
+    // checker, the step's process and the `sleep` it started.
     let start = Instant::now();
     while fixture::processes_with_env(&tag).len() < 3 && start.elapsed() < Duration::from_secs(30) {
         std::thread::sleep(Duration::from_millis(50));
+    }
+    let running = fixture::processes_with_env(&tag);
+    if running.len() < 3 {
+        let _ = child.kill();
+        let _ = child.wait();
+        panic!("the looping step never started: only {running:?} carry the tag");
     }
     std::thread::sleep(Duration::from_millis(300));
     let status = std::process::Command::new("kill")
