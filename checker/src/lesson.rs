@@ -41,6 +41,10 @@ pub struct Lesson {
     pub chapter: String,
     /// The graded steps, in file order.
     pub steps: Vec<Step>,
+    /// True when the lesson's tests use testkit (a dependency in the
+    /// instructor's `Cargo.toml`): then a step passes only when testkit
+    /// confirms each case on its channel (see `testkit::confirm`).
+    pub confirms: bool,
 }
 
 impl Lesson {
@@ -134,8 +138,23 @@ impl Lesson {
             title: file.title.trim().to_owned(),
             chapter: file.chapter.trim().to_owned(),
             steps: file.steps,
+            confirms: uses_testkit(&root.join("exercises").join(dir_name).join("Cargo.toml")),
         })
     }
+}
+
+/// True when the package's manifest lists `testkit` among its dependencies.
+fn uses_testkit(manifest: &Path) -> bool {
+    let Ok(table) = std::fs::read_to_string(manifest).map(|t| t.parse::<toml::Table>()) else {
+        return false;
+    };
+    let Ok(table) = table else { return false };
+    ["dependencies", "dev-dependencies"].iter().any(|section| {
+        table
+            .get(*section)
+            .and_then(toml::Value::as_table)
+            .is_some_and(|deps| deps.contains_key("testkit"))
+    })
 }
 
 /// `step` + digits + `_` + a Rust identifier's rest.
@@ -207,6 +226,7 @@ mod tests {
             title: "T".into(),
             chapter: "c.md".into(),
             steps: vec![],
+            confirms: false,
         }
     }
 

@@ -48,6 +48,9 @@ pub struct Finished {
     pub stdout: String,
     /// Its standard error, head and tail kept.
     pub stderr: String,
+    /// The steps testkit confirmed on the channel, once per passed case
+    /// (empty when the process was run without one: see [`run_confirmed`]).
+    pub confirmed: Vec<String>,
 }
 
 /// Runs `command` until it exits or `deadline` passes, capturing its output.
@@ -58,7 +61,63 @@ pub struct Finished {
 /// # Errors
 ///
 /// When the process cannot be spawned or waited for.
-pub fn run(mut command: Command, deadline: Instant) -> io::Result<Finished> {
+pub fn run(command: Command, deadline: Instant) -> io::Result<Finished> {
+    run_inner(command, deadline, None)
+}
+
+/// [`run`], with testkit's confirmation channel (see `testkit::confirm`):
+/// one end of a socket pair at descriptor [`testkit::confirm::FD`], a fresh
+/// token written into it, and the steps confirmed with that token read back.
+///
+/// # Errors
+///
+/// As [`run`], and when the socket pair cannot be made.
+pub fn run_confirmed(mut command: Command, deadline: Instant) -> io::Result<Finished> {
+    use std::io::Write;
+    use std::os::fd::AsRawFd;
+    let (mut ours, theirs) = std::os::unix::net::UnixStream::pair()?;
+    let token = token()?;
+    ours.write_all(token.as_bytes())?;
+    command.env(testkit::confirm::FD_VAR, testkit::confirm::FD.to_string());
+    sys::give_fd(&mut command, theirs.as_raw_fd(), testkit::confirm::FD);
+    let channel = Channel {
+        ours,
+        theirs,
+        token,
+    };
+    run_inner(command, deadline, Some(channel))
+}
+
+/// The checker's end of a confirmation channel, the child's end (closed in
+/// the checker once the child has it) and the token.
+struct Channel {
+    ours: std::os::unix::net::UnixStream,
+    theirs: std::os::unix::net::UnixStream,
+    token: String,
+}
+
+/// A fresh random token of [`testkit::confirm::TOKEN_LEN`] hex digits.
+fn token() -> io::Result<String> {
+    let mut bytes = [0u8; testkit::confirm::TOKEN_LEN / 2];
+    std::fs::File::open("/dev/urandom")?.read_exact(&mut bytes)?;
+    Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
+}
+
+/// The step names confirmed with `token` on `stream`, read until every
+/// writer is gone or `grace` passes; at most 64 KiB is read.
+fn confirmations(stream: std::os::unix::net::UnixStream, token: String) -> Drain {
+    let drain = drain(Some(stream.take(64 * 1024)));
+    Drain {
+        filter: Some(token),
+        ..drain
+    }
+}
+
+fn run_inner(
+    mut command: Command,
+    deadline: Instant,
+    channel: Option<Channel>,
+) -> io::Result<Finished> {
     command
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
@@ -70,6 +129,17 @@ pub fn run(mut command: Command, deadline: Instant) -> io::Result<Finished> {
     let _registered = sys::Registered::new(pgid);
     let stdout = drain(child.stdout.take());
     let stderr = drain(child.stderr.take());
+    let confirmed = channel.map(
+        |Channel {
+             ours,
+             theirs,
+             token,
+         }| {
+            // Only the child may hold its end now: EOF comes when it is gone.
+            drop(theirs);
+            confirmations(ours, token)
+        },
+    );
 
     let ending = match wait_until(&mut child, pgid, deadline) {
         Ok(ending) => ending,
@@ -84,6 +154,7 @@ pub fn run(mut command: Command, deadline: Instant) -> io::Result<Finished> {
         ending,
         stdout: stdout.finish(grace),
         stderr: stderr.finish(grace),
+        confirmed: confirmed.map(|c| c.confirmed(grace)).unwrap_or_default(),
     })
 }
 
@@ -123,6 +194,8 @@ pub fn kill_group(pgid: i32) {
 struct Drain {
     buffer: Arc<Mutex<Captured>>,
     done: mpsc::Receiver<()>,
+    /// For a confirmation channel: the token its lines must start with.
+    filter: Option<String>,
 }
 
 fn drain<R: Read + Send + 'static>(pipe: Option<R>) -> Drain {
@@ -143,7 +216,11 @@ fn drain<R: Read + Send + 'static>(pipe: Option<R>) -> Drain {
             let _ = tx.send(());
         });
     }
-    Drain { buffer, done }
+    Drain {
+        buffer,
+        done,
+        filter: None,
+    }
 }
 
 impl Drain {
@@ -153,6 +230,16 @@ impl Drain {
         let left = grace.saturating_duration_since(Instant::now());
         let _ = self.done.recv_timeout(left);
         self.buffer.lock().expect("capture lock").text()
+    }
+
+    /// The step names on the lines that start with the channel's token.
+    fn confirmed(self, grace: Instant) -> Vec<String> {
+        let token = self.filter.clone().unwrap_or_default();
+        let text = self.finish(grace);
+        text.lines()
+            .filter_map(|line| line.strip_prefix(token.as_str())?.strip_prefix(' '))
+            .map(str::to_owned)
+            .collect()
     }
 }
 
@@ -232,6 +319,30 @@ mod sys {
             if err.kind() != io::ErrorKind::Interrupted {
                 return Err(err);
             }
+        }
+    }
+
+    /// Makes `fd` (open in the checker, close-on-exec) the child's
+    /// descriptor `at`, inherited across exec.
+    pub fn give_fd(command: &mut std::process::Command, fd: i32, at: i32) {
+        let hook = move || {
+            // SAFETY: dup2 and fcntl are async-signal-safe and take plain
+            // integers; `fd` is open in the forked child as in the parent.
+            let rc = unsafe {
+                if fd == at {
+                    libc::fcntl(at, libc::F_SETFD, 0)
+                } else {
+                    libc::dup2(fd, at)
+                }
+            };
+            if rc < 0 {
+                return Err(io::Error::last_os_error());
+            }
+            Ok(())
+        };
+        // SAFETY: the hook only calls dup2 or fcntl (see above).
+        unsafe {
+            std::os::unix::process::CommandExt::pre_exec(command, hook);
         }
     }
 

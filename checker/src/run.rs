@@ -277,10 +277,11 @@ fn run_step(
         .env("CARGO_MANIFEST_DIR", &suite.package_dir)
         .env_remove("RUST_TEST_THREADS")
         .env_remove("RUST_TEST_NOCAPTURE");
-    let (status, message, output, timed_out) = match process::run(command, deadline) {
+    let (status, message, output, timed_out) = match process::run_confirmed(command, deadline) {
         Ok(finished) => {
             let timed_out = finished.ending == Ending::TimedOut;
-            let (status, message, output) = interpret(&finished, cases, limit);
+            let confirms = suite.lesson.confirms;
+            let (status, message, output) = interpret(&finished, cases, limit, confirms);
             (status, message, output, timed_out)
         }
         Err(e) => (
@@ -308,6 +309,7 @@ pub fn interpret(
     finished: &Finished,
     cases: &[String],
     limit: Duration,
+    confirms: bool,
 ) -> (StepStatus, Option<String>, String) {
     let report = libtest::parse_run(&finished.stdout);
     let output = learner_output(&report, cases, finished);
@@ -358,11 +360,17 @@ pub fn interpret(
             );
             (StepStatus::Error, Some(message), output)
         }
-        // A pass needs every case reported `ok` and counted as passed.
+        // A pass needs every case reported `ok` and counted as passed, and
+        // (for testkit's lessons) confirmed on the channel the code under
+        // test cannot write to.
         (Ending::Code(0), Some(summary))
             if summary.passed == cases.len() && cases.iter().all(|c| report.ok.contains(c)) =>
         {
-            (StepStatus::Pass, None, output)
+            if !confirms || all_confirmed(cases, &finished.confirmed) {
+                (StepStatus::Pass, None, output)
+            } else {
+                (StepStatus::Error, Some(UNCONFIRMED.to_owned()), output)
+            }
         }
         (Ending::Code(0), Some(summary)) => {
             let message = if summary.ignored > 0 {
@@ -378,6 +386,28 @@ pub fn interpret(
             (StepStatus::Fail, Some(message), output)
         }
     }
+}
+
+/// The message of a step that libtest reported passed but testkit never
+/// confirmed; `grade` flags a submission whose step ends with it.
+pub const UNCONFIRMED: &str = "unconfirmed pass: the test runner's output says this step passed, \
+     but testkit never confirmed it, so the test did not run to its end. \
+     Output that imitates the test runner, or a process that leaves early, does not count.";
+
+/// True when every case has its own confirmation (a step's cases each
+/// confirm once, under the step's name).
+fn all_confirmed(cases: &[String], confirmed: &[String]) -> bool {
+    let mut left: Vec<&str> = confirmed.iter().map(String::as_str).collect();
+    cases.iter().all(|case| {
+        let step = libtest::step_of(case);
+        match left.iter().position(|c| *c == step) {
+            Some(i) => {
+                left.swap_remove(i);
+                true
+            }
+            None => false,
+        }
+    })
 }
 
 /// Rust's "memory allocation of N bytes failed" line, when the process died of it.
@@ -497,6 +527,7 @@ mod tests {
             ending,
             stdout: stdout.into(),
             stderr: stderr.into(),
+            confirmed: Vec::new(),
         }
     }
 
@@ -600,6 +631,7 @@ mod tests {
                 points: 1,
                 hint: "h".into(),
             }],
+            confirms: false,
         };
         let suites: Vec<Suite<'_>> = scenarios
             .iter()
@@ -622,9 +654,29 @@ mod tests {
     }
 
     #[test]
+    fn a_pass_testkit_did_not_confirm_is_not_a_pass() {
+        let names = cases(&["step01_a::case_1", "step01_a::case_2"]);
+        let stdout = format!(
+            "test step01_a::case_1 ... ok\ntest step01_a::case_2 ... ok\n\n{}\n",
+            summary(2, 0, 0, 0)
+        );
+        let mut f = finished(Ending::Code(0), &stdout, "");
+        let limit = Duration::from_secs(60);
+        assert_eq!(interpret(&f, &names, limit, false).0, StepStatus::Pass);
+        let (status, message, _) = interpret(&f, &names, limit, true);
+        assert_eq!(status, StepStatus::Error);
+        assert_eq!(message.as_deref(), Some(UNCONFIRMED));
+        f.confirmed = vec!["step01_a".into()];
+        assert_eq!(interpret(&f, &names, limit, true).0, StepStatus::Error);
+        f.confirmed = vec!["step01_a".into(), "step01_a".into()];
+        assert_eq!(interpret(&f, &names, limit, true).0, StepStatus::Pass);
+    }
+
+    #[test]
     fn exit_zero_without_a_summary_is_process_exit() {
         let f = finished(Ending::Code(0), "\nrunning 1 test\ntest step01_a ... ", "");
-        let (status, message, _) = interpret(&f, &cases(&["step01_a"]), Duration::from_secs(60));
+        let (status, message, _) =
+            interpret(&f, &cases(&["step01_a"]), Duration::from_secs(60), false);
         assert_eq!(status, StepStatus::Error);
         assert!(message.unwrap().contains("exited early with code 0"));
     }
@@ -637,7 +689,7 @@ mod tests {
             "\nthread 'step01_a' has overflowed its stack\nfatal runtime error: stack overflow, aborting\n",
         );
         let (status, message, output) =
-            interpret(&f, &cases(&["step01_a"]), Duration::from_secs(60));
+            interpret(&f, &cases(&["step01_a"]), Duration::from_secs(60), false);
         assert_eq!(status, StepStatus::Error);
         assert!(
             message
@@ -671,7 +723,7 @@ test result: FAILED. 1 passed; 1 failed; 0 ignored; 0 measured; 0 filtered out; 
 ";
         let f = finished(Ending::Code(101), stdout, "");
         let names = cases(&["step02_y::case_1_a", "step02_y::case_2_b"]);
-        let (status, message, output) = interpret(&f, &names, Duration::from_secs(60));
+        let (status, message, output) = interpret(&f, &names, Duration::from_secs(60), false);
         assert_eq!(status, StepStatus::Fail);
         assert_eq!(
             message.unwrap(),

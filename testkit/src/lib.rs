@@ -7,6 +7,8 @@
 //!
 //! - [`step`]: ties a test to its step in `lesson.toml`, so a failure ends
 //!   with the step's hint and the seed to replay it;
+//! - [`confirm`]: tells the checker that a step really passed, on a channel
+//!   the code under test cannot write to;
 //! - [`deadline`]: runs a learner's call under a time limit;
 //! - [`net`]: loopback listeners and sockets on port 0, connecting with retry,
 //!   starting a learner's server;
@@ -20,6 +22,7 @@
 
 pub mod bytes;
 pub mod chunking;
+pub mod confirm;
 pub mod deadline;
 pub mod http;
 pub mod net;

@@ -86,6 +86,7 @@ impl Step {
     /// course itself is broken, and maintainers must hear of it.
     pub fn enter(lesson_toml: &str, fn_path: &str) -> Step {
         install_hook();
+        crate::confirm::open();
         let name = step_name(fn_path).unwrap_or_else(|| {
             panic!("testkit::step!: `{fn_path}` is not inside a `stepNN_...` test")
         });
@@ -138,6 +139,8 @@ impl Drop for Step {
         // Keep the hint while unwinding: the hook has already printed it.
         if !std::thread::panicking() {
             CURRENT.with(|c| c.borrow_mut().take());
+            // The test body ran to its end: tell the checker (see `confirm`).
+            crate::confirm::passed(&self.name);
         }
     }
 }
