@@ -95,8 +95,51 @@ pub fn build_in(
     if let Some(dir) = target_dir {
         command.env("CARGO_TARGET_DIR", dir);
     }
+    command.current_dir(root);
+    let run = run_cargo(command, root, packages, None, on_progress)?;
+    Ok(run.built)
+}
+
+/// How a cargo run ended, beyond each package's result.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ended {
+    /// Cargo finished by itself.
+    Finished,
+    /// The deadline passed and cargo's whole process group was killed.
+    TimedOut,
+    /// The compiler ran out of memory (its memory limit).
+    OverMemory,
+}
+
+/// What one cargo run made: each package's result, every diagnostic of the
+/// packages (warnings too: `grade` reads lints from them), and how it ended.
+#[derive(Debug)]
+pub struct CargoRun {
+    /// One per package, in order.
+    pub built: Vec<Built>,
+    /// Each package's diagnostics, in order.
+    pub diagnostics: Vec<Vec<Diagnostic>>,
+    /// How cargo ended.
+    pub ended: Ended,
+}
+
+/// Runs `command` (a cargo, with its environment and working directory
+/// set) as `cargo build --keep-going --message-format=json -p P --test T`
+/// for `packages`, whose directories are relative to `root` as cargo sees
+/// it; kills it at `deadline`.
+///
+/// # Errors
+///
+/// When cargo cannot run at all, or fails without a compiler error to show
+/// (a broken manifest, an unknown package): a set-up problem.
+pub fn run_cargo(
+    mut command: Command,
+    root: &Path,
+    packages: &[Package],
+    deadline: Option<std::time::Instant>,
+    on_progress: &mut dyn FnMut(&str),
+) -> Result<CargoRun> {
     command
-        .current_dir(root)
         .args([
             "build",
             "--keep-going",
@@ -117,9 +160,12 @@ pub fn build_in(
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
+    std::os::unix::process::CommandExt::process_group(&mut command, 0);
     let mut child = command
         .spawn()
-        .with_context(|| format!("cannot run {}", cargo().to_string_lossy()))?;
+        .with_context(|| format!("cannot run {}", command.get_program().to_string_lossy()))?;
+    let pgid = child.id() as i32;
+    let watchdog = deadline.map(|deadline| Watchdog::start(pgid, deadline));
 
     let mut stderr_pipe = child.stderr.take().expect("piped");
     let stderr = std::thread::spawn(move || {
@@ -141,11 +187,12 @@ pub fn build_in(
         .collect();
     let mut binaries: Vec<Option<PathBuf>> = vec![None; packages.len()];
     let mut errors: Vec<Option<CompileError>> = vec![None; packages.len()];
+    let mut diagnostics: Vec<Vec<Diagnostic>> = vec![Vec::new(); packages.len()];
     let mut foreign: Option<(String, CompileError)> = None;
 
     let stdout = BufReader::new(child.stdout.take().expect("piped"));
     for line in stdout.lines() {
-        let line = line.context("cannot read cargo's output")?;
+        let Ok(line) = line else { break };
         let Ok(message) = serde_json::from_str::<Message>(&line) else {
             continue;
         };
@@ -174,6 +221,9 @@ pub fn build_in(
                 let Some(diagnostic) = message.message else {
                     continue;
                 };
+                if let Some(i) = owner {
+                    diagnostics[i].push(diagnostic.clone());
+                }
                 if diagnostic.level != "error" {
                     continue;
                 }
@@ -196,16 +246,25 @@ pub fn build_in(
         }
     }
     let status = child.wait().context("cannot wait for cargo")?;
+    let timed_out = watchdog.is_some_and(Watchdog::fired);
+    crate::process::kill_group(pgid);
     let stderr = stderr.join().unwrap_or_default();
+    let ended = if timed_out {
+        Ended::TimedOut
+    } else if stderr.contains("memory allocation of") || stderr.contains("out of memory") {
+        Ended::OverMemory
+    } else {
+        Ended::Finished
+    };
 
     let any_error = errors.iter().any(Option::is_some) || foreign.is_some();
-    if !status.success() && !any_error {
+    if !status.success() && !any_error && ended == Ended::Finished {
         bail!(
             "cargo could not build the lessons: {}",
             first_error(&stderr)
         );
     }
-    Ok(binaries
+    let built = binaries
         .into_iter()
         .zip(errors)
         .map(|(binary, error)| match (binary, error) {
@@ -227,7 +286,41 @@ pub fn build_in(
                 },
             }),
         })
-        .collect())
+        .collect();
+    Ok(CargoRun {
+        built,
+        diagnostics,
+        ended,
+    })
+}
+
+/// Kills a process group when its deadline passes, unless stopped first.
+struct Watchdog {
+    stop: std::sync::mpsc::Sender<()>,
+    fired: std::thread::JoinHandle<bool>,
+}
+
+impl Watchdog {
+    fn start(pgid: i32, deadline: std::time::Instant) -> Watchdog {
+        let (stop, stopped) = std::sync::mpsc::channel::<()>();
+        let fired = std::thread::spawn(move || {
+            let left = deadline.saturating_duration_since(std::time::Instant::now());
+            match stopped.recv_timeout(left) {
+                Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
+                    crate::process::kill_group(pgid);
+                    true
+                }
+                _ => false,
+            }
+        });
+        Watchdog { stop, fired }
+    }
+
+    /// Stops the watchdog; true if it had killed the group.
+    fn fired(self) -> bool {
+        let _ = self.stop.send(());
+        self.fired.join().unwrap_or(false)
+    }
 }
 
 /// Cargo's first `error:` line (and the line after it, which often says why).
@@ -325,29 +418,42 @@ struct Profile {
     test: bool,
 }
 
-#[derive(Debug, Deserialize)]
-struct Diagnostic {
-    message: String,
-    level: String,
+/// A compiler diagnostic, as cargo's JSON gives it.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Diagnostic {
+    /// The one-line message.
+    pub message: String,
+    /// `error`, `warning`, `note`, ...
+    pub level: String,
+    /// The lint or error code, e.g. `clippy::disallowed_methods`, `E0453`.
     #[serde(default)]
-    code: Option<Code>,
+    pub code: Option<Code>,
+    /// Where it points.
     #[serde(default)]
-    spans: Vec<Span>,
+    pub spans: Vec<Span>,
+    /// rustc's full rendering.
     #[serde(default)]
-    rendered: Option<String>,
+    pub rendered: Option<String>,
 }
 
-#[derive(Debug, Deserialize)]
-struct Code {
-    code: String,
+/// A diagnostic's code.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Code {
+    /// `E0308`, `unsafe_code`, `clippy::disallowed_methods`.
+    pub code: String,
 }
 
-#[derive(Debug, Deserialize)]
-struct Span {
-    file_name: String,
-    line_start: u32,
-    column_start: u32,
-    is_primary: bool,
+/// A place in a source file.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Span {
+    /// The file, as rustc names it.
+    pub file_name: String,
+    /// Its first line.
+    pub line_start: u32,
+    /// Its first column.
+    pub column_start: u32,
+    /// True for the place the diagnostic is about.
+    pub is_primary: bool,
 }
 
 impl Diagnostic {

@@ -111,6 +111,21 @@ pub struct LimitArgs {
     #[arg(long, value_name = "N", default_value_t = 256,
           value_parser = clap::value_parser!(u64).range(8..))]
     pub processes: u64,
+
+    /// Wall time a submission's build may take, in seconds.
+    #[arg(long, value_name = "SECONDS", default_value_t = 300,
+          value_parser = clap::value_parser!(u64).range(10..))]
+    pub build_timeout: u64,
+
+    /// Memory each compiler process of a submission's build may use, in MiB.
+    #[arg(long, value_name = "MIB", default_value_t = 4096,
+          value_parser = clap::value_parser!(u64).range(256..))]
+    pub build_memory: u64,
+
+    /// Size of each sandbox's private /tmp (and /dev/shm), in MiB.
+    #[arg(long, value_name = "MIB", default_value_t = 256,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub tmp_size: u64,
 }
 
 /// The commands.
@@ -192,6 +207,14 @@ pub enum Command {
         /// Limits on each test process.
         #[command(flatten)]
         limits: LimitArgs,
+        /// Grade without the bubblewrap sandbox (not for untrusted code:
+        /// every report says so).
+        #[arg(long)]
+        no_sandbox: bool,
+        /// Grade lessons flagged for constructs no lesson needs, after you
+        /// have looked at them; their flags stay in the notes.
+        #[arg(long)]
+        allow_flagged: bool,
     },
     /// For instructors: write a copy of the workspace for learners, without
     /// solutions/.

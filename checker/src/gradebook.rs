@@ -15,6 +15,12 @@ pub enum Standing {
     TestsModified,
     /// Nothing compiled, or cargo could not build at all.
     DoesNotBuild,
+    /// Graded, but some lessons were flagged (0 points for them; see the notes).
+    Flagged,
+    /// Its build ran past `--build-timeout`: 0 points.
+    BuildTimedOut,
+    /// Its build ran out of memory: 0 points.
+    BuildOverMemory,
     /// No files.
     Empty,
     /// Files, but no lessons.
@@ -30,6 +36,9 @@ impl Standing {
             Standing::Graded => "graded",
             Standing::TestsModified => "tests modified",
             Standing::DoesNotBuild => "does not build",
+            Standing::Flagged => "flagged",
+            Standing::BuildTimedOut => "build timed out",
+            Standing::BuildOverMemory => "build over memory",
             Standing::Empty => "empty",
             Standing::NotAWorkspace => "not a workspace",
             Standing::Error => "error",
@@ -40,7 +49,12 @@ impl Standing {
     pub fn graded(self) -> bool {
         matches!(
             self,
-            Standing::Graded | Standing::TestsModified | Standing::DoesNotBuild
+            Standing::Graded
+                | Standing::TestsModified
+                | Standing::DoesNotBuild
+                | Standing::Flagged
+                | Standing::BuildTimedOut
+                | Standing::BuildOverMemory
         )
     }
 }

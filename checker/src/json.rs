@@ -40,7 +40,9 @@ impl Status {
         match status {
             LessonStatus::Done => Status::Pass,
             LessonStatus::InProgress | LessonStatus::NotStarted => Status::Fail,
-            LessonStatus::DoesNotCompile | LessonStatus::TimedOut => Status::Error,
+            LessonStatus::DoesNotCompile | LessonStatus::TimedOut | LessonStatus::Flagged => {
+                Status::Error
+            }
         }
     }
 
@@ -67,6 +69,10 @@ pub struct Results {
     pub max_points: u32,
     /// Each lesson, by number.
     pub lessons: Vec<LessonResult>,
+    /// What `grade` noted about the whole submission (no sandbox, edits
+    /// ignored, flags); absent when there is nothing to say.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
 }
 
 /// One lesson.
@@ -96,6 +102,9 @@ pub struct LessonResult {
     pub max_points: u32,
     /// Each step, in file order.
     pub tests: Vec<TestResult>,
+    /// What `grade` flagged in the lesson's code, each with its place.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub flags: Vec<String>,
 }
 
 /// One step.
@@ -126,6 +135,7 @@ impl Results {
             points: lessons.iter().map(|l| l.points).sum(),
             max_points: lessons.iter().map(|l| l.max_points).sum(),
             lessons,
+            notes: Vec::new(),
         }
     }
 
@@ -163,6 +173,7 @@ impl LessonResult {
                     output: (!s.output.is_empty()).then(|| cap(&s.output, OUTPUT_LIMIT)),
                 })
                 .collect(),
+            flags: o.flags.clone(),
         }
     }
 }

@@ -30,6 +30,7 @@ pub mod cli;
 pub mod export;
 pub mod grade;
 pub mod gradebook;
+pub mod jail;
 pub mod json;
 pub mod junit;
 pub mod lesson;
@@ -111,9 +112,19 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 out,
                 cache,
                 limits,
+                no_sandbox,
+                allow_flagged,
             }),
             _,
-        ) => grade_class(&workspace, &submissions, out, cache, &limits, &global),
+        ) => grade_class(
+            &workspace,
+            &submissions,
+            out,
+            cache,
+            &limits,
+            (no_sandbox, allow_flagged),
+            &global,
+        ),
         (
             Some(Command::ExportStudent {
                 destination,
@@ -130,6 +141,7 @@ fn options(global: &Global) -> Options {
         timeout: Duration::from_secs(global.timeout),
         jobs: global.jobs.map_or(cpus, |j| j as usize),
         sandbox: None,
+        jail: None,
     }
 }
 
@@ -249,6 +261,7 @@ fn grade_class(
     out: std::path::PathBuf,
     cache: Option<std::path::PathBuf>,
     limits: &LimitArgs,
+    (no_sandbox, allow_flagged): (bool, bool),
     global: &Global,
 ) -> Result<ExitCode> {
     const MIB: u64 = 1024 * 1024;
@@ -261,8 +274,16 @@ fn grade_class(
             file_size_bytes: limits.file_size * MIB,
             processes: limits.processes,
         },
+        build: class::BuildLimits {
+            timeout: Duration::from_secs(limits.build_timeout),
+            memory_bytes: limits.build_memory * MIB,
+            processes: 1024,
+        },
         run: options(global),
         junit: global.format() == Format::Junit,
+        no_sandbox,
+        allow_flagged,
+        tmp_bytes: limits.tmp_size * MIB,
     };
     let rows = class::grade_class(workspace, submissions, &options)?;
     anstream::print!("{}", gradebook::table(&workspace.lessons, &rows));

@@ -54,6 +54,30 @@ pub fn without_solutions(manifest: &str) -> Result<String> {
     Ok(text)
 }
 
+/// `manifest` for `grade`'s scratch tree: members without the solutions
+/// and the checker, and the directories of the members other than the
+/// lessons (the support crates to copy, such as `testkit`).
+///
+/// # Errors
+///
+/// As [`without_solutions`].
+pub fn for_grading(manifest: &str) -> Result<(String, Vec<String>)> {
+    let text = without_solutions(manifest)?;
+    let table: toml::Table = text.parse().context("the root Cargo.toml does not parse")?;
+    let members = table
+        .get("workspace")
+        .and_then(|w| w.as_table())
+        .and_then(|w| strings(w.get("members")))
+        .context("[workspace] has no members array")?;
+    let members: Vec<String> = members.into_iter().filter(|m| m != "checker").collect();
+    let support = members
+        .iter()
+        .filter(|m| !m.contains('*') && !m.starts_with("exercises"))
+        .cloned()
+        .collect();
+    Ok((replace_array(&text, "members", &members)?, support))
+}
+
 fn is_solutions(member: &str) -> bool {
     member == "solutions" || member.starts_with("solutions/")
 }
@@ -114,6 +138,14 @@ mod tests {
         assert!(student.ends_with(
             "\n[workspace]\nresolver = \"3\"\nmembers = [\"exercises/*\", \"checker\"]\ndefault-members = [\"exercises/*\"]\n\n[workspace.dependencies]\nx = \"1\" # members = [\"no\"]\n"
         ));
+    }
+
+    #[test]
+    fn grading_keeps_lessons_and_support_crates() {
+        let course = "[workspace]\nmembers = [\"exercises/*\", \"solutions/*\", \"checker\", \"testkit\"]\n[workspace.lints.rust]\nunsafe_code = \"deny\"\n";
+        let (text, support) = for_grading(course).unwrap();
+        assert!(text.contains("members = [\"exercises/*\", \"testkit\"]"));
+        assert_eq!(support, ["testkit"]);
     }
 
     #[test]

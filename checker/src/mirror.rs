@@ -76,7 +76,7 @@ fn walk(
 }
 
 /// Writes `from`'s bytes to `to` unless `to` already holds them; true if it wrote.
-fn copy_if_changed(from: &Path, to: &Path) -> io::Result<bool> {
+pub fn copy_if_changed(from: &Path, to: &Path) -> io::Result<bool> {
     let bytes = std::fs::read(from)?;
     let existing = to.symlink_metadata().ok();
     let same_size = existing

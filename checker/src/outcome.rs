@@ -80,6 +80,9 @@ pub enum LessonStatus {
     DoesNotCompile,
     /// The lesson's time limit ran out before every step finished.
     TimedOut,
+    /// `grade` found constructs no lesson needs (see `class::flags`) and
+    /// did not run it: 0 points until an instructor allows it.
+    Flagged,
 }
 
 impl LessonStatus {
@@ -91,6 +94,7 @@ impl LessonStatus {
             LessonStatus::NotStarted => "not started",
             LessonStatus::DoesNotCompile => "does not compile",
             LessonStatus::TimedOut => "timed out",
+            LessonStatus::Flagged => "flagged",
         }
     }
 }
@@ -110,6 +114,8 @@ pub struct LessonOutcome {
     pub timeout: Duration,
     /// How long its steps took to run.
     pub elapsed: Duration,
+    /// What `grade` flagged in it, each with its place (`src/lib.rs:3: ...`).
+    pub flags: Vec<String>,
 }
 
 impl LessonOutcome {
@@ -141,6 +147,7 @@ impl LessonOutcome {
             steps,
             timeout,
             elapsed,
+            flags: Vec::new(),
         }
     }
 
@@ -158,6 +165,36 @@ impl LessonOutcome {
             steps,
             timeout,
             elapsed: Duration::ZERO,
+            flags: Vec::new(),
+        }
+    }
+
+    /// A lesson whose `src/` is the stub as given, not built or run: a
+    /// stub passes no step (`cargo checker verify` proves it).
+    pub fn untouched(lesson: Lesson, timeout: Duration) -> LessonOutcome {
+        let steps = lesson
+            .steps
+            .iter()
+            .map(|s| StepOutcome::not_run(&s.name, s.points, "not run: src/ is the stub as given"))
+            .collect();
+        LessonOutcome::new(lesson, steps, false, timeout, Duration::ZERO)
+    }
+
+    /// A lesson `grade` flagged and did not grade: every step is "not run".
+    pub fn flagged(lesson: Lesson, flags: Vec<String>, timeout: Duration) -> LessonOutcome {
+        let steps = lesson
+            .steps
+            .iter()
+            .map(|s| StepOutcome::not_run(&s.name, s.points, "not run: the lesson was flagged"))
+            .collect();
+        LessonOutcome {
+            lesson,
+            status: LessonStatus::Flagged,
+            compile_error: None,
+            steps,
+            timeout,
+            elapsed: Duration::ZERO,
+            flags,
         }
     }
 
@@ -203,6 +240,7 @@ impl LessonOutcome {
                     .count(),
                 self.steps.len()
             )),
+            LessonStatus::Flagged => Some(format!("flagged: {}", self.flags.join("; "))),
             _ => None,
         }
     }

@@ -9,11 +9,12 @@
 //! is killed and its remaining steps are not run.
 
 use std::collections::VecDeque;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use crate::jail;
 use crate::lesson::Lesson;
 use crate::libtest::{self, RunReport};
 use crate::outcome::{StepOutcome, StepStatus};
@@ -44,17 +45,51 @@ pub struct Options {
     /// Limits, user and environment for learner code (`grade`); none for
     /// a learner checking their own work.
     pub sandbox: Option<Arc<Sandbox>>,
+    /// The bubblewrap sandbox every test process runs in (`grade`).
+    pub jail: Option<Arc<Jailed>>,
 }
 
 impl Options {
-    /// A test binary's command, under the sandbox when there is one.
-    fn command(&self, binary: &std::path::Path) -> Command {
-        let mut command = Command::new(binary);
+    /// A test binary's command, with the working directory and
+    /// `CARGO_MANIFEST_DIR` that `cargo test` would give it: in the jail
+    /// when there is one (as the jail sees the course), else under the
+    /// sandbox's limits when there is one.
+    fn command(&self, suite: &Suite<'_>) -> Command {
+        if let Some(jailed) = &self.jail {
+            let relative = suite.lesson.exercise_dir();
+            let cwd_inside = Path::new(jail::COURSE).join(&relative);
+            let name = suite.binary.file_name().unwrap_or_default();
+            let binary_inside = Path::new(jail::COURSE).join("target/debug/deps").join(name);
+            let mut command = jailed.jail.test(&jail::Stage::Test {
+                course: &jailed.course,
+                binary: &suite.binary,
+                binary_inside: &binary_inside,
+                cwd_inside: &cwd_inside,
+            });
+            command.env("CARGO_MANIFEST_DIR", &cwd_inside);
+            if let Some(sandbox) = &self.sandbox {
+                sandbox.limit(&mut command);
+            }
+            return command;
+        }
+        let mut command = Command::new(&suite.binary);
         if let Some(sandbox) = &self.sandbox {
             sandbox.apply(&mut command);
         }
         command
+            .current_dir(&suite.package_dir)
+            .env("CARGO_MANIFEST_DIR", &suite.package_dir);
+        command
     }
+}
+
+/// The jail test processes run in, and the course tree it shows them.
+#[derive(Debug)]
+pub struct Jailed {
+    /// The sandbox.
+    pub jail: jail::Jail,
+    /// The scratch course tree on the host.
+    pub course: PathBuf,
 }
 
 /// What running a suite found.
@@ -230,10 +265,8 @@ fn work(
 
 /// Lists the binary's tests.
 fn list(suite: &Suite<'_>, options: &Options) -> Result<Vec<String>, String> {
-    let mut command = options.command(&suite.binary);
-    command
-        .args(["--list", "--format", "terse"])
-        .current_dir(&suite.package_dir);
+    let mut command = options.command(suite);
+    command.args(["--list", "--format", "terse"]);
     match process::run(command, Instant::now() + LIST_LIMIT) {
         Ok(Finished {
             ending: Ending::Code(0),
@@ -263,7 +296,7 @@ fn run_step(
     options: &Options,
 ) -> StepRun {
     let limit = options.timeout;
-    let mut command = options.command(&suite.binary);
+    let mut command = options.command(suite);
     command
         .args([
             "--exact",
@@ -272,9 +305,7 @@ fn run_step(
             "--color=never",
         ])
         .args(cases)
-        .current_dir(&suite.package_dir)
         .env("RUST_BACKTRACE", "0")
-        .env("CARGO_MANIFEST_DIR", &suite.package_dir)
         .env_remove("RUST_TEST_THREADS")
         .env_remove("RUST_TEST_NOCAPTURE");
     let (status, message, output, timed_out) = match process::run_confirmed(command, deadline) {
@@ -645,6 +676,7 @@ mod tests {
             timeout: Duration::from_secs(20),
             jobs: 2,
             sandbox: None,
+            jail: None,
         };
         let runs = run_suites(&suites, options, &|_, _| {});
         for ((name, _, _, _, expected), run) in scenarios.iter().zip(&runs) {

@@ -171,7 +171,17 @@ impl Sandbox {
             std::os::unix::process::CommandExt::uid(command, user.uid);
             std::os::unix::process::CommandExt::gid(command, user.gid);
         }
+        self.limit(command);
+    }
+
+    /// Puts `command` (and every process it starts) under the limits only.
+    pub fn limit(&self, command: &mut Command) {
         sys::limit_child(command, self.limits, self.nproc.load(Ordering::SeqCst));
+    }
+
+    /// The limits.
+    pub fn limits(&self) -> Limits {
+        self.limits
     }
 
     /// Kills every process a test left running outside its process group:

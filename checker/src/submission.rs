@@ -117,6 +117,39 @@ pub fn inspect(exercises: &Path, lesson: &Lesson, instructor_root: &Path) -> Les
     }
 }
 
+/// The symbolic links in `src` (`src` itself included), relative to its
+/// parent: `grade` takes regular files only.
+pub fn symlinks(src: &Path) -> Vec<String> {
+    fn walk(dir: &Path, base: &Path, out: &mut Vec<String>) {
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return;
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            match entry.file_type() {
+                Ok(kind) if kind.is_symlink() => out.push(
+                    path.strip_prefix(base)
+                        .unwrap_or(&path)
+                        .display()
+                        .to_string(),
+                ),
+                Ok(kind) if kind.is_dir() => walk(&path, base, out),
+                _ => {}
+            }
+        }
+    }
+    let base = src.parent().unwrap_or(src);
+    if src
+        .symlink_metadata()
+        .is_ok_and(|m| m.file_type().is_symlink())
+    {
+        return vec!["src".to_owned()];
+    }
+    let mut out = Vec::new();
+    walk(src, base, &mut out);
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -33,7 +33,7 @@ pub fn lesson_style(status: LessonStatus) -> Style {
         LessonStatus::Done => GOOD,
         LessonStatus::InProgress => BUSY,
         LessonStatus::NotStarted => DIM,
-        LessonStatus::DoesNotCompile | LessonStatus::TimedOut => BAD,
+        LessonStatus::DoesNotCompile | LessonStatus::TimedOut | LessonStatus::Flagged => BAD,
     }
 }
 
