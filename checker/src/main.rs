@@ -38,6 +38,7 @@ pub mod libtest;
 pub mod manifest;
 pub mod mirror;
 pub mod outcome;
+pub mod preview;
 pub mod process;
 pub mod report;
 pub mod reset;
@@ -188,8 +189,22 @@ fn progress(workspace: &Workspace, args: &[String], global: &Global) -> Result<E
     let bar = Progress::new(false);
     let outcomes = grade::grade(workspace, &lessons, options(global), &bar)?;
     drop(bar);
+    warn_would_flag(workspace, &lessons);
     print_results(&outcomes, global, false);
     Ok(exit_code(&outcomes))
+}
+
+/// Tells the learner, on stderr, what `grade` would flag in their lessons.
+fn warn_would_flag(workspace: &Workspace, lessons: &[&Lesson]) {
+    for lesson in lessons {
+        let src = workspace.path(lesson.exercise_dir()).join("src");
+        for found in preview::would_flag(&src) {
+            anstream::eprintln!(
+                "warning: grade would flag this: {}/{found} (no lesson needs it; an instructor's grade gives the lesson 0 points)",
+                lesson.exercise_dir().display()
+            );
+        }
+    }
 }
 
 fn detail(workspace: &Workspace, arg: &str, global: &Global) -> Result<ExitCode> {

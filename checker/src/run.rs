@@ -83,6 +83,19 @@ impl Options {
     }
 }
 
+impl Options {
+    /// bubblewrap reports a sandboxed process killed by signal N as exit
+    /// code 128 + N: read it back as the signal.
+    fn ending(&self, mut finished: Finished) -> Finished {
+        if self.jail.is_some() {
+            if let Ending::Code(code @ 129..=192) = finished.ending {
+                finished.ending = Ending::Signal(code - 128);
+            }
+        }
+        finished
+    }
+}
+
 /// The jail test processes run in, and the course tree it shows them.
 #[derive(Debug)]
 pub struct Jailed {
@@ -310,6 +323,7 @@ fn run_step(
         .env_remove("RUST_TEST_NOCAPTURE");
     let (status, message, output, timed_out) = match process::run_confirmed(command, deadline) {
         Ok(finished) => {
+            let finished = options.ending(finished);
             let timed_out = finished.ending == Ending::TimedOut;
             let confirms = suite.lesson.confirms;
             let (status, message, output) = interpret(&finished, cases, limit, confirms);

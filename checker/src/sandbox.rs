@@ -61,6 +61,10 @@ pub struct Sandbox {
     tag: String,
     /// The `RLIMIT_NPROC` value, counted afresh for each submission (0: not set).
     nproc: AtomicU64,
+    /// True when every process runs in a bubblewrap sandbox, which ends
+    /// them all itself: [`Sandbox::sweep`] then kills only by tag, never
+    /// every process of the user (another grader may be running as it).
+    jailed: bool,
 }
 
 /// The environment variable every sandboxed process carries.
@@ -91,7 +95,14 @@ impl Sandbox {
             tmp,
             tag,
             nproc: AtomicU64::new(0),
+            jailed: false,
         }
+    }
+
+    /// Says that every process runs in a bubblewrap sandbox (see `jailed`).
+    pub fn jailed(mut self) -> Sandbox {
+        self.jailed = true;
+        self
     }
 
     /// The user test processes run as, when not the checker's own.
@@ -216,9 +227,10 @@ impl Sandbox {
                 }
                 let tagged = std::fs::read(dir.join("environ"))
                     .is_ok_and(|env| env.split(|&b| b == 0).any(|v| v == needle.as_bytes()));
-                let stray = self.user.is_some_and(|user| {
-                    real_uid(&dir) == Some(user.uid) && start_time(&dir) >= own_start
-                });
+                let stray = !self.jailed
+                    && self.user.is_some_and(|user| {
+                        real_uid(&dir) == Some(user.uid) && start_time(&dir) >= own_start
+                    });
                 if tagged || stray {
                     sys::kill(pid);
                     found += 1;

@@ -46,8 +46,13 @@ pub fn from_diagnostics(lesson: &Lesson, diagnostics: &[Diagnostic]) -> Vec<Stri
             .as_ref()
             .is_some_and(|f| f.starts_with(folder.join("src")));
         let outside = file.as_ref().is_some_and(|f| !f.starts_with(&folder));
+        // A `#[path]` or include of a file the sandbox does not show.
+        let unreadable = diagnostic.level == "error"
+            && (code == Some("E0583") || diagnostic.message.starts_with("couldn't read"));
         let flagged = (in_src
-            && (code.is_some_and(|c| FLAGGING.contains(&c)) || code == Some("E0453")))
+            && (code.is_some_and(|c| FLAGGING.contains(&c))
+                || code == Some("E0453")
+                || unreadable))
             || (outside && diagnostic.level == "error");
         if flagged {
             let line = format!("{place}{}", diagnostic.message);

@@ -124,7 +124,12 @@ pub fn grade_class(
             temporary.path().to_path_buf()
         }
     };
-    let sandbox = Arc::new(Sandbox::new(options.limits, cache.join("tmp")));
+    let sandbox = Sandbox::new(options.limits, cache.join("tmp"));
+    let sandbox = Arc::new(if options.no_sandbox {
+        sandbox
+    } else {
+        sandbox.jailed()
+    });
     if let Some(user) = sandbox.user() {
         open_to_others(&cache, user.name)?;
     }
@@ -141,7 +146,8 @@ pub fn grade_class(
                 processes: options.build.processes,
             },
             cache.join("tmp"),
-        ),
+        )
+        .jailed(),
         jail: None,
         binaries: HashMap::new(),
         options: options.clone(),
