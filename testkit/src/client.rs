@@ -14,12 +14,13 @@
 //!
 //! When the client watches the learner's server (a [`Watch`]), a failure
 //! says first how the server ended, if it has: a panic or a `todo!()` is
-//! the cause, the silent socket only its consequence.
+//! the cause, the silent socket only its consequence. [`DatagramClient`]
+//! does the same for UDP, one datagram an event.
 
 use std::fmt::Display;
 use std::io::{self, BufRead, BufReader, Read};
-use std::net::{Shutdown, SocketAddr, TcpStream};
-use std::time::Duration;
+use std::net::{IpAddr, Shutdown, SocketAddr, TcpStream, UdpSocket};
+use std::time::{Duration, Instant};
 
 use crate::bytes::{diff_report, show};
 use crate::chunking::{Chunking, write_chunked};
@@ -328,6 +329,160 @@ impl LineClient {
     }
 }
 
+/// How often a waiting [`DatagramClient`] looks at the learner's server.
+const SLICE: Duration = Duration::from_millis(50);
+
+/// A client that sends datagrams to a server and reads its replies, with
+/// the transcript of the exchange in every failure.
+#[derive(Debug)]
+pub struct DatagramClient {
+    name: String,
+    socket: UdpSocket,
+    server: SocketAddr,
+    limit: Duration,
+    transcript: Vec<String>,
+    watch: Option<Watch>,
+}
+
+impl DatagramClient {
+    /// A client called `name` on `ip` (a loopback address), port 0, that
+    /// talks to `server`.
+    pub fn new(name: &str, ip: IpAddr, server: SocketAddr) -> DatagramClient {
+        let socket = UdpSocket::bind((ip, 0)).expect("bind a loopback UDP socket on port 0");
+        socket
+            .set_read_timeout(Some(SLICE))
+            .expect("set a read timeout");
+        DatagramClient {
+            name: name.to_owned(),
+            socket,
+            server,
+            limit: crate::DEFAULT_LIMIT,
+            transcript: Vec::new(),
+            watch: None,
+        }
+    }
+
+    /// Makes every failure say first how the learner's call `watch` ended,
+    /// and stops waiting for a reply as soon as it has.
+    pub fn watching(mut self, watch: Watch) -> DatagramClient {
+        self.watch = Some(watch);
+        self
+    }
+
+    /// The client's own address: what the server sees as the sender.
+    pub fn local_addr(&self) -> SocketAddr {
+        self.socket
+            .local_addr()
+            .expect("a bound socket has an address")
+    }
+
+    /// Records what the test did, for the transcript (`# text`).
+    pub fn note(&mut self, text: impl Display) {
+        self.transcript.push(format!("# {text}"));
+    }
+
+    /// Fails the step: how the learner's server ended (if it has), then
+    /// `message`, then the exchange.
+    #[track_caller]
+    pub fn fail(&self, message: impl Display) -> ! {
+        let skip = self.transcript.len().saturating_sub(SHOWN_EVENTS);
+        let mut text = format!("{}: {message}\nthe exchange ({}):", self.name, self.name);
+        if skip > 0 {
+            text.push_str(&format!("\n  ... {skip} earlier datagrams"));
+        }
+        for event in &self.transcript[skip..] {
+            text.push_str("\n  ");
+            text.push_str(event);
+        }
+        match &self.watch {
+            Some(watch) => watch.fail(text),
+            None => panic!("{text}"),
+        }
+    }
+
+    /// Sends one datagram to the server.
+    #[track_caller]
+    pub fn send(&mut self, bytes: &[u8]) {
+        self.transcript.push(format!("> {}", show(bytes)));
+        if let Err(e) = self.socket.send_to(bytes, self.server) {
+            self.fail(format!("could not send: {}", io_error(&e, self.limit)));
+        }
+    }
+
+    /// The next datagram and its sender, or `None` after `quiet` (or as
+    /// soon as the watched server has ended).
+    pub fn recv_within(&mut self, quiet: Duration) -> Option<(Vec<u8>, SocketAddr)> {
+        let deadline = Instant::now() + quiet;
+        let mut buf = vec![0u8; 65_536];
+        loop {
+            match self.socket.recv_from(&mut buf) {
+                Ok((n, from)) => {
+                    let via = if from == self.server {
+                        String::new()
+                    } else {
+                        format!("   (from {from}, not the server)")
+                    };
+                    self.transcript.push(format!("< {}{via}", show(&buf[..n])));
+                    return Some((buf[..n].to_vec(), from));
+                }
+                Err(e) if is_timeout(&e) || e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => self.fail(format!(
+                    "the test's own socket failed: {}",
+                    io_error(&e, self.limit)
+                )),
+            }
+            let ended = self.watch.as_ref().is_some_and(|w| w.ended().is_some());
+            if ended || Instant::now() >= deadline {
+                return None;
+            }
+        }
+    }
+
+    /// The next datagram and its sender; fails the step when none comes.
+    #[track_caller]
+    pub fn recv(&mut self) -> (Vec<u8>, SocketAddr) {
+        match self.recv_within(self.limit) {
+            Some(reply) => reply,
+            None if self.watch.as_ref().is_some_and(|w| w.ended().is_some()) => {
+                self.fail("no reply came, and the server is no longer running to send one")
+            }
+            None => self.fail(format!(
+                "no reply within {}: answer each datagram with send_to(reply, from), `from` \
+                 being what recv_from returned",
+                seconds(self.limit)
+            )),
+        }
+    }
+
+    /// Sends `bytes` and returns the reply.
+    #[track_caller]
+    pub fn ask(&mut self, bytes: &[u8]) -> (Vec<u8>, SocketAddr) {
+        self.send(bytes);
+        self.recv()
+    }
+
+    /// Reads the next datagram and checks that it is `expected`, from the
+    /// server's own address.
+    #[track_caller]
+    pub fn expect(&mut self, expected: &[u8]) {
+        let (got, from) = self.recv();
+        if got != expected {
+            self.transcript
+                .push(format!("! {}   (expected)", show(expected)));
+            self.fail(format!(
+                "the reply is not the one expected\n{}",
+                diff_report(expected, &got)
+            ));
+        }
+        if from != self.server {
+            self.fail(format!(
+                "the reply came from {from}, not from the server's own socket {}",
+                self.server
+            ));
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -345,6 +500,27 @@ mod tests {
             Ok(())
         });
         server.addr
+    }
+
+    #[test]
+    fn a_datagram_client_asks_and_checks() {
+        let (server, addr) = net::udp();
+        std::thread::spawn(move || {
+            let mut buf = [0u8; 64];
+            while let Ok((n, from)) = server.recv_from(&mut buf) {
+                let _ = server.send_to(&buf[..n], from);
+            }
+        });
+        let mut client = DatagramClient::new("a client", addr.ip(), addr);
+        client.send("张三".as_bytes());
+        client.expect("张三".as_bytes());
+        let got = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            client.send(b"x");
+            client.expect(b"y")
+        }))
+        .unwrap_err();
+        let text = crate::step::panic_text(got.as_ref());
+        assert!(text.contains("> \"x\"\n  < \"x\"\n  ! \"y\""), "{text}");
     }
 
     #[test]

@@ -37,7 +37,7 @@ pub mod step;
 
 pub use bytes::{assert_bytes_eq, escape, hex, show};
 pub use chunking::Chunking;
-pub use client::LineClient;
+pub use client::{DatagramClient, LineClient};
 pub use deadline::within;
 pub use explain::is_timeout;
 pub use learner::{Learner, Server, Watch};
