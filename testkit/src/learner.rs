@@ -40,12 +40,34 @@ pub fn panic_report(payload: &(dyn Any + Send), place: Option<&str>) -> String {
     }
 }
 
+/// The `todo!()`s reached on threads the learner's code started itself
+/// (unnamed threads: the harness and the test runner name theirs), in
+/// order. A server whose per-client thread reaches a `todo!()` keeps
+/// running; the step's failure must still name that `todo!()` first.
+static STRAY_TODOS: Mutex<Vec<String>> = Mutex::new(Vec::new());
+
+/// Called by the panic hook for every panic it does not catch quietly.
+pub(crate) fn note_stray_panic(place: Option<&str>, message: &str) {
+    if is_todo(message) && thread::current().name().is_none() {
+        let place = place.map(|p| format!(" at {p}")).unwrap_or_default();
+        if let Ok(mut todos) = STRAY_TODOS.lock() {
+            todos.push(format!("reached a `todo!()`{place} ({message})"));
+        }
+    }
+}
+
+fn stray_todos() -> usize {
+    STRAY_TODOS.lock().map(|t| t.len()).unwrap_or(0)
+}
+
 /// What a failure needs to know about a learner's running call: its name
 /// and, once it has ended, how. Cheap to clone; clients keep one.
 #[derive(Debug, Clone)]
 pub struct Watch {
     what: Arc<str>,
     ended: Arc<Mutex<Option<String>>>,
+    /// How many stray `todo!()`s had been reached when the call started.
+    todos_before: usize,
 }
 
 impl Watch {
@@ -66,9 +88,18 @@ impl Watch {
         while self.ended().is_none() && start.elapsed() < GRACE {
             thread::sleep(Duration::from_millis(10));
         }
-        match self.ended() {
-            Some(end) => format!("{} {end}\n... and so: {message}", self.what),
-            None => message.to_string(),
+        let stray = STRAY_TODOS
+            .lock()
+            .ok()
+            .and_then(|t| t.get(self.todos_before).cloned());
+        match (self.ended(), stray) {
+            (Some(end), _) => format!("{} {end}\n... and so: {message}", self.what),
+            (None, Some(todo)) => format!(
+                "a thread that {} started {todo}: that part of the exercise is not written \
+                 yet\n... and so: {message}",
+                self.what
+            ),
+            (None, None) => message.to_string(),
         }
     }
 
@@ -95,6 +126,7 @@ impl<T: Debug + Send + 'static> Learner<T> {
         let watch = Watch {
             what: what.into(),
             ended: Arc::new(Mutex::new(None)),
+            todos_before: stray_todos(),
         };
         let (tx, result) = mpsc::channel();
         let note = Arc::clone(&watch.ended);
@@ -370,6 +402,24 @@ mod tests {
         let text = panic_text(got.as_ref());
         assert!(text.contains("serve(..) reached a `todo!()`"), "{text}");
         assert!(text.contains("not written yet"), "{text}");
+    }
+
+    #[test]
+    fn a_todo_on_a_thread_the_learner_started_is_named() {
+        let (joined, told) = mpsc::channel();
+        let learner = Learner::spawn("serve(..)", move || {
+            let _ = thread::spawn(|| -> u8 { todo!("handle the client") }).join();
+            let _ = joined.send(());
+            thread::sleep(Duration::from_secs(5));
+        });
+        told.recv_timeout(Duration::from_secs(10)).unwrap();
+        let text = learner.watch().explain("the client got nothing");
+        assert!(
+            text.starts_with(
+                "a thread that serve(..) started reached a `todo!()` at testkit/src/learner.rs:"
+            ),
+            "{text}"
+        );
     }
 
     #[test]
