@@ -7,17 +7,16 @@
 
 use std::io::{self, Read, Write};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, TcpListener, TcpStream};
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
 
 use lesson10::*;
 use rstest::rstest;
 use socket2::{Domain, Protocol, SockRef, Socket, Type};
-use testkit::relay::TcpRelay;
-use testkit::step::{catch_quietly, is_todo, panic_text};
-use testkit::{Chunking, assert_bytes_eq, escape, net, peer, step, within};
+use testkit::relay::{Route, TcpRelay};
+use testkit::{Chunking, LineClient, Server, assert_bytes_eq, explain, net, peer, step, within};
 
 const LESSON: &str = include_str!("../lesson.toml");
 const LIMIT: Duration = testkit::DEFAULT_LIMIT;
@@ -621,125 +620,22 @@ fn step08_reuse_address_rebinds_a_port_in_time_wait() {
     assert_bytes_eq("what the restarted server sent", b"back", &got);
 }
 
-/// A running `serve_nonblocking`, the flag that stops it, and how it ended
-/// if it ended on its own (an error or a panic, as text).
-struct EchoServer {
-    addr: SocketAddr,
-    stop: Arc<AtomicBool>,
-    ended: Arc<Mutex<Option<String>>>,
-    thread: thread::JoinHandle<Option<ServeStats>>,
-}
-
-fn start_echo_server() -> EchoServer {
+/// `serve_nonblocking` on a loopback port 0, stopped by its flag when the
+/// step ends.
+fn start_echo_server() -> Server<io::Result<ServeStats>> {
     let stop = Arc::new(AtomicBool::new(false));
-    let ended = Arc::new(Mutex::new(None));
-    let (flag, report) = (Arc::clone(&stop), Arc::clone(&ended));
-    let server = net::spawn_server(move |listener| {
-        let outcome = catch_quietly(|| serve_nonblocking(listener, &flag));
-        let why = match outcome {
-            Ok(Ok(stats)) => return Some(stats),
-            Ok(Err(e)) => format!("serve_nonblocking returned an error: {e}"),
-            Err((payload, place)) => {
-                let message = panic_text(payload.as_ref());
-                let place = place.map(|p| format!(" at {p}")).unwrap_or_default();
-                if is_todo(&message) {
-                    format!("serve_nonblocking reached a `todo!()`{place}: {message}")
-                } else {
-                    format!("serve_nonblocking panicked{place}: {message}")
-                }
-            }
-        };
-        if let Ok(mut slot) = report.lock() {
-            *slot = Some(why);
-        }
-        None
-    });
-    EchoServer {
-        addr: server.addr,
-        stop,
-        ended,
-        thread: server.thread,
-    }
+    let flag = Arc::clone(&stop);
+    Server::tcp("serve_nonblocking(listener, stop)", move |listener| {
+        serve_nonblocking(listener, &flag)
+    })
+    .stopped_by("`stop` was set", move || stop.store(true, Ordering::SeqCst))
 }
 
-impl EchoServer {
-    /// Panics with how the server ended, if it ended on its own (waiting a
-    /// moment for a server that is ending right now).
-    fn check_alive(&self) {
-        let started = Instant::now();
-        while started.elapsed() < Duration::from_millis(500) {
-            if let Some(why) = self.ended.lock().ok().and_then(|s| s.clone()) {
-                panic!("{why}");
-            }
-            thread::sleep(Duration::from_millis(10));
-        }
-    }
-
-    /// Connects a client (with timeouts), or explains why the server is gone.
-    fn connect(&self) -> TcpStream {
-        match TcpStream::connect_timeout(&self.addr, LIMIT) {
-            Ok(stream) => {
-                net::set_timeouts(&stream, LIMIT);
-                stream
-            }
-            Err(e) => {
-                self.check_alive();
-                panic!(
-                    "could not connect to serve_nonblocking on {}: {e}",
-                    self.addr
-                )
-            }
-        }
-    }
-
-    /// Sends `message` and expects it back, under a deadline; on failure,
-    /// says first whether the server itself died.
-    fn echo_round(&self, client: &mut TcpStream, message: &[u8], who: &str) {
-        let mut c = client.try_clone().expect("clone the test's stream");
-        let m = message.to_vec();
-        let got = catch_quietly(|| {
-            within(LIMIT, &format!("the echo for {who}"), move || {
-                c.write_all(&m)?;
-                read_n(&mut c, m.len())
-            })
-        });
-        match got {
-            Ok(Ok(bytes)) => assert_bytes_eq(&format!("the echo for {who}"), message, &bytes),
-            Ok(Err(e)) => {
-                self.check_alive();
-                panic!(
-                    "{who} sent \"{}\" and got no full echo: {e}. Other clients are connected \
-                     too: does the server wait on one of them?",
-                    escape(message)
-                )
-            }
-            Err((payload, _)) => {
-                self.check_alive();
-                panic!("{}", panic_text(payload.as_ref()))
-            }
-        }
-    }
-
-    /// Sets the stop flag and waits for `serve_nonblocking` to return.
-    fn stop(self) -> ServeStats {
-        self.stop.store(true, Ordering::SeqCst);
-        let thread = self.thread;
-        let result = within(
-            LIMIT,
-            "serve_nonblocking to return after `stop` was set",
-            move || thread.join(),
-        );
-        match result {
-            Ok(Some(stats)) => stats,
-            _ => {
-                let why = self.ended.lock().ok().and_then(|s| s.clone());
-                panic!(
-                    "{}",
-                    why.unwrap_or_else(|| "serve_nonblocking panicked".to_owned())
-                )
-            }
-        }
-    }
+/// Sends `line` and expects it back.
+#[track_caller]
+fn echo_round(client: &mut LineClient, line: &[u8]) {
+    client.send(line);
+    client.expect(line);
 }
 
 #[rstest]
@@ -751,61 +647,55 @@ fn step09_serves_many_clients_from_one_thread(
     #[case] big: usize,
 ) {
     let step = step!(LESSON);
-    let chunking = chunking.map(|c| match c {
-        Chunking::Random { max, .. } => random_cuts(step.seed(), max),
-        other => other,
-    });
     const CLIENTS: usize = 4;
     let server = start_echo_server();
-    let relay = chunking.map(|c| TcpRelay::start(server.addr, c));
-    let target = relay.as_ref().map_or(server.addr, TcpRelay::addr);
-    let how = chunking.map_or("directly".to_owned(), |c| format!("through a relay, {c}"));
+    let route = Route::to(server.addr(), chunking.map(|c| c.seeded(&step)));
+    let how = &route.how;
     // All clients connect first; then they take turns, LAST one first, so a
     // server that waits on client 0 never answers client 3.
-    let mut clients: Vec<TcpStream> = (0..CLIENTS)
-        .map(|_| match relay {
-            Some(_) => net::connect(target, LIMIT),
-            None => server.connect(),
+    let mut clients: Vec<LineClient> = (0..CLIENTS)
+        .map(|i| {
+            let mut client = server.client_via(route.addr, &format!("client {i} ({how})"));
+            client.note(format!(
+                "{CLIENTS} clients are connected: the server must not wait on any one of them"
+            ));
+            client
         })
         .collect();
     for round in 0..3 {
         for (i, client) in clients.iter_mut().enumerate().rev() {
             let message = format!("round {round} from client {i}: {}\n", "x".repeat(i * 3));
-            server.echo_round(client, message.as_bytes(), &format!("client {i} ({how})"));
+            echo_round(client, message.as_bytes());
         }
     }
     // A big message: the echo must be written in parts while the client is
     // still sending, and no byte may be lost on a partial write.
     let data = pattern(big, 17, 241);
-    let mut writer = clients[1].try_clone().expect("clone");
-    let mut reader = clients[1].try_clone().expect("clone");
+    let mut writer = clients[1].stream().try_clone().expect("clone");
+    let mut reader = clients[1].stream().try_clone().expect("clone");
     let sending = data.clone();
     thread::spawn(move || writer.write_all(&sending));
     let echoed = within(LIMIT * 3, "the echo of a big message", move || {
         read_n(&mut reader, big)
     })
     .unwrap_or_else(|e| {
-        panic!("client 1 sent {big} bytes and did not get them all back ({how}): {e}")
+        server.fail(format!(
+            "client 1 sent {big} bytes and did not get them all back ({how}): {}",
+            explain::io_error(&e, LIMIT)
+        ))
     });
     assert_bytes_eq(&format!("the echo of {big} bytes ({how})"), &data, &echoed);
     // A client that half-closes gets its echo, then EOF.
     let last = &mut clients[CLIENTS - 1];
-    last.write_all(b"goodbye\n").expect("write");
-    peer::half_close(last).expect("shutdown(Write)");
-    let mut last = last.try_clone().expect("clone");
-    let (got, err) = within(LIMIT, "the echo before EOF", move || drain(&mut last));
-    assert!(
-        err.is_none(),
-        "after the client's EOF the server should close cleanly, got {err:?}"
-    );
-    assert_bytes_eq(
-        "what a client that sent b\"goodbye\\n\" and half-closed received before EOF",
-        b"goodbye\n",
-        &got,
-    );
+    last.send(b"goodbye\n");
+    last.half_close();
+    let (got, err) = last.read_to_end(4096);
+    if got != b"goodbye\n" || err.is_some() {
+        last.fail("expected the echo \"goodbye\\n\", then EOF (the server closes cleanly)");
+    }
     drop(clients);
-    drop(relay);
-    let stats = server.stop();
+    drop(route);
+    let stats = server.stop_ok(LIMIT);
     assert!(
         stats.accepted >= CLIENTS && stats.most_open >= CLIENTS,
         "{CLIENTS} clients were connected at once: expected accepted >= {CLIENTS} and most_open >= \
@@ -817,41 +707,38 @@ fn step09_serves_many_clients_from_one_thread(
 fn step10_nonblocking_server_survives_rude_clients() {
     let _step = step!(LESSON);
     let server = start_echo_server();
-    let mut good = server.connect();
-    server.echo_round(&mut good, b"hello before the trouble\n", "a polite client");
+    let mut good = server.client("a polite client");
+    echo_round(&mut good, b"hello before the trouble\n");
 
     // A client that sends half a line and resets the connection.
-    let mut rude = server.connect();
-    rude.write_all(b"half a li").expect("write");
-    peer::reset(rude).expect("reset");
+    let mut rude = server.client("a rude client");
+    rude.send(b"half a li");
+    rude.reset();
 
     // A client that sends without ever reading its echo.
     const FLOOD: usize = 48 * 1024 * 1024;
-    let hog = server.connect();
-    hog.set_write_timeout(Some(Duration::from_secs(1)))
+    let hog = server.client("a client that never reads");
+    let mut hog_stream = hog.stream().try_clone().expect("clone");
+    hog_stream
+        .set_write_timeout(Some(Duration::from_secs(1)))
         .expect("write timeout");
     let hog_writer = thread::spawn(move || {
-        let mut hog = hog;
         let chunk = pattern(64 * 1024, 3, 256);
         let mut sent = 0;
         while sent < FLOOD {
-            match hog.write(&chunk) {
+            match hog_stream.write(&chunk) {
                 Ok(n) => sent += n,
                 Err(_) => break,
             }
         }
-        (hog, sent)
+        sent
     });
 
+    good.note("another client floods the server without reading");
     for i in 0..5 {
-        let message = format!("still there? {i}\n");
-        server.echo_round(
-            &mut good,
-            message.as_bytes(),
-            "a polite client, while another client floods the server without reading",
-        );
+        echo_round(&mut good, format!("still there? {i}\n").as_bytes());
     }
-    let (hog, sent) = within(Duration::from_secs(15), "the flooding client", move || {
+    let sent = within(Duration::from_secs(15), "the flooding client", move || {
         hog_writer.join().expect("the flooding thread")
     });
     assert!(
@@ -860,13 +747,10 @@ fn step10_nonblocking_server_survives_rude_clients() {
          stop reading from a client while MAX_PENDING ({MAX_PENDING}) bytes wait for it"
     );
     drop(hog);
-    server.echo_round(
-        &mut good,
-        b"and after it left\n",
-        "a polite client, after the others left",
-    );
+    good.note("the others left");
+    echo_round(&mut good, b"and after it left\n");
     drop(good);
-    let stats = server.stop();
+    let stats = server.stop_ok(LIMIT);
     assert!(
         stats.accepted >= 3,
         "three clients connected, stats say {stats:?}"
