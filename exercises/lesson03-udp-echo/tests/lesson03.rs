@@ -701,9 +701,14 @@ fn step14_binds_tcp_and_udp_on_one_port(#[case] v6: bool) {
             panic!("connected to TCP port {port}, but the listener bind_both returned never saw it")
         });
         let mut got = [0u8; 8];
-        accepted
-            .read_exact(&mut got)
-            .expect("read what the test sent over TCP");
+        net::set_timeouts(&accepted, LIMIT);
+        if let Err(e) = accepted.read_exact(&mut got) {
+            panic!(
+                "the test sent \"over tcp\" to TCP port {port}; reading it from the connection \
+                 the listener accepted failed: {}",
+                testkit::explain::io_error(&e, LIMIT)
+            );
+        }
         assert_eq!(&got, b"over tcp", "the TCP connection on port {port}");
         let (sender, _) = udp_on(ip, LIMIT);
         sender
