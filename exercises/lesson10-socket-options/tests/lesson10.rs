@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 
 use lesson10::*;
 use rstest::rstest;
-use socket2::{Domain, Protocol, SockRef, Socket, Type};
+use socket2::SockRef;
 use testkit::relay::{Route, TcpRelay};
 use testkit::{Chunking, LineClient, Server, assert_bytes_eq, explain, net, peer, step, within};
 
@@ -24,41 +24,6 @@ const LIMIT: Duration = testkit::DEFAULT_LIMIT;
 /// The socket buffer size the deadlock steps ask for: small, so that a few
 /// hundred kilobytes fill both ends and a stall is certain.
 const TINY_BUFFER: usize = 32 * 1024;
-
-/// A connected pair on loopback: (client, server side), no timeouts set.
-fn pair() -> (TcpStream, TcpStream) {
-    let (listener, addr) = net::listener();
-    let client = net::connect_retry(addr, LIMIT);
-    let (server, _) = listener.accept().expect("accept the test's own connection");
-    (client, server)
-}
-
-/// A connected pair whose send and receive buffers are [`TINY_BUFFER`]
-/// (set before `listen` and `connect`, so the window is small from the
-/// start).
-fn tiny_pair() -> (TcpStream, TcpStream) {
-    let new_socket = || {
-        let s = Socket::new(Domain::IPV4, Type::STREAM, Some(Protocol::TCP)).expect("a socket");
-        s.set_send_buffer_size(TINY_BUFFER).expect("SO_SNDBUF");
-        s.set_recv_buffer_size(TINY_BUFFER).expect("SO_RCVBUF");
-        s
-    };
-    let listener = new_socket();
-    let any: SocketAddr = "127.0.0.1:0".parse().expect("loopback");
-    listener.bind(&any.into()).expect("bind on port 0");
-    listener.listen(8).expect("listen");
-    let addr = listener
-        .local_addr()
-        .ok()
-        .and_then(|a| a.as_socket())
-        .expect("a bound socket has an address");
-    let client = new_socket();
-    client
-        .connect_timeout(&addr.into(), LIMIT)
-        .expect("connect the tiny pair");
-    let (server, _) = listener.accept().expect("accept the tiny pair");
-    (client.into(), server.into())
-}
 
 /// Bytes that show where they came from: position `i` holds `i * k mod p`.
 fn pattern(len: usize, k: usize, p: usize) -> Vec<u8> {
@@ -75,20 +40,6 @@ fn read_n(stream: &mut TcpStream, len: usize) -> io::Result<Vec<u8>> {
     let mut buf = vec![0u8; len];
     stream.read_exact(&mut buf)?;
     Ok(buf)
-}
-
-/// Reads until EOF or an error, returning what arrived and the error.
-fn drain(stream: &mut TcpStream) -> (Vec<u8>, Option<io::Error>) {
-    let mut got = Vec::new();
-    let mut buf = [0u8; 64 * 1024];
-    loop {
-        match stream.read(&mut buf) {
-            Ok(0) => return (got, None),
-            Ok(n) => got.extend_from_slice(&buf[..n]),
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            Err(e) => return (got, Some(e)),
-        }
-    }
 }
 
 /// True when two durations agree within 20 ms: the kernel keeps socket
@@ -162,7 +113,7 @@ fn step01_classifies_read_results(
 #[test]
 fn step02_sets_python_style_modes() {
     let _step = step!(LESSON);
-    let (client, _server) = pair();
+    let (client, _server) = net::pair();
     // A stream someone left non-blocking: Conn::new must make it blocking.
     client.set_nonblocking(true).expect("set_nonblocking");
     client
@@ -252,7 +203,7 @@ fn set_mode_within(mut conn: Conn, mode: Mode) -> Conn {
 #[test]
 fn step03_read_timeout_is_not_would_block() {
     let _step = step!(LESSON);
-    let (client, mut server) = pair();
+    let (client, mut server) = net::pair();
     let conn = within(LIMIT, "Conn::new", move || Conn::new(client))
         .unwrap_or_else(|e| panic!("Conn::new failed: {e}"));
 
@@ -326,7 +277,7 @@ fn step03_read_timeout_is_not_would_block() {
 fn step04_write_times_out_on_a_peer_that_never_reads() {
     let _step = step!(LESSON);
     // A peer that never reads: only the two small socket buffers take bytes.
-    let (client, mut server) = tiny_pair();
+    let (client, mut server) = net::pair_with_buffers(TINY_BUFFER);
     let total = 8 * 1024 * 1024;
     let data = pattern(total, 7, 251);
     let (client, result) = within(LIMIT, "write_all_timeout to a peer that never reads", {
@@ -352,7 +303,7 @@ fn step04_write_times_out_on_a_peer_that_never_reads() {
     drop(client);
     net::set_timeouts(&server, LIMIT);
     let (got, err) = within(LIMIT, "the test draining the peer", move || {
-        drain(&mut server)
+        net::read_to_eof(&mut server)
     });
     assert!(err.is_none(), "draining the peer failed: {err:?}");
     assert_eq!(
@@ -365,9 +316,9 @@ fn step04_write_times_out_on_a_peer_that_never_reads() {
     assert_bytes_eq("what the peer received", &data[..sent], &got);
 
     // A peer that reads: everything arrives, no error.
-    let (mut client, mut server) = tiny_pair();
+    let (mut client, mut server) = net::pair_with_buffers(TINY_BUFFER);
     net::set_timeouts(&server, LIMIT);
-    let reader = thread::spawn(move || drain(&mut server));
+    let reader = thread::spawn(move || net::read_to_eof(&mut server));
     let data = pattern(300_000, 13, 253);
     let sent = within(LIMIT, "write_all_timeout to a reading peer", {
         let data = data.clone();
@@ -454,7 +405,7 @@ fn step06_half_close_ends_the_request(#[case] chunking: Chunking) {
     // The server reads until EOF, then answers: no EOF, no answer.
     let server = net::serve_one(|mut s| {
         s.set_read_timeout(Some(Duration::from_secs(5)))?;
-        let (request, err) = drain(&mut s);
+        let (request, err) = net::read_to_eof(&mut s);
         if let Some(e) = err {
             return Err(e);
         }
@@ -584,7 +535,7 @@ fn step08_reuse_address_rebinds_a_port_in_time_wait() {
     })
     .unwrap_or_else(|e| panic!("the listener from bind_listener did not accept: {e}"));
     drop(server_side);
-    let (_, err) = drain(&mut client);
+    let (_, err) = net::read_to_eof(&mut client);
     assert!(err.is_none(), "the client should see EOF, got {err:?}");
     drop(client);
 
@@ -616,7 +567,7 @@ fn step08_reuse_address_rebinds_a_port_in_time_wait() {
         accepted.unwrap_or_else(|e| panic!("the restarted server did not accept: {e}"));
     conn.write_all(b"back").expect("write");
     drop(conn);
-    let (got, _) = drain(&mut client);
+    let (got, _) = net::read_to_eof(&mut client);
     assert_bytes_eq("what the restarted server sent", b"back", &got);
 }
 
@@ -762,7 +713,7 @@ fn step10_nonblocking_server_survives_rude_clients() {
 #[case::ten_megabytes(10 * 1024 * 1024, false)]
 fn step11_write_then_read_stalls_and_says_so(#[case] size: usize, #[case] fits: bool) {
     let _step = step!(LESSON);
-    let (a, b) = tiny_pair();
+    let (a, b) = net::pair_with_buffers(TINY_BUFFER);
     let (data_a, data_b) = (pattern(size, 7, 251), pattern(size, 11, 239));
     let timeout = Duration::from_millis(500);
     let (ra, rb) = within(Duration::from_secs(10), "write_then_read on both peers", {
@@ -811,7 +762,7 @@ fn step12_exchange_reads_while_writing(#[case] chunking: Option<Chunking>, #[cas
     });
     let (a, b, relay) = match chunking {
         None => {
-            let (a, b) = tiny_pair();
+            let (a, b) = net::pair_with_buffers(TINY_BUFFER);
             (a, b, None)
         }
         Some(c) => {
@@ -870,7 +821,7 @@ fn step13_exchange_rejects_bad_peers() {
     for which in ["exchange", "request_until_eof"] {
         let server = net::serve_one(|mut s| {
             let mut r = s.try_clone()?;
-            thread::spawn(move || drain(&mut r));
+            thread::spawn(move || net::read_to_eof(&mut r));
             let flood = pattern(64 * 1024, 1, 256);
             for _ in 0..16 {
                 if s.write_all(&flood).is_err() {
@@ -896,7 +847,7 @@ fn step13_exchange_rejects_bad_peers() {
     // A peer that reads everything and then says nothing, without closing.
     for which in ["exchange", "request_until_eof"] {
         let server = net::serve_one(|mut s| {
-            let (got, _) = drain(&mut s);
+            let (got, _) = net::read_to_eof(&mut s);
             thread::sleep(Duration::from_secs(2));
             Ok(got.len())
         });
@@ -916,7 +867,7 @@ fn step13_exchange_rejects_bad_peers() {
 
     // A peer that reads the request, sends a little, and resets.
     let server = net::serve_one(|mut s| {
-        let _ = drain(&mut s);
+        let _ = net::read_to_eof(&mut s);
         s.write_all(b"partial answ")?;
         thread::sleep(Duration::from_millis(50));
         peer::reset(s)
