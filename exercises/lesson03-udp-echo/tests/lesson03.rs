@@ -9,7 +9,7 @@
 
 use std::collections::HashMap;
 use std::io::{self, Read, Write};
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, TcpListener, TcpStream, UdpSocket};
+use std::net::{IpAddr, Ipv4Addr, SocketAddr, TcpListener, TcpStream, UdpSocket};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread;
@@ -26,20 +26,6 @@ const LIMIT: Duration = testkit::DEFAULT_LIMIT;
 /// The greeting, computed by the test (not by the learner's `greeting`).
 fn hello(name: &[u8]) -> Vec<u8> {
     [b"Hello, ".as_slice(), name, b"!"].concat()
-}
-
-/// The loopback address of one family, or `None` (and a note) when this
-/// machine has no IPv6 loopback, so the IPv6 cases skip instead of failing.
-fn loopback(v6: bool) -> Option<IpAddr> {
-    if !v6 {
-        return Some(Ipv4Addr::LOCALHOST.into());
-    }
-    if net::ipv6_available() {
-        Some(Ipv6Addr::LOCALHOST.into())
-    } else {
-        eprintln!("no IPv6 loopback here: this case is skipped");
-        None
-    }
 }
 
 /// A test socket on `ip`, port 0, whose reads give up after `timeout`.
@@ -336,7 +322,7 @@ fn step04_detects_oversized_datagrams(#[case] size: usize) {
 #[case::ipv6(true)]
 fn step05_answers_each_sender(#[case] v6: bool) {
     let _step = step!(LESSON);
-    let Some(ip) = loopback(v6) else { return };
+    let Some(ip) = net::loopback(v6) else { return };
     let server = start(ip);
     let mut client = client(&server, ip, "the client");
     for name in [b"Michael".as_slice(), b"Tracy", b"Sarah"] {
@@ -459,7 +445,7 @@ fn step08_survives_bad_datagrams() {
 #[case::ipv6(true)]
 fn step09_client_gets_replies_in_order(#[case] v6: bool) {
     let _step = step!(LESSON);
-    let Some(ip) = loopback(v6) else { return };
+    let Some(ip) = net::loopback(v6) else { return };
     let server = TestServer::start(ip, echo());
     let names = ["Michael", "Tracy", "Sarah"];
     let retry = Retry {
@@ -672,7 +658,7 @@ fn accept_within(listener: &TcpListener, limit: Duration) -> Option<TcpStream> {
 #[case::ipv6(true)]
 fn step14_binds_tcp_and_udp_on_one_port(#[case] v6: bool) {
     let _step = step!(LESSON);
-    let Some(ip) = loopback(v6) else { return };
+    let Some(ip) = net::loopback(v6) else { return };
     // Eight pairs held at once: each needs a port free for both protocols.
     let pairs = within(LIMIT, "bind_both eight times", move || {
         (0..8)
