@@ -271,13 +271,16 @@ fn udp_server() -> (UdpServer, SocketAddr) {
     (server, addr)
 }
 
-/// A connected pair: the server's side, the client, the client's address.
+/// A connected pair with timeouts: the server's side, the client, the
+/// client's address.
 fn pair() -> (TcpStream, TcpStream, SocketAddr) {
-    let (listener, addr) = net::listener();
-    let client = net::connect(addr, LIMIT);
-    let (server_side, peer_addr) = listener.accept().expect("accept the test's own client");
+    let (client, server_side) = net::pair();
+    net::set_timeouts(&client, LIMIT);
     net::set_timeouts(&server_side, LIMIT);
-    (server_side, client, peer_addr)
+    let addr = client
+        .local_addr()
+        .expect("a connected socket has an address");
+    (server_side, client, addr)
 }
 
 /// How a stream step cuts the bytes between the client and the server.
