@@ -145,132 +145,6 @@ fn report_for(reports: &Reports, client: SocketAddr, what: &str) -> (String, Str
     }
 }
 
-// ---------------------------------------------------------------------------
-// Running a learner's server
-// ---------------------------------------------------------------------------
-
-/// What the tests need from each kind of server.
-trait Serve: Send + 'static {
-    fn serve(&mut self, poll: Duration) -> io::Result<()>;
-    fn handle(&self) -> ShutdownHandle;
-}
-
-macro_rules! serve_impl {
-    ($($server:ty),*) => {$(
-        impl Serve for $server {
-            fn serve(&mut self, poll: Duration) -> io::Result<()> {
-                self.serve_forever(poll)
-            }
-            fn handle(&self) -> ShutdownHandle {
-                self.shutdown_handle()
-            }
-        }
-    )*};
-}
-serve_impl!(TcpServer, ThreadingTcpServer, UdpServer);
-
-/// What `serve_forever` returned, and the server, to be closed after.
-struct Served<S>(io::Result<()>, S);
-
-impl<S> std::fmt::Debug for Served<S> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{:?}", self.0)
-    }
-}
-
-/// A server in `serve_forever(POLL)` on its own thread.
-struct Running<S> {
-    handle: Option<ShutdownHandle>,
-    learner: Learner<Served<S>>,
-}
-
-impl<S: Serve> Running<S> {
-    /// Takes the shutdown handle (before serving, as a program would) and
-    /// starts `serve_forever(POLL)` on a thread.
-    fn start(name: &'static str, mut server: S, with_handle: bool) -> Running<S> {
-        let mut handle = None;
-        if with_handle {
-            let (s, h) = within(LIMIT, &format!("{name}::shutdown_handle"), move || {
-                let h = server.handle();
-                (server, h)
-            });
-            server = s;
-            handle = Some(h);
-        }
-        let learner = Learner::spawn(&format!("{name}::serve_forever({POLL:?})"), move || {
-            let result = server.serve(POLL);
-            Served(result, server)
-        });
-        Running { handle, learner }
-    }
-
-    /// A client of this server at `to` (the server, or a relay in front of
-    /// it); its failures say first how the server ended, if it has.
-    fn client(&self, to: SocketAddr, name: &str) -> LineClient {
-        LineClient::connect(name, to).watching(self.learner.watch())
-    }
-
-    /// Fails the step, saying first how the server ended, if it has.
-    #[track_caller]
-    fn fail(&self, message: impl std::fmt::Display) -> ! {
-        self.learner.fail(message)
-    }
-
-    /// Calls `shutdown()` and waits for `serve_forever` to return the server.
-    #[track_caller]
-    fn stop(self) -> S {
-        let handle = self.handle.expect("started with a shutdown handle");
-        let (tx, returned) = mpsc::channel();
-        thread::spawn(move || {
-            let _ = tx.send(catch_quietly(|| handle.shutdown()));
-        });
-        match returned.recv_timeout(SHUTDOWN_LIMIT) {
-            Ok(Ok(())) => {}
-            Ok(Err((payload, place))) => panic!(
-                "ShutdownHandle::shutdown {}",
-                panic_report(payload.as_ref(), place.as_deref())
-            ),
-            Err(_) => self.learner.fail(format!(
-                "ShutdownHandle::shutdown() did not return within {:.1} s. serve_forever must \
-                 look at the shutdown flag at least once per poll interval (give the listening \
-                 socket a read timeout of poll_interval), and shutdown() must be woken when \
-                 serve_forever returns (Condvar::notify_all).",
-                SHUTDOWN_LIMIT.as_secs_f64()
-            )),
-        }
-        let what = self.learner.what().to_owned();
-        let after = "shutdown() returned (serve_forever must look at the shutdown flag at least \
-                     every poll interval: the accept or recv_from must not block for longer)";
-        match self.learner.wait(SHUTDOWN_LIMIT, after) {
-            Served(Ok(()), server) => server,
-            Served(Err(e), _) => panic!("after shutdown(), {what} returned an error: {e}"),
-        }
-    }
-}
-
-fn serial(listener: TcpListener, factory: impl Fn() -> Echo + Send + Sync + 'static) -> TcpServer {
-    within(LIMIT, "TcpServer::from_listener", move || {
-        TcpServer::from_listener(listener, factory)
-    })
-}
-
-fn threading<H: StreamHandler + 'static>(
-    listener: TcpListener,
-    factory: impl Fn() -> H + Send + Sync + 'static,
-) -> ThreadingTcpServer {
-    within(LIMIT, "ThreadingTcpServer::from_listener", move || {
-        ThreadingTcpServer::from_listener(listener, factory)
-    })
-}
-
-fn udp_server() -> (UdpServer, SocketAddr) {
-    let (socket, addr) = net::udp();
-    let server = within(LIMIT, "UdpServer::from_socket", move || {
-        UdpServer::from_socket(socket, || Hello)
-    });
-    (server, addr)
-}
-
 /// A connected pair with timeouts: the server's side, the client, the
 /// client's address.
 fn pair() -> (TcpStream, TcpStream, SocketAddr) {
@@ -283,30 +157,8 @@ fn pair() -> (TcpStream, TcpStream, SocketAddr) {
     (server_side, client, addr)
 }
 
-/// How a stream step cuts the bytes between the client and the server.
-#[derive(Debug, Clone, Copy)]
-enum Cut {
-    Direct,
-    Merged,
-    OneByte,
-    Random,
-}
-
-impl Cut {
-    /// A route to `server`: directly, or through a relay that cuts this way.
-    fn route(self, server: SocketAddr, seed: u64) -> Route {
-        let chunking = match self {
-            Cut::Direct => None,
-            Cut::Merged => Some(Chunking::Whole),
-            Cut::OneByte => Some(Chunking::Fixed(1)),
-            Cut::Random => Some(Chunking::Random { seed, max: 5 }),
-        };
-        Route::to(server, chunking)
-    }
-}
-
 // ---------------------------------------------------------------------------
-// The steps
+// Requests and handlers
 // ---------------------------------------------------------------------------
 
 #[rstest]
@@ -489,6 +341,154 @@ fn step03_handler_runs_setup_handle_finish(
             "serve_stream with {what}: the connection must be closed when the request ends, \
              but the client's read timed out"
         );
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Servers: running a learner's server, and the steps that do
+// ---------------------------------------------------------------------------
+
+/// What the tests need from each kind of server.
+trait Serve: Send + 'static {
+    fn serve(&mut self, poll: Duration) -> io::Result<()>;
+    fn handle(&self) -> ShutdownHandle;
+}
+
+macro_rules! serve_impl {
+    ($($server:ty),*) => {$(
+        impl Serve for $server {
+            fn serve(&mut self, poll: Duration) -> io::Result<()> {
+                self.serve_forever(poll)
+            }
+            fn handle(&self) -> ShutdownHandle {
+                self.shutdown_handle()
+            }
+        }
+    )*};
+}
+serve_impl!(TcpServer, ThreadingTcpServer, UdpServer);
+
+/// What `serve_forever` returned, and the server, to be closed after.
+struct Served<S>(io::Result<()>, S);
+
+impl<S> std::fmt::Debug for Served<S> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:?}", self.0)
+    }
+}
+
+/// A server in `serve_forever(POLL)` on its own thread.
+struct Running<S> {
+    handle: Option<ShutdownHandle>,
+    learner: Learner<Served<S>>,
+}
+
+impl<S: Serve> Running<S> {
+    /// Takes the shutdown handle (before serving, as a program would) and
+    /// starts `serve_forever(POLL)` on a thread.
+    fn start(name: &'static str, mut server: S, with_handle: bool) -> Running<S> {
+        let mut handle = None;
+        if with_handle {
+            let (s, h) = within(LIMIT, &format!("{name}::shutdown_handle"), move || {
+                let h = server.handle();
+                (server, h)
+            });
+            server = s;
+            handle = Some(h);
+        }
+        let learner = Learner::spawn(&format!("{name}::serve_forever({POLL:?})"), move || {
+            let result = server.serve(POLL);
+            Served(result, server)
+        });
+        Running { handle, learner }
+    }
+
+    /// A client of this server at `to` (the server, or a relay in front of
+    /// it); its failures say first how the server ended, if it has.
+    fn client(&self, to: SocketAddr, name: &str) -> LineClient {
+        LineClient::connect(name, to).watching(self.learner.watch())
+    }
+
+    /// Fails the step, saying first how the server ended, if it has.
+    #[track_caller]
+    fn fail(&self, message: impl std::fmt::Display) -> ! {
+        self.learner.fail(message)
+    }
+
+    /// Calls `shutdown()` and waits for `serve_forever` to return the server.
+    #[track_caller]
+    fn stop(self) -> S {
+        let handle = self.handle.expect("started with a shutdown handle");
+        let (tx, returned) = mpsc::channel();
+        thread::spawn(move || {
+            let _ = tx.send(catch_quietly(|| handle.shutdown()));
+        });
+        match returned.recv_timeout(SHUTDOWN_LIMIT) {
+            Ok(Ok(())) => {}
+            Ok(Err((payload, place))) => panic!(
+                "ShutdownHandle::shutdown {}",
+                panic_report(payload.as_ref(), place.as_deref())
+            ),
+            Err(_) => self.learner.fail(format!(
+                "ShutdownHandle::shutdown() did not return within {:.1} s. serve_forever must \
+                 look at the shutdown flag at least once per poll interval (give the listening \
+                 socket a read timeout of poll_interval), and shutdown() must be woken when \
+                 serve_forever returns (Condvar::notify_all).",
+                SHUTDOWN_LIMIT.as_secs_f64()
+            )),
+        }
+        let what = self.learner.what().to_owned();
+        let after = "shutdown() returned (serve_forever must look at the shutdown flag at least \
+                     every poll interval: the accept or recv_from must not block for longer)";
+        match self.learner.wait(SHUTDOWN_LIMIT, after) {
+            Served(Ok(()), server) => server,
+            Served(Err(e), _) => panic!("after shutdown(), {what} returned an error: {e}"),
+        }
+    }
+}
+
+fn serial(listener: TcpListener, factory: impl Fn() -> Echo + Send + Sync + 'static) -> TcpServer {
+    within(LIMIT, "TcpServer::from_listener", move || {
+        TcpServer::from_listener(listener, factory)
+    })
+}
+
+fn threading<H: StreamHandler + 'static>(
+    listener: TcpListener,
+    factory: impl Fn() -> H + Send + Sync + 'static,
+) -> ThreadingTcpServer {
+    within(LIMIT, "ThreadingTcpServer::from_listener", move || {
+        ThreadingTcpServer::from_listener(listener, factory)
+    })
+}
+
+fn udp_server() -> (UdpServer, SocketAddr) {
+    let (socket, addr) = net::udp();
+    let server = within(LIMIT, "UdpServer::from_socket", move || {
+        UdpServer::from_socket(socket, || Hello)
+    });
+    (server, addr)
+}
+
+/// How a stream step cuts the bytes between the client and the server.
+#[derive(Debug, Clone, Copy)]
+enum Cut {
+    Direct,
+    Merged,
+    OneByte,
+    Random,
+}
+
+impl Cut {
+    /// A route to `server`: directly, or through a relay that cuts this way.
+    fn route(self, server: SocketAddr, seed: u64) -> Route {
+        let chunking = match self {
+            Cut::Direct => None,
+            Cut::Merged => Some(Chunking::Whole),
+            Cut::OneByte => Some(Chunking::Fixed(1)),
+            Cut::Random => Some(Chunking::Random { seed, max: 5 }),
+        };
+        Route::to(server, chunking)
     }
 }
 
