@@ -10,8 +10,9 @@ use std::fmt::Write as _;
 
 use unicode_width::UnicodeWidthChar;
 
-/// How many bytes of a long value are shown around the first difference.
-const WINDOW: usize = 48;
+/// How many bytes of a long value are shown around the first difference;
+/// values up to twice as long are shown whole.
+const WINDOW: usize = 64;
 
 /// Values longer than this are cut by [`show`].
 const SHOW_MAX: usize = 80;
@@ -221,12 +222,17 @@ fn window_line(bytes: &[u8], text: bool, from: usize, to: usize, at: usize) -> (
 /// states its size.
 pub fn diff_report(expected: &[u8], actual: &[u8]) -> String {
     let at = first_difference(expected, actual).unwrap_or(0);
-    let from = at.saturating_sub(WINDOW / 2);
-    let to = from + WINDOW;
+    let whole = expected.len().max(actual.len()) <= 2 * WINDOW;
+    let (from, to) = if whole {
+        (0, usize::MAX)
+    } else {
+        let from = at.saturating_sub(WINDOW / 2);
+        (from, from + WINDOW)
+    };
     let text = looks_like_text(expected) && looks_like_text(actual);
     let kind = if text { "text" } else { "hex" };
     let label = |name: &str, len: usize| {
-        let cut = if len > WINDOW {
+        let cut = if !whole && len > WINDOW {
             format!(", showing bytes {}..{}", from.min(len), to.min(len))
         } else {
             String::new()

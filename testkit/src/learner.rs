@@ -80,8 +80,9 @@ impl Watch {
         self.ended.lock().ok().and_then(|slot| slot.clone())
     }
 
-    /// `message`, preceded by how the call ended when it has (or ends in a
-    /// moment): the cause comes first, its consequence after.
+    /// `message`, with how the call ended when it has (or ends in a
+    /// moment): a panic or a `todo!()` comes first, as the cause; a return
+    /// is noted after the message.
     pub fn explain(&self, message: impl Display) -> String {
         let start = Instant::now();
         while self.ended().is_none() && start.elapsed() < GRACE {
@@ -92,6 +93,9 @@ impl Watch {
             .ok()
             .and_then(|t| t.get(self.todos_before).cloned());
         match (self.ended(), stray) {
+            (Some(end), _) if end.starts_with("returned") => {
+                format!("{message}\n(by then {} had {end})", self.what)
+            }
             (Some(end), _) => format!("{} {end}\n... and so: {message}", self.what),
             (None, Some(todo)) => format!(
                 "a thread that {} started {todo}: that part of the exercise is not written \
@@ -388,6 +392,20 @@ mod tests {
         assert!(
             text.ends_with("boom\n... and so: the client got nothing"),
             "{text}"
+        );
+    }
+
+    #[test]
+    fn a_return_is_noted_after_the_message() {
+        let learner = Learner::spawn("serve(..)", || 7u8);
+        let start = Instant::now();
+        while learner.ended().is_none() && start.elapsed() < Duration::from_secs(10) {
+            thread::sleep(Duration::from_millis(5));
+        }
+        let text = learner.watch().explain("the client got nothing");
+        assert_eq!(
+            text,
+            "the client got nothing\n(by then serve(..) had returned 7)"
         );
     }
 
