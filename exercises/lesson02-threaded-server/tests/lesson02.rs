@@ -17,7 +17,7 @@ use rstest::rstest;
 use testkit::chunking::ChunkedReader;
 use testkit::relay::Route;
 use testkit::step::{catch_quietly, panic_text};
-use testkit::{Chunking, LineClient, Server, assert_bytes_eq, escape, net, step, within};
+use testkit::{Chunking, LineClient, Server, assert_bytes_eq, escape, explain, net, step, within};
 
 const LESSON: &str = include_str!("../lesson.toml");
 const LIMIT: Duration = testkit::DEFAULT_LIMIT;
@@ -188,13 +188,21 @@ fn check_listening(listener: &TcpListener, what: &str) {
         .expect("set the listener blocking");
     let (mut server_side, _) = listener
         .accept()
-        .unwrap_or_else(|e| panic!("{what}: accept failed: {e}"));
-    client.write_all(b"ping").expect("write to the listener");
+        .unwrap_or_else(|e| panic!("{what}: accept failed: {}", explain::io_error(&e, LIMIT)));
+    if let Err(e) = client.write_all(b"ping") {
+        panic!(
+            "{what}: a client could not send: {}",
+            explain::io_error(&e, LIMIT)
+        );
+    }
     let mut got = [0u8; 4];
     net::set_timeouts(&server_side, LIMIT);
-    server_side
-        .read_exact(&mut got)
-        .unwrap_or_else(|e| panic!("{what}: reading what a client sent failed: {e}"));
+    server_side.read_exact(&mut got).unwrap_or_else(|e| {
+        panic!(
+            "{what}: reading what a client sent failed: {}",
+            explain::io_error(&e, LIMIT)
+        )
+    });
     assert_bytes_eq(&format!("{what}: the bytes a client sent"), b"ping", &got);
 }
 
