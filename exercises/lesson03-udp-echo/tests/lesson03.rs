@@ -46,7 +46,10 @@ fn recv_within(socket: &UdpSocket, limit: Duration) -> Option<(Vec<u8>, SocketAd
         match socket.recv_from(&mut buf) {
             Ok((n, from)) => return Some((buf[..n].to_vec(), from)),
             Err(e) if testkit::is_timeout(&e) || e.kind() == io::ErrorKind::Interrupted => {}
-            Err(e) => panic!("the test's own socket failed: {e}"),
+            Err(e) => panic!(
+                "the test's own socket failed: {}",
+                testkit::explain::io_error(&e, limit)
+            ),
         }
     }
     None
