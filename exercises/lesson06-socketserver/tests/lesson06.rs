@@ -228,8 +228,9 @@ fn step02_request_wraps_the_stream() {
             &back,
         ),
         Err(e) => panic!(
-            "after request.wfile.write_all(b\"pong\\n\") and flush(), the client read nothing ({e}): \
-             wfile must write to the same connection"
+            "after request.wfile.write_all(b\"pong\\n\") and flush(), the client read nothing ({}): \
+             wfile must write to the same connection",
+            testkit::explain::io_error(&e, LIMIT)
         ),
     }
 }
@@ -323,7 +324,8 @@ fn step03_handler_runs_setup_handle_finish(
         if let Err(e) = read {
             panic!(
                 "serve_stream with {what}: the client expected \"{client_sees}\" then EOF, \
-                 but reading failed ({e}) after \"{}\". Flush wfile, then close the connection.",
+                 but reading failed ({}) after \"{}\". Flush wfile, then close the connection.",
+                testkit::explain::io_error(&e, LIMIT),
                 escape(&received)
             );
         }
