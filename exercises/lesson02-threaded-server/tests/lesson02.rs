@@ -295,11 +295,18 @@ fn step06_rebinds_while_old_connections_wait() {
 fn step07_accept_loop_tells_clients_apart() {
     let _step = step!(LESSON);
     let (tx, rx) = mpsc::channel::<(TcpStream, SocketAddr)>();
-    let server = start("accept_loop", move |listener, shutdown| {
-        accept_loop(&listener, shutdown, move |stream, peer| {
+    let shutdown = ShutdownHandle::new();
+    let handle = shutdown.clone();
+    let server = Server::tcp("accept_loop", move |listener| {
+        accept_loop(&listener, &handle, move |stream, peer| {
             let _ = tx.send((stream, peer));
         })
-    });
+    })
+    .stopped_by(
+        "shutdown() (look at the flag between accepts: a blocking accept never returns without \
+         a client)",
+        move || shutdown.shutdown(),
+    );
     for n in 1..=3u8 {
         let mut client = server.client(&format!("client {n}"));
         let client_addr = client.local_addr();
