@@ -1,33 +1,78 @@
 //! Assertions on bytes that a learner can read.
 //!
 //! A failure shows what the test sent, what it expected and what came back:
-//! as escaped text when the bytes are mostly text, as hex when they are not,
-//! with a caret under the first byte that differs. Long values are cut to a
-//! window around that byte.
+//! as text when the bytes are valid UTF-8 (Chinese included: only control
+//! bytes are escaped), as hex when they are not, with a caret under the first
+//! byte that differs. Long values are cut to a window around that byte, with
+//! their size stated, so a message never drowns in its data.
 
 use std::fmt::Write as _;
 
-/// How many bytes of a long value are shown around the first difference.
-const WINDOW: usize = 48;
+use unicode_width::UnicodeWidthChar;
 
-/// Bytes as a Rust/Python-style escaped literal body: printable ASCII as is,
-/// `\n`, `\r`, `\t`, `\\`, `\"` and `\xNN` for the rest.
+/// How many bytes of a long value are shown around the first difference;
+/// values up to twice as long are shown whole.
+const WINDOW: usize = 64;
+
+/// Values longer than this are cut by [`show`].
+const SHOW_MAX: usize = 80;
+
+/// True for characters that print as nothing or move the cursor: ASCII and
+/// Unicode controls, zero-width and direction marks, the byte-order mark.
+fn invisible(c: char) -> bool {
+    c.is_control()
+        || matches!(c, '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{feff}')
+}
+
+/// One character (or one byte that is not UTF-8) as it is shown.
+fn escape_char(c: char, out: &mut String) {
+    match c {
+        '\n' => out.push_str("\\n"),
+        '\r' => out.push_str("\\r"),
+        '\t' => out.push_str("\\t"),
+        '\\' => out.push_str("\\\\"),
+        '"' => out.push_str("\\\""),
+        c if c.is_ascii_control() => {
+            let _ = write!(out, "\\x{:02x}", c as u32);
+        }
+        c if invisible(c) => {
+            let _ = write!(out, "\\u{{{:x}}}", c as u32);
+        }
+        c => out.push(c),
+    }
+}
+
+/// Bytes as the body of an escaped literal: text as text (UTF-8 characters,
+/// Chinese included, as themselves), `\n`, `\r`, `\t`, `\\`, `\"` and
+/// `\xNN` for control bytes and bytes that are not UTF-8.
 pub fn escape(bytes: &[u8]) -> String {
     let mut out = String::with_capacity(bytes.len());
-    for &b in bytes {
-        match b {
-            b'\n' => out.push_str("\\n"),
-            b'\r' => out.push_str("\\r"),
-            b'\t' => out.push_str("\\t"),
-            b'\\' => out.push_str("\\\\"),
-            b'"' => out.push_str("\\\""),
-            0x20..=0x7e => out.push(b as char),
-            _ => {
-                let _ = write!(out, "\\x{b:02x}");
-            }
-        }
+    for token in text_tokens(bytes) {
+        out.push_str(&token.shown);
     }
     out
+}
+
+/// Bytes for a message: quoted escaped text, cut in the middle with the
+/// size stated when longer than a line, e.g. `"zzzz"..."zzzz" (49152 bytes)`.
+pub fn show(bytes: &[u8]) -> String {
+    if bytes.len() <= SHOW_MAX {
+        return format!("\"{}\"", escape(bytes));
+    }
+    let tokens = text_tokens(bytes);
+    let head: String = tokens
+        .iter()
+        .take_while(|t| t.start + t.len <= SHOW_MAX / 2)
+        .map(|t| t.shown.as_str())
+        .collect();
+    let tail: Vec<&str> = tokens
+        .iter()
+        .rev()
+        .take_while(|t| t.start >= bytes.len() - SHOW_MAX / 4)
+        .map(|t| t.shown.as_str())
+        .collect();
+    let tail: String = tail.into_iter().rev().collect();
+    format!("\"{head}\"...\"{tail}\" ({} bytes)", bytes.len())
 }
 
 /// Bytes as space-separated hex pairs.
@@ -40,6 +85,63 @@ pub fn hex(bytes: &[u8]) -> String {
         let _ = write!(out, "{b:02x}");
     }
     out
+}
+
+/// A piece of a rendered value: the bytes `start..start + len`, shown as
+/// `shown`, which takes `width` columns on a terminal.
+struct Token {
+    start: usize,
+    len: usize,
+    shown: String,
+    width: usize,
+}
+
+/// The value cut into characters (and stray bytes that are not UTF-8).
+fn text_tokens(bytes: &[u8]) -> Vec<Token> {
+    let mut tokens = Vec::with_capacity(bytes.len());
+    let mut at = 0;
+    for chunk in bytes.utf8_chunks() {
+        for c in chunk.valid().chars() {
+            let mut shown = String::new();
+            escape_char(c, &mut shown);
+            let width = if shown.len() > c.len_utf8() || c.is_ascii() {
+                shown.len()
+            } else {
+                c.width().unwrap_or(0)
+            };
+            tokens.push(Token {
+                start: at,
+                len: c.len_utf8(),
+                shown,
+                width,
+            });
+            at += c.len_utf8();
+        }
+        for &b in chunk.invalid() {
+            tokens.push(Token {
+                start: at,
+                len: 1,
+                shown: format!("\\x{b:02x}"),
+                width: 4,
+            });
+            at += 1;
+        }
+    }
+    tokens
+}
+
+/// The value cut into bytes, each shown as a hex pair.
+fn hex_tokens(bytes: &[u8]) -> Vec<Token> {
+    bytes
+        .iter()
+        .enumerate()
+        .map(|(i, b)| Token {
+            start: i,
+            len: 1,
+            shown: format!("{b:02x}"),
+            width: 2,
+        })
+        .collect()
 }
 
 /// True when the bytes read best as text: valid UTF-8, few control bytes.
@@ -70,46 +172,84 @@ pub fn first_difference(a: &[u8], b: &[u8]) -> Option<usize> {
     )
 }
 
+/// One value's line in a diff, cut to the bytes `from..to`; returns the
+/// line and the column where the byte `at` is shown.
+fn window_line(bytes: &[u8], text: bool, from: usize, to: usize, at: usize) -> (String, usize) {
+    let tokens = if text {
+        text_tokens(bytes)
+    } else {
+        hex_tokens(bytes)
+    };
+    let sep = if text { "" } else { " " };
+    let shown: Vec<&Token> = tokens
+        .iter()
+        .filter(|t| t.start + t.len > from && t.start < to)
+        .collect();
+    let cut_before = shown.first().is_some_and(|t| t.start > 0) || (shown.is_empty() && from > 0);
+    let cut_after = shown.last().is_some_and(|t| t.start + t.len < bytes.len());
+    let quote = if text { "\"" } else { "" };
+    let mut line = String::new();
+    let mut column = 0;
+    if cut_before {
+        line.push_str("...");
+        column += 3;
+    }
+    line.push_str(quote);
+    column += quote.len();
+    let mut caret = None;
+    for (i, t) in shown.iter().enumerate() {
+        if i > 0 {
+            line.push_str(sep);
+            column += sep.len();
+        }
+        if caret.is_none() && t.start + t.len > at {
+            caret = Some(column);
+        }
+        line.push_str(&t.shown);
+        column += t.width;
+    }
+    line.push_str(quote);
+    if cut_after {
+        line.push_str("...");
+    }
+    // A value that ends before the difference: the caret sits just past it.
+    let caret = caret.unwrap_or(column + usize::from(!text && !shown.is_empty()));
+    (line, caret)
+}
+
 /// Renders `expected` and `actual` one above the other, with a caret under
-/// the first differing byte.
+/// the first differing byte; a long value shows a window around it and
+/// states its size.
 pub fn diff_report(expected: &[u8], actual: &[u8]) -> String {
     let at = first_difference(expected, actual).unwrap_or(0);
-    let start = at.saturating_sub(WINDOW / 2);
-    let cut = |v: &[u8]| -> (bool, Vec<u8>, bool) {
-        let s = start.min(v.len());
-        let e = (start + WINDOW).min(v.len());
-        (s > 0, v[s..e].to_vec(), e < v.len())
+    let whole = expected.len().max(actual.len()) <= 2 * WINDOW;
+    let (from, to) = if whole {
+        (0, usize::MAX)
+    } else {
+        let from = at.saturating_sub(WINDOW / 2);
+        (from, from + WINDOW)
     };
     let text = looks_like_text(expected) && looks_like_text(actual);
-    let render = |bytes: &[u8]| if text { escape(bytes) } else { hex(bytes) };
-    let (exp_pre, exp, exp_post) = cut(expected);
-    let (act_pre, act, act_post) = cut(actual);
-    let dots = |b: bool| if b { "..." } else { "" };
-    let quote = if text { "\"" } else { "" };
-    let exp_line = format!(
-        "{}{quote}{}{quote}{}",
-        dots(exp_pre),
-        render(&exp),
-        dots(exp_post)
-    );
-    let act_line = format!(
-        "{}{quote}{}{quote}{}",
-        dots(act_pre),
-        render(&act),
-        dots(act_post)
-    );
-    // The caret sits under the rendering of byte `at` in the expected line.
-    let prefix = &expected[start.min(expected.len())..at.min(expected.len())];
-    let mut offset = dots(exp_pre).len() + quote.len() + render(prefix).len();
-    if !text && !prefix.is_empty() {
-        offset += 1; // the space before the differing pair
-    }
     let kind = if text { "text" } else { "hex" };
+    let label = |name: &str, len: usize| {
+        let cut = if !whole && len > WINDOW {
+            format!(", showing bytes {}..{}", from.min(len), to.min(len))
+        } else {
+            String::new()
+        };
+        format!("{name} ({len} bytes, {kind}{cut}): ")
+    };
+    let exp_label = label("expected", expected.len());
+    let act_label = format!(
+        "{:>width$}",
+        label("got", actual.len()),
+        width = exp_label.len()
+    );
+    let (exp_line, caret) = window_line(expected, text, from, to, at);
+    let (act_line, _) = window_line(actual, text, from, to, at);
     format!(
-        "expected ({} bytes, {kind}): {exp_line}\n     got ({} bytes, {kind}): {act_line}\n{}^ first difference at byte {at}",
-        expected.len(),
-        actual.len(),
-        " ".repeat(offset + format!("expected ({} bytes, {kind}): ", expected.len()).len()),
+        "{exp_label}{exp_line}\n{act_label}{act_line}\n{}^ first difference at byte {at}",
+        " ".repeat(exp_label.len() + caret),
     )
 }
 
@@ -125,10 +265,18 @@ pub fn assert_bytes_eq(context: &str, expected: &[u8], actual: &[u8]) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use unicode_width::UnicodeWidthStr;
 
     #[test]
     fn escapes_like_a_literal() {
         assert_eq!(escape(b"Hi\r\n\x00\xff\"\\"), "Hi\\r\\n\\x00\\xff\\\"\\\\");
+    }
+
+    #[test]
+    fn text_stays_text() {
+        assert_eq!(escape("你好, Zoë\n".as_bytes()), "你好, Zoë\\n");
+        assert_eq!(escape(b"caf\xe9 \xe5\xbc\xa0"), "caf\\xe9 张");
+        assert_eq!(escape("a\u{200b}b".as_bytes()), "a\\u{200b}b");
     }
 
     #[test]
@@ -143,13 +291,34 @@ mod tests {
         assert_eq!(first_difference(b"abc", b"ab"), Some(2));
     }
 
+    /// The text above the caret, measured in display columns.
+    fn under_caret(report: &str) -> String {
+        let lines: Vec<&str> = report.lines().collect();
+        let caret = lines[2].find('^').unwrap();
+        let mut col = 0;
+        for c in lines[0].chars() {
+            if col == caret {
+                return c.to_string();
+            }
+            col += c.width().unwrap_or(0);
+        }
+        String::new()
+    }
+
     #[test]
     fn the_caret_points_at_the_difference_in_text() {
         let report = diff_report(b"Hello, Bob!\n", b"Hello Bob!\n");
+        assert_eq!(under_caret(&report), ",");
+        assert!(report.ends_with("first difference at byte 5"), "{report}");
+    }
+
+    #[test]
+    fn the_caret_counts_wide_characters() {
+        let report = diff_report("你好，世界!\n".as_bytes(), "你好，世間!\n".as_bytes());
+        assert_eq!(under_caret(&report), "界", "{report}");
+        assert!(report.contains("你好"), "{report}");
         let lines: Vec<&str> = report.lines().collect();
-        let caret = lines[2].find('^').unwrap();
-        assert_eq!(&lines[0][caret..caret + 1], ",");
-        assert!(lines[2].ends_with("first difference at byte 5"));
+        assert_eq!(lines[0].width(), lines[1].width(), "{report}");
     }
 
     #[test]
@@ -162,6 +331,14 @@ mod tests {
     }
 
     #[test]
+    fn a_missing_tail_is_pointed_at() {
+        let report = diff_report(b"abc\n", b"abc");
+        let lines: Vec<&str> = report.lines().collect();
+        let caret = lines[2].find('^').unwrap();
+        assert_eq!(&lines[0][caret..caret + 2], "\\n", "{report}");
+    }
+
+    #[test]
     fn long_values_are_cut_around_the_difference() {
         let a = vec![b'a'; 10_000];
         let mut b = a.clone();
@@ -169,6 +346,23 @@ mod tests {
         let report = diff_report(&a, &b);
         assert!(report.len() < 400, "{report}");
         assert!(report.contains("byte 5000"));
+        assert!(report.contains("10000 bytes"));
+        assert_eq!(under_caret(&report), "a");
+        let caret = report.lines().nth(2).unwrap().find('^').unwrap();
+        assert_eq!(&report.lines().nth(1).unwrap()[caret..caret + 1], "b");
+    }
+
+    #[test]
+    fn show_never_floods() {
+        assert_eq!(show(b"Bob\n"), "\"Bob\\n\"");
+        let long = show(&vec![b'z'; 48 * 1024]);
+        assert!(long.len() < 120, "{long}");
+        assert!(long.ends_with("(49152 bytes)"), "{long}");
+        let chinese = show("张".repeat(100).as_bytes());
+        assert!(
+            chinese.contains("张张") && chinese.contains("(300 bytes)"),
+            "{chinese}"
+        );
     }
 
     #[test]

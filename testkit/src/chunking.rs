@@ -67,6 +67,19 @@ impl Chunking {
         sizes
     }
 
+    /// This chunking with the step's seed when it is random (the seed is
+    /// printed if the step fails, and `TESTKIT_SEED` replays it); any other
+    /// chunking as it is.
+    pub fn seeded(self, step: &crate::Step) -> Chunking {
+        match self {
+            Chunking::Random { max, .. } => Chunking::Random {
+                seed: step.seed(),
+                max,
+            },
+            other => other,
+        }
+    }
+
     /// Cuts `data` into pieces.
     pub fn split<'a>(&self, data: &'a [u8]) -> Vec<&'a [u8]> {
         let mut out = Vec::new();

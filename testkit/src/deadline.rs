@@ -9,7 +9,8 @@ use std::sync::mpsc;
 use std::thread;
 use std::time::Duration;
 
-use crate::step::{catch_quietly, is_todo, panic_text};
+use crate::learner::panic_report;
+use crate::step::catch_quietly;
 
 /// Runs `f` on a fresh thread and returns its result, or panics with a
 /// message that names `what` if it takes longer than `limit`.
@@ -34,18 +35,16 @@ where
     match rx.recv_timeout(limit) {
         Ok(Ok(value)) => value,
         Ok(Err((payload, place))) => {
-            let message = panic_text(payload.as_ref());
-            let place = place.map(|p| format!(" at {p}")).unwrap_or_default();
-            if is_todo(&message) {
-                panic!("{what} reached a `todo!()`{place}: {message}");
-            }
-            panic!("{what} panicked{place}: {message}");
+            panic!(
+                "{what} {}",
+                panic_report(payload.as_ref(), place.as_deref())
+            )
         }
         Err(_) => panic!(
-            "{what} gave no result within {:.1} s. Is it waiting to read bytes that never come \
+            "{what} gave no result within {}. Is it waiting to read bytes that never come \
              (one more read after the peer has sent everything), or waiting for a peer that \
              closed?",
-            limit.as_secs_f64()
+            crate::explain::seconds(limit)
         ),
     }
 }

@@ -10,29 +10,40 @@
 //! - [`confirm`]: tells the checker that a step really passed, on a channel
 //!   the code under test cannot write to;
 //! - [`deadline`]: runs a learner's call under a time limit;
-//! - [`net`]: loopback listeners and sockets on port 0, connecting with retry,
-//!   starting a learner's server;
+//! - [`learner`]: a learner's call or server on its own thread: its panic
+//!   caught with file and line, a deadline, a stop, and why it ended in
+//!   every failure;
+//! - [`client`]: the line client a test plays, with the transcript of its
+//!   exchange in every failure;
+//! - [`net`]: loopback listeners and sockets on port 0, connecting with retry;
 //! - [`chunking`]: seeded ways to split a byte stream, and readers and writers
 //!   that deliver it that way;
 //! - [`peer`]: rude peers: half-close, reset, slow writers;
 //! - [`relay`]: a TCP relay that re-chunks both directions and a UDP relay
 //!   that drops, duplicates and reorders datagrams;
 //! - [`bytes`]: assertions that show what was sent, expected and received;
+//! - [`explain`]: I/O errors in words a learner can act on;
 //! - [`http`]: a small HTTP/1.1 server with canned or computed responses.
 
 pub mod bytes;
 pub mod chunking;
+pub mod client;
 pub mod confirm;
 pub mod deadline;
+pub mod explain;
 pub mod http;
+pub mod learner;
 pub mod net;
 pub mod peer;
 pub mod relay;
 pub mod step;
 
-pub use bytes::{assert_bytes_eq, escape, hex};
+pub use bytes::{assert_bytes_eq, escape, hex, show};
 pub use chunking::Chunking;
+pub use client::{DatagramClient, LineClient};
 pub use deadline::within;
+pub use explain::is_timeout;
+pub use learner::{Learner, Server, Watch};
 pub use step::Step;
 
 /// The deadline most learner calls get: generous for a loaded machine, short

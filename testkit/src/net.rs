@@ -64,6 +64,74 @@ pub fn set_timeouts(stream: &TcpStream, limit: Duration) {
         .expect("set a write timeout");
 }
 
+/// A connected pair on loopback: (client, the server's side of it), no
+/// timeouts set.
+pub fn pair() -> (TcpStream, TcpStream) {
+    let (listener, addr) = listener();
+    let client = connect_retry(addr, crate::DEFAULT_LIMIT);
+    let (server, _) = listener.accept().expect("accept the test's own connection");
+    (client, server)
+}
+
+/// A connected pair whose send and receive buffers are about `size` bytes
+/// (set before `listen` and `connect`, so the window is small from the
+/// start): a few times `size` bytes unread fill both ends, and a writer
+/// stalls for certain.
+pub fn pair_with_buffers(size: usize) -> (TcpStream, TcpStream) {
+    use socket2::{Domain, Protocol, Socket, Type};
+    let new_socket = || {
+        let s = Socket::new(Domain::IPV4, Type::STREAM, Some(Protocol::TCP)).expect("a socket");
+        s.set_send_buffer_size(size).expect("SO_SNDBUF");
+        s.set_recv_buffer_size(size).expect("SO_RCVBUF");
+        s
+    };
+    let listener = new_socket();
+    let any: SocketAddr = "127.0.0.1:0".parse().expect("loopback");
+    listener.bind(&any.into()).expect("bind on port 0");
+    listener.listen(8).expect("listen");
+    let addr = listener
+        .local_addr()
+        .ok()
+        .and_then(|a| a.as_socket())
+        .expect("a bound socket has an address");
+    let client = new_socket();
+    client
+        .connect_timeout(&addr.into(), crate::DEFAULT_LIMIT)
+        .expect("connect the pair");
+    let (server, _) = listener.accept().expect("accept the pair");
+    (client.into(), server.into())
+}
+
+/// Reads until EOF or an error; returns what arrived and the error, if
+/// one ended the reading (a timeout included).
+pub fn read_to_eof<R: io::Read>(reader: &mut R) -> (Vec<u8>, Option<io::Error>) {
+    let mut got = Vec::new();
+    let mut buf = [0u8; 64 * 1024];
+    loop {
+        match reader.read(&mut buf) {
+            Ok(0) => return (got, None),
+            Ok(n) => got.extend_from_slice(&buf[..n]),
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return (got, Some(e)),
+        }
+    }
+}
+
+/// The loopback address of one family: `127.0.0.1`, or `[::1]` when `v6`
+/// and this machine has IPv6 on loopback. Without it, prints why and
+/// returns `None`: the IPv6 case of a step then skips (and passes).
+pub fn loopback(v6: bool) -> Option<IpAddr> {
+    if !v6 {
+        return Some(std::net::Ipv4Addr::LOCALHOST.into());
+    }
+    if ipv6_available() {
+        Some(Ipv6Addr::LOCALHOST.into())
+    } else {
+        println!("skipped: this machine cannot bind [::1] (no IPv6 on loopback)");
+        None
+    }
+}
+
 /// True when this machine can use IPv6 on loopback (`[::1]` can be bound).
 /// Steps that need IPv6 skip, with a printed reason, where it cannot.
 pub fn ipv6_available() -> bool {
@@ -188,6 +256,20 @@ where
 mod tests {
     use super::*;
     use std::io::{Read, Write};
+
+    #[test]
+    fn a_pair_is_connected_and_reads_to_eof() {
+        let (mut client, server) = pair();
+        client.write_all(b"ping").unwrap();
+        drop(client);
+        let mut server = server;
+        let (got, error) = read_to_eof(&mut server);
+        assert_eq!(got, b"ping");
+        assert!(error.is_none(), "{error:?}");
+        let (small, _peer) = pair_with_buffers(4096);
+        assert!(small.peer_addr().unwrap().ip().is_loopback());
+        assert!(loopback(false).is_some_and(|ip| ip.is_loopback()));
+    }
 
     #[test]
     fn listeners_get_distinct_ports() {

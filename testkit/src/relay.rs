@@ -9,8 +9,8 @@
 use std::collections::HashMap;
 use std::io::{self, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream, UdpSocket};
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::Duration;
 
@@ -24,6 +24,14 @@ use crate::chunking::{Chunking, PIECE_PAUSE};
 pub struct TcpRelay {
     addr: SocketAddr,
     stop: Arc<AtomicBool>,
+    writes: Writes,
+}
+
+/// The sizes of the relay's writes, per direction, over all connections.
+#[derive(Debug, Clone, Default)]
+struct Writes {
+    to_server: Arc<Mutex<Vec<usize>>>,
+    to_client: Arc<Mutex<Vec<usize>>>,
 }
 
 impl TcpRelay {
@@ -35,6 +43,8 @@ impl TcpRelay {
         let addr = listener.local_addr().expect("relay address");
         let stop = Arc::new(AtomicBool::new(false));
         let stopping = Arc::clone(&stop);
+        let writes = Writes::default();
+        let log = writes.clone();
         thread::spawn(move || {
             for (n, conn) in listener.incoming().enumerate() {
                 if stopping.load(Ordering::SeqCst) {
@@ -46,15 +56,68 @@ impl TcpRelay {
                     continue;
                 };
                 let n = n as u64;
-                let _ = pump_both(client, server, chunking, n);
+                let _ = pump_both(client, server, chunking, n, &log);
             }
         });
-        TcpRelay { addr, stop }
+        TcpRelay { addr, stop, writes }
     }
 
     /// Where the test (or the learner's client) connects.
     pub fn addr(&self) -> SocketAddr {
         self.addr
+    }
+
+    /// The size of every write the relay made toward the server so far, in
+    /// order: the pieces the server was sent.
+    pub fn writes_to_server(&self) -> Vec<usize> {
+        self.writes
+            .to_server
+            .lock()
+            .map(|w| w.clone())
+            .unwrap_or_default()
+    }
+
+    /// The size of every write the relay made toward the client so far.
+    pub fn writes_to_client(&self) -> Vec<usize> {
+        self.writes
+            .to_client
+            .lock()
+            .map(|w| w.clone())
+            .unwrap_or_default()
+    }
+}
+
+/// Where a test connects: straight to a server, or to a relay in front of
+/// it that re-cuts the bytes; and how, in words, for messages.
+#[derive(Debug)]
+pub struct Route {
+    /// Where to connect.
+    pub addr: SocketAddr,
+    /// `directly`, or `through a relay, one byte at a time`.
+    pub how: String,
+    /// The relay, kept running while the route lives.
+    pub relay: Option<TcpRelay>,
+}
+
+impl Route {
+    /// A route to `target`: through a relay cutting as `chunking` says, or
+    /// directly when it is `None`.
+    pub fn to(target: SocketAddr, chunking: Option<Chunking>) -> Route {
+        match chunking {
+            None => Route {
+                addr: target,
+                how: "directly".to_owned(),
+                relay: None,
+            },
+            Some(chunking) => {
+                let relay = TcpRelay::start(target, chunking);
+                Route {
+                    addr: relay.addr(),
+                    how: format!("through a relay, {chunking}"),
+                    relay: Some(relay),
+                }
+            }
+        }
     }
 }
 
@@ -66,7 +129,13 @@ impl Drop for TcpRelay {
     }
 }
 
-fn pump_both(client: TcpStream, server: TcpStream, chunking: Chunking, n: u64) -> io::Result<()> {
+fn pump_both(
+    client: TcpStream,
+    server: TcpStream,
+    chunking: Chunking,
+    n: u64,
+    writes: &Writes,
+) -> io::Result<()> {
     client.set_nodelay(true)?;
     server.set_nodelay(true)?;
     let reseed = |salt: u64| match chunking {
@@ -79,14 +148,15 @@ fn pump_both(client: TcpStream, server: TcpStream, chunking: Chunking, n: u64) -
     let (c2, s2) = (client.try_clone()?, server.try_clone()?);
     let up = reseed(1);
     let down = reseed(2);
-    thread::spawn(move || pump(client, server, up));
-    thread::spawn(move || pump(s2, c2, down));
+    let (to_server, to_client) = (Arc::clone(&writes.to_server), Arc::clone(&writes.to_client));
+    thread::spawn(move || pump(client, server, up, &to_server));
+    thread::spawn(move || pump(s2, c2, down, &to_client));
     Ok(())
 }
 
 /// Copies `from` to `to`, re-cut; passes EOF on as a half-close and an
 /// error as a full shutdown.
-fn pump(mut from: TcpStream, mut to: TcpStream, chunking: Chunking) {
+fn pump(mut from: TcpStream, mut to: TcpStream, chunking: Chunking, log: &Mutex<Vec<usize>>) {
     let mut buf = vec![0u8; 64 * 1024];
     let mut cuts = match chunking {
         Chunking::Random { seed, .. } => Some(ChaCha8Rng::seed_from_u64(seed)),
@@ -109,6 +179,9 @@ fn pump(mut from: TcpStream, mut to: TcpStream, chunking: Chunking) {
                             rng.random_range(1..=max.max(1)).min(rest.len())
                         }
                     };
+                    if let Ok(mut sizes) = log.lock() {
+                        sizes.push(take);
+                    }
                     if to.write_all(&rest[..take]).is_err() {
                         let _ = from.shutdown(Shutdown::Both);
                         return;
@@ -337,23 +410,20 @@ mod tests {
 
     #[test]
     fn the_tcp_relay_really_splits() {
+        // Whether the server's reads see the pieces apart depends on the
+        // machine's load; the relay's own writes do not.
         let server = net::serve_one(|mut s| {
-            let mut reads = 0;
-            let mut buf = [0u8; 1024];
-            while s.read(&mut buf)? > 0 {
-                reads += 1;
-            }
-            Ok(reads)
+            let mut got = Vec::new();
+            s.read_to_end(&mut got)?;
+            Ok(got)
         });
         let relay = TcpRelay::start(server.addr, Chunking::Fixed(1));
         let mut client = net::connect(relay.addr(), Duration::from_secs(5));
         client.write_all(b"0123456789").unwrap();
         client.shutdown(Shutdown::Write).unwrap();
-        let reads = server.thread.join().unwrap().unwrap();
-        assert!(
-            reads >= 5,
-            "10 bytes one at a time arrived in only {reads} reads"
-        );
+        assert_eq!(server.thread.join().unwrap().unwrap(), b"0123456789");
+        assert_eq!(relay.writes_to_server(), vec![1; 10]);
+        assert!(relay.writes_to_client().is_empty());
     }
 
     fn udp_echo() -> SocketAddr {
@@ -386,8 +456,10 @@ mod tests {
     fn a_lossy_udp_relay_loses_and_repeats_but_invents_nothing() {
         let relay = UdpRelay::start(udp_echo(), LossPlan::lossy(9));
         let (client, _) = net::udp();
+        // Quiet for a whole second means the relay has nothing more: a
+        // shorter wait could end early on a loaded machine.
         client
-            .set_read_timeout(Some(Duration::from_millis(300)))
+            .set_read_timeout(Some(Duration::from_secs(1)))
             .unwrap();
         for i in 0..60u8 {
             client.send_to(&[i], relay.addr()).unwrap();

@@ -186,6 +186,10 @@ fn install_hook() {
             }
             default(info);
             let message = panic_text(info.payload());
+            // Not a step's own thread: a thread the learner's code started.
+            if CURRENT.with(|c| c.borrow().is_none()) {
+                crate::learner::note_stray_panic(place.as_deref(), &message);
+            }
             if is_todo(&message) {
                 eprintln!(
                     "\nThis step reached a `todo!()` in your code: that part of the exercise is not written yet."

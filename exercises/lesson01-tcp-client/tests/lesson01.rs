@@ -19,18 +19,6 @@ use testkit::{Chunking, assert_bytes_eq, escape, net, step, within};
 const LESSON: &str = include_str!("../lesson.toml");
 const LIMIT: Duration = testkit::DEFAULT_LIMIT;
 
-/// A random chunking gets the step's seed, so a failure prints it and
-/// `TESTKIT_SEED` replays it; the fixed ones stay as they are.
-fn seeded(chunking: Chunking, step: &testkit::Step) -> Chunking {
-    match chunking {
-        Chunking::Random { max, .. } => Chunking::Random {
-            seed: step.seed(),
-            max,
-        },
-        other => other,
-    }
-}
-
 /// Every byte value, four times: a body no text-only client survives.
 fn binary_body() -> Vec<u8> {
     (0..1024u32).map(|i| (i % 256) as u8).collect()
@@ -80,7 +68,7 @@ fn step01_builds_the_request(#[case] host: &str, #[case] path: &str) {
 #[case::random(Chunking::Random { seed: 0, max: 300 })]
 fn step02_reads_until_eof(#[case] chunking: Chunking) {
     let step = step!(LESSON);
-    let chunking = seeded(chunking, &step);
+    let chunking = chunking.seeded(&step);
     let data: Vec<u8> = (0..10_000u32).map(|i| (i * 7 % 251) as u8).collect();
     let mut reader = ChunkedReader::new(data.clone(), chunking);
     let got = within(LIMIT, "read_until_eof", move || read_until_eof(&mut reader));
@@ -232,7 +220,7 @@ fn step06_parse_response_honours_content_length(#[case] raw: &[u8], #[case] body
 #[case::random(Chunking::Random { seed: 0, max: 700 })]
 fn step07_fetches_over_a_socket(#[case] chunking: Chunking) {
     let step = step!(LESSON);
-    let chunking = seeded(chunking, &step);
+    let chunking = chunking.seeded(&step);
     let body = binary_body();
     let server = HttpServer::canned(Canned::ok(&body));
     let relay = TcpRelay::start(server.addr(), chunking);
@@ -461,7 +449,7 @@ fn step14_endless_head_is_cut_off() {
         http_get(addr, "localhost", "/", Duration::from_millis(500))
     });
     assert!(
-        matches!(&fetched, Err(HttpError::Io(e)) if matches!(e.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut)),
+        matches!(&fetched, Err(HttpError::Io(e)) if testkit::is_timeout(e)),
         "a server sent half a head and went quiet: expected Err(HttpError::Io(..)) with a timeout after 500 ms, got {fetched:?}"
     );
 }

@@ -5,21 +5,19 @@
 //! their panics are caught and reported, and every client the tests play
 //! has read and write timeouts, so a wrong server fails its step in seconds.
 
-use std::fmt::{Debug, Display};
-use std::io::{self, BufRead, BufReader, Read, Write};
-use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
-use std::sync::{Arc, Mutex, mpsc};
+use std::io::{self, BufReader, Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::sync::mpsc;
 use std::thread;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use chrono::{Local, NaiveDate, NaiveDateTime};
 use lesson02::*;
 use rstest::rstest;
-use testkit::bytes::diff_report;
 use testkit::chunking::ChunkedReader;
-use testkit::relay::TcpRelay;
-use testkit::step::{catch_quietly, is_todo, panic_text};
-use testkit::{Chunking, Step, assert_bytes_eq, escape, net, peer, step, within};
+use testkit::relay::Route;
+use testkit::step::{catch_quietly, panic_text};
+use testkit::{Chunking, LineClient, Server, assert_bytes_eq, escape, explain, net, step, within};
 
 const LESSON: &str = include_str!("../lesson.toml");
 const LIMIT: Duration = testkit::DEFAULT_LIMIT;
@@ -29,336 +27,39 @@ const QUIET: Duration = Duration::from_millis(300);
 /// about `POLL_INTERVAL`; the rest is room for a loaded machine).
 const STOP_LIMIT: Duration = Duration::from_secs(2);
 
-// ---------------------------------------------------------------------------
-// Harness: the learner's code on its own thread, and the clients the tests
-// play against it.
-// ---------------------------------------------------------------------------
-
-/// A call into the learner's code running on its own thread: its panic is
-/// caught and described, and whoever waits for it has a deadline.
-struct Learner<T> {
-    what: String,
-    ended: Arc<Mutex<Option<String>>>,
-    // In a Mutex so that clients on several threads can share a `&Learner`.
-    result: Mutex<mpsc::Receiver<Result<T, String>>>,
+/// A learner's server on a loopback port 0, told `shutdown()` when it is
+/// stopped or its step ends.
+fn start(
+    what: &str,
+    serve: impl FnOnce(TcpListener, &ShutdownHandle) -> io::Result<()> + Send + 'static,
+) -> Server<io::Result<()>> {
+    let shutdown = ShutdownHandle::new();
+    let handle = shutdown.clone();
+    Server::tcp(what, move |listener| serve(listener, &handle))
+        .stopped_by("shutdown()", move || shutdown.shutdown())
 }
 
-impl<T: Debug + Send + 'static> Learner<T> {
-    fn spawn(what: &str, f: impl FnOnce() -> T + Send + 'static) -> Learner<T> {
-        let ended = Arc::new(Mutex::new(None));
-        let (tx, result) = mpsc::channel();
-        let note = Arc::clone(&ended);
-        thread::Builder::new()
-            .name(what.to_owned())
-            .spawn(move || {
-                let outcome = catch_quietly(f).map_err(|(payload, place)| {
-                    let message = panic_text(payload.as_ref());
-                    let place = place.map(|p| format!(" at {p}")).unwrap_or_default();
-                    if is_todo(&message) {
-                        format!("reached a `todo!()`{place}: {message}")
-                    } else {
-                        format!("panicked{place}: {message}")
-                    }
-                });
-                let described = match &outcome {
-                    Ok(value) => format!("returned {value:?}"),
-                    Err(panic) => panic.clone(),
-                };
-                if let Ok(mut slot) = note.lock() {
-                    *slot = Some(described);
-                }
-                let _ = tx.send(outcome);
-            })
-            .expect("start a thread for the learner's code");
-        Learner {
-            what: what.to_owned(),
-            ended,
-            result: Mutex::new(result),
-        }
-    }
-
-    /// How the learner's call ended, if it has.
-    fn ended(&self) -> Option<String> {
-        self.ended.lock().ok().and_then(|slot| slot.clone())
-    }
-
-    /// Fails the step with `message`; when the learner's call has ended (or
-    /// ends in a moment: a panic is still unwinding), says how first.
-    #[track_caller]
-    fn fail(&self, message: impl Display) -> ! {
-        let start = Instant::now();
-        while self.ended().is_none() && start.elapsed() < Duration::from_millis(500) {
-            thread::sleep(Duration::from_millis(10));
-        }
-        match self.ended() {
-            Some(end) => panic!("{} {end}\n... and so: {message}", self.what),
-            None => panic!("{message}"),
-        }
-    }
-
-    /// Waits up to `limit` for the call to return, and returns its value.
-    #[track_caller]
-    fn wait(self, limit: Duration, after: &str) -> T {
-        let result = match self.result.into_inner() {
-            Ok(receiver) => receiver.recv_timeout(limit),
-            Err(poisoned) => poisoned.into_inner().recv_timeout(limit),
-        };
-        match result {
-            Ok(Ok(value)) => value,
-            Ok(Err(panic)) => panic!("{} {panic}", self.what),
-            Err(_) => panic!(
-                "{} did not return within {:.1} s after {after}",
-                self.what,
-                limit.as_secs_f64()
-            ),
-        }
-    }
+fn greetings(concurrency: Concurrency) -> Server<io::Result<()>> {
+    let what = format!("serve_greetings(.., Concurrency::{concurrency:?}, ..)");
+    start(&what, move |listener, shutdown| {
+        serve_greetings(listener, concurrency, shutdown)
+    })
 }
 
-/// A learner's server on a loopback listener with port 0.
-struct Running {
-    addr: SocketAddr,
-    shutdown: ShutdownHandle,
-    learner: Learner<io::Result<()>>,
-    _stop: StopOnDrop,
+/// A whole polite conversation: greeting, one name, `exit`.
+#[track_caller]
+fn converse(client: &mut LineClient, name: &str) {
+    client.expect(GREETING.as_bytes());
+    converse_more(client, name);
 }
 
-/// Shuts a server down when its step ends, even by a failure: no server
-/// may keep accepting for ever.
-struct StopOnDrop(ShutdownHandle);
-
-impl Drop for StopOnDrop {
-    fn drop(&mut self) {
-        self.0.shutdown();
-    }
-}
-
-impl Running {
-    fn start(
-        what: &str,
-        serve: impl FnOnce(TcpListener, &ShutdownHandle) -> io::Result<()> + Send + 'static,
-    ) -> Running {
-        let (listener, addr) = net::listener();
-        let shutdown = ShutdownHandle::new();
-        let handle = shutdown.clone();
-        let learner = Learner::spawn(what, move || serve(listener, &handle));
-        Running {
-            addr,
-            _stop: StopOnDrop(shutdown.clone()),
-            shutdown,
-            learner,
-        }
-    }
-
-    fn greetings(concurrency: Concurrency) -> Running {
-        let what = format!("serve_greetings(.., Concurrency::{concurrency:?}, ..)");
-        Running::start(&what, move |listener, shutdown| {
-            serve_greetings(listener, concurrency, shutdown)
-        })
-    }
-
-    /// Connects a client called `name` (retrying while the server starts).
-    fn client(&self, name: &str) -> Client<'_> {
-        self.client_via(self.addr, name)
-    }
-
-    fn client_via(&self, addr: SocketAddr, name: &str) -> Client<'_> {
-        let start = Instant::now();
-        loop {
-            if let Some(end) = self.learner.ended() {
-                panic!("{} {end}, before {name} could connect", self.learner.what);
-            }
-            match TcpStream::connect_timeout(&addr, Duration::from_secs(1)) {
-                Ok(stream) => return Client::new(name, stream, &self.learner),
-                Err(e) if start.elapsed() > LIMIT => {
-                    self.learner.fail(format!("{name} could not connect: {e}"))
-                }
-                Err(_) => thread::sleep(Duration::from_millis(10)),
-            }
-        }
-    }
-
-    /// `shutdown()`, then waits for the server to return `Ok(())`.
-    #[track_caller]
-    fn stop(self, limit: Duration) {
-        self.shutdown.shutdown();
-        let what = self.learner.what.clone();
-        match self.learner.wait(limit, "shutdown()") {
-            Ok(()) => {}
-            Err(e) => panic!("{what} returned an error after shutdown(): {e}"),
-        }
-    }
-}
-
-/// A client the test plays: reads lines with a deadline and says what went
-/// wrong in words.
-struct Client<'a, T = io::Result<()>> {
-    name: String,
-    stream: TcpStream,
-    reader: BufReader<TcpStream>,
-    server: &'a Learner<T>,
-}
-
-impl<'a, T: Debug + Send + 'static> Client<'a, T> {
-    fn new(name: &str, stream: TcpStream, server: &'a Learner<T>) -> Client<'a, T> {
-        net::set_timeouts(&stream, LIMIT);
-        let reader = BufReader::new(stream.try_clone().expect("clone the client's stream"));
-        Client {
-            name: name.to_owned(),
-            stream,
-            reader,
-            server,
-        }
-    }
-
-    #[track_caller]
-    fn send(&mut self, bytes: &[u8]) {
-        if let Err(e) = self.stream.write_all(bytes) {
-            self.server.fail(format!(
-                "{} could not send \"{}\": {e}",
-                self.name,
-                escape(bytes)
-            ));
-        }
-    }
-
-    /// Reads one line and checks that it is `expected` (which ends in `\n`).
-    #[track_caller]
-    fn expect(&mut self, expected: &[u8], after: &str) {
-        let mut got = Vec::new();
-        let cap = expected.len() as u64 + 256;
-        let read = (&mut self.reader).take(cap).read_until(b'\n', &mut got);
-        let context = format!("{}, {after}, expected \"{}\"", self.name, escape(expected));
-        match read {
-            Ok(_) if got == expected => {}
-            Ok(0) => self.server.fail(format!(
-                "{context}, but the server closed the connection without a word"
-            )),
-            Ok(_) if got.last() == Some(&b'\n') => {
-                assert_bytes_eq(&format!("{context}: the line it got"), expected, &got)
-            }
-            Ok(n) if n as u64 == cap => self.server.fail(format!(
-                "{context}, got {n} bytes without a \\n: \"{}\"",
-                escape(&got)
-            )),
-            Ok(_) => self.server.fail(format!(
-                "{context}, got \"{}\" and then the server closed: every line the server sends ends in \\n",
-                escape(&got)
-            )),
-            Err(e) if is_timeout(&e) && got.is_empty() => self.server.fail(format!(
-                "{context}; nothing came within {:.1} s",
-                LIMIT.as_secs_f64()
-            )),
-            Err(e) if is_timeout(&e) => self.server.fail(format!(
-                "{context}, got \"{}\" and then nothing for {:.1} s: every line the server sends ends in \\n",
-                escape(&got),
-                LIMIT.as_secs_f64()
-            )),
-            Err(e) => self.server.fail(format!(
-                "{context}; reading failed: {e} (after \"{}\")",
-                escape(&got)
-            )),
-        }
-    }
-
-    /// Checks that the server closes the connection (EOF, or a reset) and
-    /// sends nothing more first.
-    #[track_caller]
-    fn expect_closed(&mut self, after: &str) {
-        let mut got = Vec::new();
-        let read = (&mut self.reader).take(4096).read_to_end(&mut got);
-        match read {
-            Ok(_) if got.is_empty() => {}
-            Err(e) if got.is_empty() && !is_timeout(&e) => {}
-            Ok(_) | Err(_) if !got.is_empty() => self.server.fail(format!(
-                "{}, {after}, expected the server to close the connection without a word; it sent \"{}\"",
-                self.name,
-                escape(&got)
-            )),
-            _ => self.server.fail(format!(
-                "{}, {after}, expected the server to close the connection; it stayed open for {:.1} s",
-                self.name,
-                LIMIT.as_secs_f64()
-            )),
-        }
-    }
-
-    /// Checks that nothing arrives for a moment (the client is waiting its
-    /// turn) and that the connection stays open.
-    #[track_caller]
-    fn expect_silence(&mut self, why: &str) {
-        let pending = self.reader.buffer().to_vec();
-        if !pending.is_empty() {
-            self.server.fail(format!(
-                "{} should hear nothing yet ({why}), but got \"{}\"",
-                self.name,
-                escape(&pending)
-            ));
-        }
-        self.stream
-            .set_read_timeout(Some(QUIET))
-            .expect("set a read timeout");
-        let mut buf = [0u8; 256];
-        let read = self.reader.get_mut().read(&mut buf);
-        self.stream
-            .set_read_timeout(Some(LIMIT))
-            .expect("set a read timeout");
-        match read {
-            Err(e) if is_timeout(&e) => {}
-            Ok(0) => self.server.fail(format!(
-                "{} should wait, connected ({why}), but the server closed its connection",
-                self.name
-            )),
-            Ok(n) => self.server.fail(format!(
-                "{} should hear nothing yet ({why}), but got \"{}\"",
-                self.name,
-                escape(&buf[..n])
-            )),
-            Err(e) => self.server.fail(format!(
-                "{} should wait, connected ({why}), but reading failed: {e}",
-                self.name
-            )),
-        }
-    }
-
-    /// A whole polite conversation: greeting, one name, `exit`.
-    #[track_caller]
-    fn converse(&mut self, name: &str) {
-        self.expect(GREETING.as_bytes(), "on connecting");
-        self.converse_more(name);
-    }
-
-    /// The rest of a polite conversation, after the greeting (and maybe
-    /// other lines): one name, `exit`.
-    #[track_caller]
-    fn converse_more(&mut self, name: &str) {
-        self.send(format!("{name}\n").as_bytes());
-        self.expect(
-            format!("Hello, {name}!\n").as_bytes(),
-            &format!("after sending \"{name}\\n\""),
-        );
-        self.send(b"exit\n");
-        self.expect_closed("after sending \"exit\\n\"");
-    }
-}
-
-/// A random chunking gets the step's seed (printed when the step fails,
-/// and replayed with `TESTKIT_SEED`); the others stay as they are.
-fn seeded(chunking: Chunking, step: &Step) -> Chunking {
-    match chunking {
-        Chunking::Random { max, .. } => Chunking::Random {
-            seed: step.seed(),
-            max,
-        },
-        other => other,
-    }
-}
-
-fn is_timeout(e: &io::Error) -> bool {
-    matches!(
-        e.kind(),
-        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
-    )
+/// The rest of a polite conversation, after the greeting: one name, `exit`.
+#[track_caller]
+fn converse_more(client: &mut LineClient, name: &str) {
+    client.send(format!("{name}\n").as_bytes());
+    client.expect(format!("Hello, {name}!\n").as_bytes());
+    client.send(b"exit\n");
+    client.expect_closed();
 }
 
 // ---------------------------------------------------------------------------
@@ -426,7 +127,7 @@ const EXPECTED_LINES: &[&[u8]] = &[
 #[case::random(Chunking::Random { seed: 0, max: 9 })]
 fn step03_reads_lines_however_split(#[case] chunking: Chunking) {
     let step = step!(LESSON);
-    let chunking = seeded(chunking, &step);
+    let chunking = chunking.seeded(&step);
     let got = within(LIMIT, "read_line", move || {
         let mut reader = BufReader::with_capacity(4, ChunkedReader::new(LINES, chunking));
         let mut lines = Vec::new();
@@ -487,13 +188,21 @@ fn check_listening(listener: &TcpListener, what: &str) {
         .expect("set the listener blocking");
     let (mut server_side, _) = listener
         .accept()
-        .unwrap_or_else(|e| panic!("{what}: accept failed: {e}"));
-    client.write_all(b"ping").expect("write to the listener");
+        .unwrap_or_else(|e| panic!("{what}: accept failed: {}", explain::io_error(&e, LIMIT)));
+    if let Err(e) = client.write_all(b"ping") {
+        panic!(
+            "{what}: a client could not send: {}",
+            explain::io_error(&e, LIMIT)
+        );
+    }
     let mut got = [0u8; 4];
     net::set_timeouts(&server_side, LIMIT);
-    server_side
-        .read_exact(&mut got)
-        .unwrap_or_else(|e| panic!("{what}: reading what a client sent failed: {e}"));
+    server_side.read_exact(&mut got).unwrap_or_else(|e| {
+        panic!(
+            "{what}: reading what a client sent failed: {}",
+            explain::io_error(&e, LIMIT)
+        )
+    });
     assert_bytes_eq(&format!("{what}: the bytes a client sent"), b"ping", &got);
 }
 
@@ -585,30 +294,30 @@ fn step06_rebinds_while_old_connections_wait() {
 #[test]
 fn step07_accept_loop_tells_clients_apart() {
     let _step = step!(LESSON);
-    let (listener, addr) = net::listener();
-    let shutdown = ShutdownHandle::new();
     let (tx, rx) = mpsc::channel::<(TcpStream, SocketAddr)>();
+    let shutdown = ShutdownHandle::new();
     let handle = shutdown.clone();
-    let learner = Learner::spawn("accept_loop", move || {
+    let server = Server::tcp("accept_loop", move |listener| {
         accept_loop(&listener, &handle, move |stream, peer| {
             let _ = tx.send((stream, peer));
         })
-    });
+    })
+    .stopped_by(
+        "shutdown() (look at the flag between accepts: a blocking accept never returns without \
+         a client)",
+        move || shutdown.shutdown(),
+    );
     for n in 1..=3u8 {
-        let mut client = Client::new(
-            &format!("client {n}"),
-            net::connect_retry(addr, LIMIT),
-            &learner,
-        );
-        let client_addr = client.stream.local_addr().expect("the client's address");
+        let mut client = server.client(&format!("client {n}"));
+        let client_addr = client.local_addr();
         let (mut accepted, peer) = match rx.recv_timeout(LIMIT) {
             Ok(pair) => pair,
-            Err(mpsc::RecvTimeoutError::Timeout) => learner.fail(format!(
-                "client {n} connected from {client_addr}, but accept_loop did not call on_client within {:.1} s",
-                LIMIT.as_secs_f64()
+            Err(mpsc::RecvTimeoutError::Timeout) => client.fail(format!(
+                "connected from {client_addr}, but accept_loop did not call on_client within {} s",
+                LIMIT.as_secs()
             )),
-            Err(mpsc::RecvTimeoutError::Disconnected) => learner.fail(format!(
-                "client {n} connected from {client_addr}, but accept_loop dropped on_client without calling it"
+            Err(mpsc::RecvTimeoutError::Disconnected) => client.fail(format!(
+                "connected from {client_addr}, but accept_loop dropped on_client without calling it"
             )),
         };
         assert_eq!(
@@ -616,23 +325,15 @@ fn step07_accept_loop_tells_clients_apart() {
             "on_client's address must be the client's own (its IP and port): the four values \
              (client IP, client port, server IP, server port) name a connection"
         );
-        accepted
-            .set_write_timeout(Some(LIMIT))
-            .expect("set a write timeout");
         let note = format!("you are {client_addr}\n");
+        net::set_timeouts(&accepted, LIMIT);
         if let Err(e) = accepted.write_all(note.as_bytes()) {
             panic!("writing to the stream accept_loop passed for client {n} failed: {e}");
         }
-        client.expect(
-            note.as_bytes(),
-            "when the test wrote to the stream on_client received",
-        );
+        client.note("the test writes to the stream that on_client received");
+        client.expect(note.as_bytes());
     }
-    shutdown.shutdown();
-    match learner.wait(STOP_LIMIT, "shutdown() (look at the flag between accepts: a blocking accept never returns without a client)") {
-        Ok(()) => {}
-        Err(e) => panic!("accept_loop returned an error after shutdown(): {e}"),
-    }
+    server.stop_ok(STOP_LIMIT);
 }
 
 // ---------------------------------------------------------------------------
@@ -655,29 +356,23 @@ fn parse_python_time(text: &str) -> Option<NaiveDateTime> {
 #[case::random(Some(Chunking::Random { seed: 0, max: 5 }))]
 fn step08_time_server_sends_the_time_and_closes(#[case] chunking: Option<Chunking>) {
     let step = step!(LESSON);
-    let chunking = chunking.map(|c| seeded(c, &step));
-    let server = Running::start("serve_time", serve_time);
-    let relay = chunking.map(|c| TcpRelay::start(server.addr, c));
-    let addr = relay.as_ref().map_or(server.addr, TcpRelay::addr);
-    let how = chunking.map_or("directly".to_owned(), |c| format!("through a relay, {c}"));
+    let server = start("serve_time", serve_time);
+    let route = Route::to(server.addr(), chunking.map(|c| c.seeded(&step)));
     for n in 1..=3 {
-        let mut client = server.client_via(addr, &format!("time client {n} ({how})"));
-        let mut got = Vec::new();
-        let read = (&mut client.reader).take(1024).read_to_end(&mut got);
-        if let Err(e) = read {
-            server.learner.fail(format!(
-                "time client {n} ({how}) read \"{}\" and then: {e}. The server must close the \
-                 connection after sending the time: EOF is how the client knows it has everything",
-                escape(&got)
-            ));
+        let mut client = server.client_via(route.addr, &format!("time client {n} ({})", route.how));
+        let (got, error) = client.read_to_end(1024);
+        if error.is_some() {
+            client.fail(
+                "the server must close the connection after sending the time: EOF is how the \
+                 client knows it has everything",
+            );
         }
         let text = String::from_utf8_lossy(&got);
         let Some(time) = parse_python_time(&text) else {
-            server.learner.fail(format!(
-                "time client {n} ({how}) got \"{}\": expected the local time as Python's \
-                 str(datetime.now()) writes it, like \"2026-11-21 10:15:42.123456\"",
-                escape(&got)
-            ))
+            client.fail(
+                "expected the local time as Python's str(datetime.now()) writes it, like \
+                 \"2026-11-21 10:15:42.123456\"",
+            )
         };
         let now = Local::now().naive_local();
         let off = (now - time).num_seconds().abs();
@@ -686,8 +381,8 @@ fn step08_time_server_sends_the_time_and_closes(#[case] chunking: Option<Chunkin
             "time client {n} got {text:?}, but the local time is {now}: send Local::now(), not UTC or a fixed time"
         );
     }
-    drop(relay);
-    server.stop(STOP_LIMIT);
+    drop(route);
+    server.stop_ok(STOP_LIMIT);
 }
 
 // ---------------------------------------------------------------------------
@@ -705,125 +400,100 @@ const TRANSCRIPT: &[u8] =
 #[case::random(Chunking::Random { seed: 0, max: 6 })]
 fn step09_greets_and_answers_each_line(#[case] chunking: Chunking) {
     let step = step!(LESSON);
-    let chunking = seeded(chunking, &step);
-    let (listener, addr) = net::listener();
-    let learner = Learner::spawn("handle_client", move || {
+    let server = Server::tcp("handle_client(stream)", |listener| {
         let (stream, _) = listener.accept().expect("accept the test's client");
-        handle_client(stream).map_err(|e| e.to_string())
+        handle_client(stream)
     });
-    let relay = TcpRelay::start(addr, chunking);
-    let mut client = Client::new(
-        "the client",
-        net::connect_retry(relay.addr(), LIMIT),
-        &learner,
-    );
+    let route = Route::to(server.addr(), Some(chunking.seeded(&step)));
+    let mut client = server.client_via(route.addr, &format!("the client ({})", route.how));
     client.send(CONVERSATION);
-    let mut got = Vec::new();
-    let read = (&mut client.reader)
-        .take(TRANSCRIPT.len() as u64 + 1024)
-        .read_to_end(&mut got);
-    let sent = escape(CONVERSATION);
-    match read {
-        Ok(_) if got == TRANSCRIPT => {}
-        Ok(_) => learner.fail(format!(
-            "the client sent \"{sent}\" ({chunking}) and read until the server closed\n{}",
-            diff_report(TRANSCRIPT, &got)
-        )),
-        Err(e) => learner.fail(format!(
-            "the client sent \"{sent}\" ({chunking}), read \"{}\" and then: {e}\n\
-             (expected \"{}\" and then the connection closed, because the last line is exit)",
-            escape(&got),
-            escape(TRANSCRIPT)
-        )),
+    let (got, error) = client.read_to_end(TRANSCRIPT.len() + 1024);
+    if got != TRANSCRIPT || error.is_some() {
+        client.fail(format!(
+            "expected the greeting, one answer a name, and then the connection closed (the last \
+             line is exit)\n{}",
+            testkit::bytes::diff_report(TRANSCRIPT, &got)
+        ));
     }
-    match learner.wait(LIMIT, "the client said exit") {
-        Ok(()) => {}
-        Err(e) => panic!("handle_client returned an error after a polite conversation: {e}"),
+    if let Err(e) = server.wait(LIMIT, "the client said exit") {
+        panic!("handle_client returned an error after a polite conversation: {e}");
     }
 }
 
 #[test]
 fn step10_serial_server_serves_one_at_a_time() {
     let _step = step!(LESSON);
-    let server = Running::greetings(Concurrency::Serial);
+    let server = greetings(Concurrency::Serial);
     let mut first = server.client("the first client");
-    first.expect(GREETING.as_bytes(), "on connecting");
+    first.expect(GREETING.as_bytes());
     let mut second = server.client("the second client");
     first.send(b"Ann\n");
-    first.expect(b"Hello, Ann!\n", "after sending \"Ann\\n\"");
+    first.expect(b"Hello, Ann!\n");
     second.expect_silence(
+        QUIET,
         "a serial server talks to one client at a time, and the first is still connected",
     );
     first.send(b"exit\n");
-    first.expect_closed("after sending \"exit\\n\"");
-    second.converse("Bob");
-    server.stop(STOP_LIMIT);
+    first.expect_closed();
+    converse(&mut second, "Bob");
+    server.stop_ok(STOP_LIMIT);
 }
 
 #[test]
 fn step11_thread_per_client_serves_50_at_once() {
     let _step = step!(LESSON);
-    let server = Running::greetings(Concurrency::ThreadPerClient);
-    let mut clients: Vec<Client> = (1..=50)
+    let server = greetings(Concurrency::ThreadPerClient);
+    let mut clients: Vec<LineClient> = (1..=50)
         .map(|n| server.client(&format!("client {n} of 50")))
         .collect();
     for (i, client) in clients.iter_mut().enumerate() {
-        client.expect(
-            GREETING.as_bytes(),
-            &format!(
-                "on connecting, while the {i} before it stay connected (each client needs its own thread)"
-            ),
-        );
+        client.note(format!(
+            "the {i} clients before it stay connected: each client needs its own thread"
+        ));
+        client.expect(GREETING.as_bytes());
     }
     for (i, client) in clients.iter_mut().enumerate() {
         client.send(format!("guest{}\n", i + 1).as_bytes());
     }
     for (i, client) in clients.iter_mut().enumerate() {
-        let n = i + 1;
-        client.expect(
-            format!("Hello, guest{n}!\n").as_bytes(),
-            &format!("after sending \"guest{n}\\n\""),
-        );
+        client.expect(format!("Hello, guest{}!\n", i + 1).as_bytes());
     }
     for client in &mut clients {
         client.send(b"exit\n");
-        client.expect_closed("after sending \"exit\\n\"");
+        client.expect_closed();
     }
-    server.stop(STOP_LIMIT);
+    server.stop_ok(STOP_LIMIT);
 }
 
 #[test]
 fn step12_pool_turns_away_the_client_beyond_capacity() {
     let _step = step!(LESSON);
     let (workers, queue) = (4, 46);
-    let server = Running::greetings(Concurrency::Pool { workers, queue });
+    let server = greetings(Concurrency::Pool { workers, queue });
     let mut busy = Vec::new();
     for n in 1..=workers {
         let mut client = server.client(&format!(
             "client {n} (a worker for each of the first {workers})"
         ));
-        client.expect(GREETING.as_bytes(), "on connecting");
+        client.expect(GREETING.as_bytes());
         busy.push(client);
     }
-    let mut waiting: Vec<Client> = (workers + 1..=workers + queue)
+    let mut waiting: Vec<LineClient> = (workers + 1..=workers + queue)
         .map(|n| server.client(&format!("client {n} (waiting in the queue of {queue})")))
         .collect();
     let mut extra = server.client(&format!(
         "client {} (beyond {workers} workers and a queue of {queue})",
         workers + queue + 1
     ));
-    extra.expect(BUSY.as_bytes(), "on connecting to a full pool");
-    extra.expect_closed("after the BUSY line");
-    waiting[0]
-        .expect_silence("all workers are busy: a queued client hears nothing until one is free");
+    extra.expect(BUSY.as_bytes());
+    extra.expect_closed();
+    waiting[0].expect_silence(
+        QUIET,
+        "all workers are busy: a queued client hears nothing until one is free",
+    );
     for (i, client) in busy.iter_mut().enumerate() {
-        client.send(format!("worker{}\n", i + 1).as_bytes());
-        client.expect(
-            format!("Hello, worker{}!\n", i + 1).as_bytes(),
-            "while 46 clients wait",
-        );
-        client.send(b"exit\n");
-        client.expect_closed("after sending \"exit\\n\"");
+        client.note(format!("{queue} clients wait in the queue"));
+        converse_more(client, &format!("worker{}", i + 1));
     }
     // Every queued client gets its turn, in whatever order the workers
     // take them: talk to all of them at once.
@@ -833,7 +503,7 @@ fn step12_pool_turns_away_the_client_beyond_capacity() {
             .enumerate()
             .map(|(i, client)| {
                 let name = format!("queued{}", i + 1);
-                scope.spawn(move || catch_quietly(move || client.converse(&name)))
+                scope.spawn(move || catch_quietly(move || converse(client, &name)))
             })
             .collect();
         talks
@@ -851,7 +521,7 @@ fn step12_pool_turns_away_the_client_beyond_capacity() {
             failures.len()
         );
     }
-    server.stop(STOP_LIMIT);
+    server.stop_ok(STOP_LIMIT);
 }
 
 #[rstest]
@@ -860,29 +530,22 @@ fn step12_pool_turns_away_the_client_beyond_capacity() {
 fn step13_shutdown_lets_connected_clients_finish(#[case] concurrency: Concurrency) {
     let _step = step!(LESSON);
     // Nobody connected: shutdown() ends the server promptly.
-    Running::greetings(concurrency).stop(STOP_LIMIT);
+    greetings(concurrency).stop_ok(STOP_LIMIT);
     // Somebody connected: shutdown() stops accepting, but the client
     // already there is served to the end.
-    let server = Running::greetings(concurrency);
+    let server = greetings(concurrency);
     let mut client = server.client("a client connected before shutdown");
-    client.expect(GREETING.as_bytes(), "on connecting");
-    server.shutdown.shutdown();
+    client.expect(GREETING.as_bytes());
+    server.request_stop();
     thread::sleep(POLL_INTERVAL * 2);
+    client.note("the server was told shutdown(): a connected client is served to the end");
     client.send(b"still here\n");
-    client.expect(
-        b"Hello, still here!\n",
-        "after the server was shut down (a connected client is served to the end)",
-    );
+    client.expect(b"Hello, still here!\n");
     client.send(b"exit\n");
-    client.expect_closed("after sending \"exit\\n\"");
+    client.expect_closed();
     drop(client);
-    let what = server.learner.what.clone();
-    match server
-        .learner
-        .wait(STOP_LIMIT, "shutdown() and its last client's exit")
-    {
-        Ok(()) => {}
-        Err(e) => panic!("{what} returned an error after shutdown(): {e}"),
+    if let Err(e) = server.wait(STOP_LIMIT, "shutdown() and its last client's exit") {
+        panic!("serve_greetings returned an error after shutdown(): {e}");
     }
 }
 
@@ -994,55 +657,50 @@ enum Rude {
 #[case::megabyte_line(Rude::MegabyteLine)]
 fn step15_rude_clients_do_not_stop_the_server(#[case] rude: Rude) {
     let _step = step!(LESSON);
-    let server = Running::greetings(Concurrency::ThreadPerClient);
+    let server = greetings(Concurrency::ThreadPerClient);
     let mut good = server.client("a polite client");
-    good.expect(GREETING.as_bytes(), "on connecting");
+    good.expect(GREETING.as_bytes());
     let mut bad = server.client(&format!("the rude client ({rude:?})"));
-    bad.expect(GREETING.as_bytes(), "on connecting");
+    bad.expect(GREETING.as_bytes());
     match rude {
         Rude::HalfCloseMidLine => {
             bad.send(b"Mich");
-            peer::half_close(&bad.stream).expect("half-close");
-            bad.expect_closed(
-                "after sending \"Mich\" and closing its side (an unfinished line gets no answer)",
-            );
+            bad.half_close();
+            bad.note("an unfinished line gets no answer");
+            bad.expect_closed();
         }
         Rude::ResetMidLine => {
             bad.send(b"Mich");
-            peer::reset(bad.stream.try_clone().expect("clone")).expect("reset");
-            drop(bad);
+            bad.reset();
         }
         Rude::NotUtf8 => {
+            bad.note("not UTF-8: answer it lossily");
             bad.send(b"caf\xe9 \xff\n");
-            bad.expect(
-                "Hello, caf\u{fffd} \u{fffd}!\n".as_bytes(),
-                "after sending \"caf\\xe9 \\xff\\n\" (not UTF-8: answer it lossily)",
-            );
-            bad.converse_more("Zoë");
+            bad.expect("Hello, caf\u{fffd} \u{fffd}!\n".as_bytes());
+            converse_more(&mut bad, "Zoë");
         }
         Rude::MegabyteLine => {
-            let mut writer = bad.stream.try_clone().expect("clone");
+            let mut writer = bad.stream().try_clone().expect("clone");
             let flood = thread::spawn(move || {
-                let line = vec![b'a'; 1024 * 1024];
                 // Fails once the server hangs up, as it should.
-                let _ = writer.write_all(&line);
+                let _ = writer.write_all(&[b'a'; 1024 * 1024]);
             });
-            bad.expect_closed(&format!(
-                "after sending 1 MiB without a newline (more than MAX_LINE = {MAX_LINE} bytes: drop the client)"
+            bad.note(format!(
+                "sends 1 MiB without a newline (more than MAX_LINE = {MAX_LINE} bytes: drop the client)"
             ));
-            let _ = bad.stream.shutdown(Shutdown::Both);
+            bad.expect_closed();
+            let _ = bad.stream().shutdown(std::net::Shutdown::Both);
             let _ = flood.join();
         }
     }
+    good.note(format!("the rude client ({rude:?}) was dealt with"));
     good.send(b"Ann\n");
-    good.expect(
-        b"Hello, Ann!\n",
-        &format!("after the rude client ({rude:?}) was dealt with"),
+    good.expect(b"Hello, Ann!\n");
+    converse(
+        &mut server.client("a client that connects after the rude one"),
+        "Tracy",
     );
-    server
-        .client("a client that connects after the rude one")
-        .converse("Tracy");
     good.send(b"exit\n");
-    good.expect_closed("after sending \"exit\\n\"");
-    server.stop(STOP_LIMIT);
+    good.expect_closed();
+    server.stop_ok(STOP_LIMIT);
 }

@@ -9,41 +9,23 @@
 
 use std::collections::HashMap;
 use std::io::{self, Read, Write};
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, TcpListener, TcpStream, UdpSocket};
+use std::net::{IpAddr, Ipv4Addr, SocketAddr, TcpListener, TcpStream, UdpSocket};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
-use std::thread::{self, JoinHandle};
+use std::thread;
 use std::time::{Duration, Instant};
 
 use lesson03::*;
 use rstest::rstest;
 use testkit::relay::{LossPlan, UdpRelay};
-use testkit::step::{catch_quietly, is_todo, panic_text};
-use testkit::{assert_bytes_eq, escape, net, step, within};
+use testkit::{DatagramClient, Server, assert_bytes_eq, escape, net, step, within};
 
 const LESSON: &str = include_str!("../lesson.toml");
 const LIMIT: Duration = testkit::DEFAULT_LIMIT;
 
-/// How long the test's own reads wait between looks at the learner's server.
-const SLICE: Duration = Duration::from_millis(50);
-
 /// The greeting, computed by the test (not by the learner's `greeting`).
 fn hello(name: &[u8]) -> Vec<u8> {
     [b"Hello, ".as_slice(), name, b"!"].concat()
-}
-
-/// The loopback address of one family, or `None` (and a note) when this
-/// machine has no IPv6 loopback, so the IPv6 cases skip instead of failing.
-fn loopback(v6: bool) -> Option<IpAddr> {
-    if !v6 {
-        return Some(Ipv4Addr::LOCALHOST.into());
-    }
-    if net::ipv6_available() {
-        Some(Ipv6Addr::LOCALHOST.into())
-    } else {
-        eprintln!("no IPv6 loopback here: this case is skipped");
-        None
-    }
 }
 
 /// A test socket on `ip`, port 0, whose reads give up after `timeout`.
@@ -63,151 +45,34 @@ fn recv_within(socket: &UdpSocket, limit: Duration) -> Option<(Vec<u8>, SocketAd
     while Instant::now() < deadline {
         match socket.recv_from(&mut buf) {
             Ok((n, from)) => return Some((buf[..n].to_vec(), from)),
-            Err(e) if is_timeout(&e) || e.kind() == io::ErrorKind::Interrupted => {}
-            Err(e) => panic!("the test's own socket failed: {e}"),
+            Err(e) if testkit::is_timeout(&e) || e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => panic!(
+                "the test's own socket failed: {}",
+                testkit::explain::io_error(&e, limit)
+            ),
         }
     }
     None
 }
 
-fn is_timeout(e: &io::Error) -> bool {
-    matches!(
-        e.kind(),
-        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+/// The learner's `serve` on a UDP socket on `ip`, port 0, stopped by its
+/// flag when the step ends.
+fn start(ip: IpAddr) -> Server<io::Result<Served>> {
+    let stop = Arc::new(AtomicBool::new(false));
+    let flag = Arc::clone(&stop);
+    Server::udp_on(ip, "serve(socket, stop)", move |socket| {
+        serve(&socket, &flag)
+    })
+    .stopped_by(
+        "the stop flag was set (check it before every receive, and give the socket a read \
+         timeout of POLL so that a receive cannot wait for ever)",
+        move || stop.store(true, Ordering::SeqCst),
     )
 }
 
-/// What the learner's `serve` thread ended with: its result, or the text of
-/// its panic.
-type Outcome = Result<io::Result<Served>, String>;
-
-/// The learner's `serve`, running on its own thread with a stop flag.
-struct LearnerServer {
-    addr: SocketAddr,
-    stop_flag: Arc<AtomicBool>,
-    thread: Option<JoinHandle<Outcome>>,
-    ended: Option<String>,
-}
-
-impl LearnerServer {
-    /// Binds a UDP socket on `ip`, port 0, and runs `serve` on it.
-    fn start(ip: IpAddr) -> LearnerServer {
-        let socket = UdpSocket::bind((ip, 0)).expect("bind the server's UDP socket on port 0");
-        let addr = socket.local_addr().expect("a bound socket has an address");
-        let stop = Arc::new(AtomicBool::new(false));
-        let flag = Arc::clone(&stop);
-        let thread = thread::Builder::new()
-            .name(format!("serve on {addr}"))
-            .spawn(move || {
-                catch_quietly(|| serve(&socket, &flag)).map_err(|(payload, place)| {
-                    let message = panic_text(payload.as_ref());
-                    let place = place.map(|p| format!(" at {p}")).unwrap_or_default();
-                    if is_todo(&message) {
-                        format!("serve reached a `todo!()`{place}: {message}")
-                    } else {
-                        format!("serve panicked{place}: {message}")
-                    }
-                })
-            })
-            .expect("start the server thread");
-        LearnerServer {
-            addr,
-            stop_flag: stop,
-            thread: Some(thread),
-            ended: None,
-        }
-    }
-
-    /// `Some(what happened)` once the server thread has ended.
-    fn ended(&mut self) -> Option<String> {
-        if self.ended.is_none() && self.thread.as_ref().is_some_and(|t| t.is_finished()) {
-            let outcome = self.thread.take().map(|t| t.join());
-            self.ended = Some(match outcome {
-                Some(Ok(Err(panic))) => panic,
-                Some(Ok(Ok(Ok(served)))) => {
-                    format!("serve returned Ok({served:?}) before it was told to stop")
-                }
-                Some(Ok(Ok(Err(e)))) => format!("serve returned an error: {e}"),
-                _ => "the server thread ended".to_owned(),
-            });
-        }
-        self.ended.clone()
-    }
-
-    /// Sends `name` from `client` and returns the next datagram `client`
-    /// receives, failing the step with a message if none comes in time.
-    fn ask(&mut self, client: &UdpSocket, name: &[u8]) -> (Vec<u8>, SocketAddr) {
-        client.send_to(name, self.addr).expect("send a name");
-        self.next_reply(client, name)
-    }
-
-    /// The next datagram on `client`, which has just sent `name`.
-    fn next_reply(&mut self, client: &UdpSocket, name: &[u8]) -> (Vec<u8>, SocketAddr) {
-        client.set_read_timeout(Some(SLICE)).expect("read timeout");
-        let deadline = Instant::now() + LIMIT;
-        while Instant::now() < deadline {
-            if let Some(reply) = recv_within(client, SLICE) {
-                return reply;
-            }
-            if let Some(what) = self.ended() {
-                panic!(
-                    "sent \"{}\" to the server and waited for its reply, but {what}",
-                    escape(name)
-                );
-            }
-        }
-        panic!(
-            "sent \"{}\" to the server at {} and got no reply within {:.0} s: answer each \
-             datagram with send_to(&greeting(&name), from), `from` being what recv_from returned",
-            escape(name),
-            self.addr,
-            LIMIT.as_secs_f64()
-        )
-    }
-
-    /// Sets the stop flag and waits (at most `limit`) for `serve` to return.
-    fn stop(mut self, limit: Duration) -> io::Result<Served> {
-        self.stop_flag.store(true, Ordering::SeqCst);
-        let deadline = Instant::now() + limit;
-        while self.thread.as_ref().is_some_and(|t| !t.is_finished()) {
-            if Instant::now() > deadline {
-                panic!(
-                    "serve did not return within {:.0} s of the stop flag being set: check \
-                     `stop` before every receive, and set a read timeout of POLL so a receive \
-                     cannot wait forever",
-                    limit.as_secs_f64()
-                );
-            }
-            thread::sleep(Duration::from_millis(10));
-        }
-        match self.thread.take().map(|t| t.join()) {
-            Some(Ok(Ok(result))) => result,
-            Some(Ok(Err(panic))) => panic!("{panic}"),
-            _ => panic!("{}", self.ended.take().unwrap_or_default()),
-        }
-    }
-}
-
-impl Drop for LearnerServer {
-    fn drop(&mut self) {
-        // The thread ends on its own at its next poll; never wait for it here.
-        self.stop_flag.store(true, Ordering::SeqCst);
-    }
-}
-
-/// Asserts that `reply` is the greeting for `name`, from the server.
-fn assert_greeting(name: &[u8], server: SocketAddr, reply: &(Vec<u8>, SocketAddr)) {
-    assert_bytes_eq(
-        &format!("sent \"{}\" to the server", escape(name)),
-        &hello(name),
-        &reply.0,
-    );
-    assert_eq!(
-        reply.1,
-        server,
-        "the reply to \"{}\" must come from the server's own socket {server}",
-        escape(name)
-    );
+/// A client called `name` on `ip` that talks to the learner's server.
+fn client(server: &Server<io::Result<Served>>, ip: IpAddr, name: &str) -> DatagramClient {
+    DatagramClient::new(name, ip, server.addr()).watching(server.watch())
 }
 
 /// Who sends a test server's datagram: its own socket, or another one.
@@ -460,12 +325,12 @@ fn step04_detects_oversized_datagrams(#[case] size: usize) {
 #[case::ipv6(true)]
 fn step05_answers_each_sender(#[case] v6: bool) {
     let _step = step!(LESSON);
-    let Some(ip) = loopback(v6) else { return };
-    let mut server = LearnerServer::start(ip);
-    let (client, _) = udp_on(ip, SLICE);
+    let Some(ip) = net::loopback(v6) else { return };
+    let server = start(ip);
+    let mut client = client(&server, ip, "the client");
     for name in [b"Michael".as_slice(), b"Tracy", b"Sarah"] {
-        let reply = server.ask(&client, name);
-        assert_greeting(name, server.addr, &reply);
+        client.send(name);
+        client.expect(&hello(name));
     }
 }
 
@@ -474,18 +339,19 @@ fn step05_answers_each_sender(#[case] v6: bool) {
 #[case::after_three_names(3)]
 fn step06_stops_when_told(#[case] names: u64) {
     let _step = step!(LESSON);
-    let mut server = LearnerServer::start(Ipv4Addr::LOCALHOST.into());
-    let (client, _) = net::udp();
+    let ip = Ipv4Addr::LOCALHOST.into();
+    let server = start(ip);
+    let mut client = client(&server, ip, "the client");
     for i in 0..names {
         let name = format!("name-{i}");
-        let reply = server.ask(&client, name.as_bytes());
-        assert_greeting(name.as_bytes(), server.addr, &reply);
+        client.send(name.as_bytes());
+        client.expect(&hello(name.as_bytes()));
     }
     if names == 0 {
         // Long enough that a server without a poll is blocked in recv_from.
         thread::sleep(Duration::from_millis(300));
-        if let Some(what) = server.ended() {
-            panic!("nobody had sent anything yet, but {what}");
+        if let Some(end) = server.ended() {
+            panic!("nobody had sent anything yet, but serve {end}");
         }
     }
     match server.stop(Duration::from_secs(2)) {
@@ -504,52 +370,42 @@ fn step06_stops_when_told(#[case] names: u64) {
 #[test]
 fn step07_serves_interleaved_clients() {
     let _step = step!(LESSON);
-    let mut server = LearnerServer::start(Ipv4Addr::LOCALHOST.into());
-    let clients: Vec<(UdpSocket, String)> = (0..20)
-        .map(|i| (net::udp().0, format!("client-{i:02}")))
+    let ip = Ipv4Addr::LOCALHOST.into();
+    let server = start(ip);
+    let mut clients: Vec<(DatagramClient, String)> = (0..20)
+        .map(|i| {
+            let name = format!("client-{i:02}");
+            let mut client = client(&server, ip, &name);
+            client.note("20 clients each send their name before any reads its reply");
+            (client, name)
+        })
         .collect();
     // All the questions first, then all the answers: the server sees them
     // interleaved, one datagram per client.
-    for (client, name) in &clients {
-        client
-            .send_to(name.as_bytes(), server.addr)
-            .expect("send a name");
+    for (client, name) in &mut clients {
+        client.send(name.as_bytes());
     }
-    let (chatty, _) = net::udp();
+    let mut chatty = client(&server, ip, "a client that sends three names at once");
     let three: [&[u8]; 3] = [b"Michael", b"Tracy", b"Sarah"];
     for name in three {
-        chatty.send_to(name, server.addr).expect("send a name");
+        chatty.send(name);
     }
-    for (client, name) in &clients {
-        let reply = server.next_reply(client, name.as_bytes());
-        assert_bytes_eq(
-            &format!(
-                "20 clients each sent their name before reading; this client sent \"{name}\", \
-                 so its reply must greet \"{name}\" (reply to each datagram's own sender)"
-            ),
-            &hello(name.as_bytes()),
-            &reply.0,
-        );
+    for (client, name) in &mut clients {
+        client.expect(&hello(name.as_bytes()));
     }
-    let mut replies: Vec<Vec<u8>> = three
-        .iter()
-        .map(|name| server.next_reply(&chatty, name).0)
-        .collect();
+    let mut replies: Vec<Vec<u8>> = three.iter().map(|_| chatty.recv().0).collect();
     replies.sort();
     let mut want: Vec<Vec<u8>> = three.iter().map(|name| hello(name)).collect();
     want.sort();
-    assert_eq!(
-        replies,
-        want,
-        "a client sent Michael, Tracy and Sarah back to back: it must get three separate \
-         greetings, got {}",
-        shown(&replies)
-    );
-    if let Some((extra, _)) = recv_within(&chatty, Duration::from_millis(200)) {
-        panic!(
-            "a client sent three names and got a fourth datagram \"{}\": answer each datagram \
-             exactly once",
-            escape(&extra)
+    if replies != want {
+        chatty.fail(format!(
+            "expected three separate greetings, one for each name, in any order: {}",
+            shown(&want)
+        ));
+    }
+    if chatty.recv_within(Duration::from_millis(200)).is_some() {
+        chatty.fail(
+            "three names were sent and a fourth datagram came: answer each datagram exactly once",
         );
     }
 }
@@ -557,30 +413,22 @@ fn step07_serves_interleaved_clients() {
 #[test]
 fn step08_survives_bad_datagrams() {
     let _step = step!(LESSON);
-    let mut server = LearnerServer::start(Ipv4Addr::LOCALHOST.into());
+    let ip = Ipv4Addr::LOCALHOST.into();
+    let server = start(ip);
     // A client that asks and vanishes before the reply comes.
     let (ghost, _) = net::udp();
-    ghost.send_to(b"ghost", server.addr).expect("send a name");
+    ghost.send_to(b"ghost", server.addr()).expect("send a name");
     drop(ghost);
-    let (client, _) = net::udp();
+    let mut client = client(&server, ip, "the client");
+    client.note("another client sent \"ghost\" and closed its socket before the reply");
     for name in [b"".as_slice(), b"\xff\xfe\x00not utf-8"] {
-        let reply = server.ask(&client, name);
-        assert_greeting(name, server.addr, &reply);
+        client.send(name);
+        client.expect(&hello(name));
     }
-    let oversized = vec![b'x'; MAX_NAME + 1];
-    client
-        .send_to(&oversized, server.addr)
-        .expect("send an oversized name");
-    let reply = server.ask(&client, b"Sarah");
-    assert_bytes_eq(
-        &format!(
-            "sent a {}-byte name (over MAX_NAME, so it gets no reply), then \"Sarah\": the next \
-             reply must be Sarah's",
-            oversized.len()
-        ),
-        b"Hello, Sarah!",
-        &reply.0,
-    );
+    client.note("a name over MAX_NAME gets no reply: the next reply must be Sarah's");
+    client.send(&vec![b'x'; MAX_NAME + 1]);
+    client.send(b"Sarah");
+    client.expect(b"Hello, Sarah!");
     let served = server
         .stop(Duration::from_secs(2))
         .unwrap_or_else(|e| panic!("serve returned an error after bad datagrams: {e}"));
@@ -600,7 +448,7 @@ fn step08_survives_bad_datagrams() {
 #[case::ipv6(true)]
 fn step09_client_gets_replies_in_order(#[case] v6: bool) {
     let _step = step!(LESSON);
-    let Some(ip) = loopback(v6) else { return };
+    let Some(ip) = net::loopback(v6) else { return };
     let server = TestServer::start(ip, echo());
     let names = ["Michael", "Tracy", "Sarah"];
     let retry = Retry {
@@ -813,7 +661,7 @@ fn accept_within(listener: &TcpListener, limit: Duration) -> Option<TcpStream> {
 #[case::ipv6(true)]
 fn step14_binds_tcp_and_udp_on_one_port(#[case] v6: bool) {
     let _step = step!(LESSON);
-    let Some(ip) = loopback(v6) else { return };
+    let Some(ip) = net::loopback(v6) else { return };
     // Eight pairs held at once: each needs a port free for both protocols.
     let pairs = within(LIMIT, "bind_both eight times", move || {
         (0..8)
@@ -842,9 +690,14 @@ fn step14_binds_tcp_and_udp_on_one_port(#[case] v6: bool) {
             panic!("connected to TCP port {port}, but the listener bind_both returned never saw it")
         });
         let mut got = [0u8; 8];
-        accepted
-            .read_exact(&mut got)
-            .expect("read what the test sent over TCP");
+        net::set_timeouts(&accepted, LIMIT);
+        if let Err(e) = accepted.read_exact(&mut got) {
+            panic!(
+                "the test sent \"over tcp\" to TCP port {port}; reading it from the connection \
+                 the listener accepted failed: {}",
+                testkit::explain::io_error(&e, LIMIT)
+            );
+        }
         assert_eq!(&got, b"over tcp", "the TCP connection on port {port}");
         let (sender, _) = udp_on(ip, LIMIT);
         sender

@@ -16,9 +16,12 @@ use std::time::{Duration, Instant};
 use lesson04::*;
 use rstest::rstest;
 use socket2::SockRef;
+use testkit::bytes::diff_report;
 use testkit::chunking::ChunkedReader;
 use testkit::relay::TcpRelay;
-use testkit::{Chunking, assert_bytes_eq, escape, net, peer, step, within};
+use testkit::{
+    Chunking, LineClient, Server, assert_bytes_eq, explain, net, peer, show, step, within,
+};
 
 const LESSON: &str = include_str!("../lesson.toml");
 const LIMIT: Duration = testkit::DEFAULT_LIMIT;
@@ -26,20 +29,6 @@ const LIMIT: Duration = testkit::DEFAULT_LIMIT;
 // ---------------------------------------------------------------------------
 // Helpers
 // ---------------------------------------------------------------------------
-
-/// Bytes as escaped text, cut in the middle when long.
-fn show(bytes: &[u8]) -> String {
-    if bytes.len() <= 80 {
-        format!("\"{}\"", escape(bytes))
-    } else {
-        format!(
-            "\"{}\"...\"{}\" ({} bytes)",
-            escape(&bytes[..40]),
-            escape(&bytes[bytes.len() - 20..]),
-            bytes.len()
-        )
-    }
-}
 
 /// A recognisable byte pattern of `len` bytes (never `\n`).
 fn pattern(len: usize) -> Vec<u8> {
@@ -952,134 +941,19 @@ fn step11_reply_upper_cases_ascii_only(#[case] line: &[u8]) {
     );
 }
 
-/// The learner's `serve` on its own thread, and ways to talk to it that
-/// explain a failure (including `serve` itself having stopped).
-struct LineServer {
-    addr: SocketAddr,
-    thread: Option<JoinHandle<()>>,
+/// The learner's `serve` on a loopback port 0 (it never returns: the test
+/// process ends it).
+fn line_server() -> Server<()> {
+    Server::tcp("serve(listener)", |listener| {
+        serve(listener);
+    })
 }
 
-impl LineServer {
-    fn start() -> LineServer {
-        let server = net::spawn_server(|listener| {
-            serve(listener);
-        });
-        LineServer {
-            addr: server.addr,
-            thread: Some(server.thread),
-        }
-    }
-
-    /// Panics with `what`, adding why `serve` stopped if it did.
-    fn fail(&mut self, what: &str) -> ! {
-        let deadline = Instant::now() + Duration::from_millis(500);
-        while self.thread.as_ref().is_some_and(|t| !t.is_finished()) && Instant::now() < deadline {
-            thread::sleep(Duration::from_millis(10));
-        }
-        if let Some(t) = self.thread.take_if(|t| t.is_finished()) {
-            if let Err(payload) = t.join() {
-                let text = testkit::step::panic_text(payload.as_ref());
-                if testkit::step::is_todo(&text) {
-                    panic!("{what}\nserve() reached a `todo!()`: {text}");
-                }
-                panic!("{what}\nserve() panicked: {text}");
-            }
-            panic!("{what}\nserve() returned: it must accept clients forever");
-        }
-        panic!("{what}")
-    }
-
-    fn connect(&mut self) -> Client {
-        self.connect_via(self.addr)
-    }
-
-    /// Connects to `addr`: the server itself, or a relay in front of it.
-    fn connect_via(&mut self, addr: SocketAddr) -> Client {
-        match TcpStream::connect_timeout(&addr, LIMIT) {
-            Ok(stream) => {
-                net::set_timeouts(&stream, LIMIT);
-                let reader = BufReader::new(stream.try_clone().expect("clone a socket"));
-                Client { stream, reader }
-            }
-            Err(e) => self.fail(&format!("could not connect to the line server: {e}")),
-        }
-    }
-
-    /// Sends `line` + `\n` on `client` and checks the one reply.
-    fn ask(&mut self, client: &mut Client, line: &[u8], context: &str) {
-        let mut request = line.to_vec();
-        request.push(b'\n');
-        if let Err(e) = client.stream.write_all(&request) {
-            self.fail(&format!(
-                "{context}: sending {} to the line server failed: {e}",
-                show(&request)
-            ));
-        }
-        let mut expected = upper(line);
-        expected.push(b'\n');
-        match client.read_line() {
-            Ok(reply) => assert_bytes_eq(
-                &format!(
-                    "{context}: the client sent {}; the reply is the line upper-cased, then \\n",
-                    show(&request)
-                ),
-                &expected,
-                &reply,
-            ),
-            Err(e) => self.fail(&format!(
-                "{context}: the client sent {} and expected {}, but reading the reply failed: \
-                 {e}",
-                show(&request),
-                show(&expected)
-            )),
-        }
-    }
-}
-
-/// A test's client of the line server.
-struct Client {
-    stream: TcpStream,
-    reader: BufReader<TcpStream>,
-}
-
-impl Client {
-    /// One reply line with its `\n`; EOF before it is an error.
-    fn read_line(&mut self) -> io::Result<Vec<u8>> {
-        let mut line = Vec::new();
-        if let Err(e) = self.reader.read_until(b'\n', &mut line) {
-            if matches!(
-                e.kind(),
-                io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
-            ) {
-                return Err(io::Error::new(
-                    io::ErrorKind::TimedOut,
-                    format!(
-                        "no complete reply within {:.1} s (got {} so far)",
-                        LIMIT.as_secs_f64(),
-                        show(&line)
-                    ),
-                ));
-            }
-            return Err(e);
-        }
-        if !line.ends_with(b"\n") {
-            return Err(io::Error::new(
-                io::ErrorKind::UnexpectedEof,
-                format!(
-                    "the server closed the connection after sending {}",
-                    show(&line)
-                ),
-            ));
-        }
-        Ok(line)
-    }
-
-    /// Everything until the server closes.
-    fn read_to_end(&mut self) -> (Vec<u8>, io::Result<usize>) {
-        let mut all = Vec::new();
-        let result = self.reader.read_to_end(&mut all);
-        (all, result)
-    }
+/// Sends `line` + `\n` and expects it back upper-cased.
+#[track_caller]
+fn ask(client: &mut LineClient, line: &[u8]) {
+    client.send(&[line, b"\n"].concat());
+    client.expect(&[upper(line).as_slice(), b"\n"].concat());
 }
 
 /// Lines of every kind for the line server: text, empty, not UTF-8.
@@ -1100,83 +974,45 @@ fn sample_lines() -> Vec<Vec<u8>> {
 #[case::relay_three_bytes(Sender::RelayThreeBytes)]
 fn step12_line_server_answers_each_line(#[case] sender: Sender) {
     let step = step!(LESSON);
-    let mut server = LineServer::start();
-    let (_relay, addr) = sender.route(server.addr, step.seed());
-    let mut client = server.connect_via(addr);
+    let server = line_server();
+    let (_relay, addr) = sender.route(server.addr(), step.seed());
+    let mut client = server.client_via(addr, "the client");
     let lines = sample_lines();
-    let request = framed(&lines);
-    let how = sender.describe(step.seed());
-    if let Err(e) = sender.send(&mut client.stream, &lines) {
-        server.fail(&format!("sending the lines ({how}) failed: {e}"));
+    client.note(format!(
+        "sends {} ({})",
+        show(&framed(&lines)),
+        sender.describe(step.seed())
+    ));
+    let mut writer = client
+        .stream()
+        .try_clone()
+        .expect("clone the client's stream");
+    if let Err(e) = sender.send(&mut writer, &lines) {
+        client.fail(format!("could not send the lines: {e}"));
     }
-    let mut expected = Vec::new();
     for line in &lines {
-        expected.extend(upper(line));
-        expected.push(b'\n');
+        client.expect(&[upper(line).as_slice(), b"\n"].concat());
     }
-    let mut replies = Vec::new();
-    for _ in &lines {
-        match client.read_line() {
-            Ok(reply) => replies.extend(reply),
-            Err(e) => server.fail(&format!(
-                "the client sent {} ({how}) and read {} so far; the next reply did not come: {e}",
-                show(&request),
-                show(&replies)
-            )),
-        }
-    }
-    assert_bytes_eq(
-        &format!(
-            "the client sent {} ({how}); each line comes back upper-cased with its \\n",
-            show(&request)
-        ),
-        &expected,
-        &replies,
-    );
-    // The connection stays open for more lines.
-    server.ask(
-        &mut client,
-        b"one more",
-        "after those replies, on the same connection",
-    );
+    client.note("the connection stays open for more lines");
+    ask(&mut client, b"one more");
 }
 
 #[test]
 fn step13_line_server_serves_clients_at_once() {
     let _step = step!(LESSON);
-    let mut server = LineServer::start();
-    let mut first = server.connect();
-    if let Err(e) = first.stream.write_all(b"first ha") {
-        server.fail(&format!("the first client could not send: {e}"));
-    }
+    let server = line_server();
+    let mut first = server.client("the first client");
+    first.send(b"first ha");
     // The first client is mid-line and waits. A second one must be served.
-    let mut second = server.connect();
-    let _ = second.stream.write_all(b"second\n");
-    match second.read_line() {
-        Ok(reply) => assert_bytes_eq(
-            "a second client sent \"second\\n\" while the first was connected",
-            b"SECOND\n",
-            &reply,
-        ),
-        Err(e) => server.fail(&format!(
-            "a first client connected and sent half a line (\"first ha\"); then a second client \
-             sent \"second\\n\" and got no reply: {e}. Is the server busy waiting for the first \
-             client? Serve each client on its own thread"
-        )),
-    }
-    if let Err(e) = first.stream.write_all(b"lf\n") {
-        server.fail(&format!("the first client could not send: {e}"));
-    }
-    match first.read_line() {
-        Ok(reply) => assert_bytes_eq(
-            "the first client finished its line (\"first ha\" + \"lf\\n\")",
-            b"FIRST HALF\n",
-            &reply,
-        ),
-        Err(e) => server.fail(&format!(
-            "the first client finished its line (\"first ha\" + \"lf\\n\") but got no reply: {e}"
-        )),
-    }
+    let mut second = server.client("a second client");
+    second.note(
+        "a first client is connected and has sent half a line (\"first ha\"): if no reply \
+         comes, is the server busy waiting for the first client? Serve each client on its \
+         own thread",
+    );
+    ask(&mut second, b"second");
+    first.send(b"lf\n");
+    first.expect(b"FIRST HALF\n");
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -1202,83 +1038,76 @@ enum Rude {
 #[case::oversized_line(Rude::OversizedLine)]
 fn step14_line_server_survives_rude_clients(#[case] rude: Rude) {
     let _step = step!(LESSON);
-    let mut server = LineServer::start();
-    let mut bystander = server.connect();
-    server.ask(&mut bystander, b"before", "a well-behaved client, first");
-    let mut client = server.connect();
+    let server = line_server();
+    let mut bystander = server.client("a well-behaved client, connected first");
+    ask(&mut bystander, b"before");
+    let mut client = server.client(&format!("a rude client ({rude:?})"));
     match rude {
         Rude::HalfClose | Rude::TruncatedLine => {
             let (sent, expected): (&[u8], &[u8]) = match rude {
                 Rude::HalfClose => (b"one\ntwo\n", b"ONE\nTWO\n"),
                 _ => (b"one\ntw", b"ONE\n"),
             };
-            let sent_ok = client
-                .stream
-                .write_all(sent)
-                .and_then(|()| peer::half_close(&client.stream));
-            if let Err(e) = sent_ok {
-                server.fail(&format!("a client could not send {}: {e}", show(sent)));
-            }
-            let (got, result) = client.read_to_end();
-            if let Err(e) = result {
-                server.fail(&format!(
-                    "a client sent {} then shut down its writing half (half-close). It expected \
-                     {} and then EOF, but after {} reading failed: {e}. At EOF (Ok(None), or \
-                     UnexpectedEof for an unfinished line) return from handle_client so the \
-                     connection closes",
-                    show(sent),
-                    show(expected),
-                    show(&got)
+            client.send(sent);
+            client.half_close();
+            client.note("a reply per complete line, nothing for an unfinished one, then EOF");
+            let (got, error) = client.read_to_end(64 * 1024);
+            if let Some(e) = error {
+                client.fail(format!(
+                    "reading failed: {}. At EOF (Ok(None), or UnexpectedEof for an unfinished \
+                     line) return from handle_client so that the connection closes",
+                    explain::io_error(&e, LIMIT)
                 ));
             }
-            assert_bytes_eq(
-                &format!(
-                    "a client sent {} then half-closed; it expects a reply per complete line, \
-                     nothing for an unfinished one, then EOF",
-                    show(sent)
-                ),
-                expected,
-                &got,
-            );
+            if got != expected {
+                client.fail(format!(
+                    "the replies before EOF are not the ones expected\n{}",
+                    diff_report(expected, &got)
+                ));
+            }
         }
         Rude::ResetMidLine => {
-            let _ = client.stream.write_all(b"half a li");
-            let _ = peer::reset(client.stream);
+            client.send(b"half a li");
+            client.reset();
         }
-        Rude::ResetAtOnce => {
-            let _ = peer::reset(client.stream);
-        }
+        Rude::ResetAtOnce => client.reset(),
         Rude::OversizedLine => {
             let mut line = vec![b'a'; MAX_MESSAGE + 10_000];
             line.extend_from_slice(b"\nafter\n");
-            let written = client.stream.write_all(&line);
-            let (got, result) = client.read_to_end();
-            let context = format!(
-                "a client sent a line of {} bytes (MAX_MESSAGE is {MAX_MESSAGE}), then \
-                 \"after\\n\"; it expects TOO_LONG_REPLY, then EOF",
-                MAX_MESSAGE + 10_000
-            );
-            if let (Err(e), _) | (_, Err(e)) = (&written, &result) {
-                server.fail(&format!(
-                    "{context}. It received {} and then: {e}. The server closed its socket while \
-                     the client's bytes were still unread, so the kernel reset the connection \
-                     (and a reset may destroy the reply before the client reads it). After \
-                     TOO_LONG_REPLY: shutdown(Write), then read and discard until EOF, \
-                     DRAIN_LIMIT bytes or DRAIN_TIMEOUT, and only then close",
-                    show(&got)
+            client.note(format!(
+                "MAX_MESSAGE is {MAX_MESSAGE}: expects TOO_LONG_REPLY, then EOF"
+            ));
+            let mut writer = client
+                .stream()
+                .try_clone()
+                .expect("clone the client's stream");
+            let written = writer.write_all(&line);
+            client.note(format!("sent {}", show(&line)));
+            let (got, error) = client.read_to_end(64 * 1024);
+            if let Some(e) = written.err().or(error) {
+                client.fail(format!(
+                    "{}. The server closed its socket while the client's bytes were still \
+                     unread, so the kernel reset the connection (and a reset may destroy the \
+                     reply before the client reads it). After TOO_LONG_REPLY: shutdown(Write), \
+                     then read and discard until EOF, DRAIN_LIMIT bytes or DRAIN_TIMEOUT, and \
+                     only then close",
+                    explain::io_error(&e, LIMIT)
                 ));
             }
-            assert_bytes_eq(&context, TOO_LONG_REPLY, &got);
+            if got != TOO_LONG_REPLY {
+                client.fail(format!(
+                    "expected TOO_LONG_REPLY, then EOF\n{}",
+                    diff_report(TOO_LONG_REPLY, &got)
+                ));
+            }
         }
     }
-    let what = format!("after a rude client ({rude:?})");
-    server.ask(
-        &mut bystander,
-        b"still here",
-        &format!("{what}, the client that was already connected"),
+    bystander.note(format!("a rude client ({rude:?}) came and went"));
+    ask(&mut bystander, b"still here");
+    ask(
+        &mut server.client("a new client, after the rude one"),
+        b"next",
     );
-    let mut fresh = server.connect();
-    server.ask(&mut fresh, b"next", &format!("{what}, a new client"));
 }
 
 // ---------------------------------------------------------------------------

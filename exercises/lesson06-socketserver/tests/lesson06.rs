@@ -8,15 +8,17 @@
 
 use std::io::{self, BufRead, BufReader, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream, UdpSocket};
-use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
+use std::sync::mpsc::{self, RecvTimeoutError};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::thread;
 use std::time::{Duration, Instant};
 
 use lesson06::*;
 use rstest::rstest;
-use testkit::relay::{LossPlan, TcpRelay, UdpRelay};
-use testkit::{Chunking, assert_bytes_eq, escape, net, peer, step, within};
+use testkit::learner::panic_report;
+use testkit::relay::{LossPlan, Route, UdpRelay};
+use testkit::step::catch_quietly;
+use testkit::{Chunking, Learner, LineClient, assert_bytes_eq, escape, net, step, within};
 
 const LESSON: &str = include_str!("../lesson.toml");
 const LIMIT: Duration = testkit::DEFAULT_LIMIT;
@@ -143,274 +145,20 @@ fn report_for(reports: &Reports, client: SocketAddr, what: &str) -> (String, Str
     }
 }
 
-// ---------------------------------------------------------------------------
-// Running a learner's server
-// ---------------------------------------------------------------------------
-
-/// What the tests need from each kind of server.
-trait Serve: Send + 'static {
-    fn serve(&mut self, poll: Duration) -> io::Result<()>;
-    fn handle(&self) -> ShutdownHandle;
-}
-
-impl Serve for TcpServer {
-    fn serve(&mut self, poll: Duration) -> io::Result<()> {
-        self.serve_forever(poll)
-    }
-    fn handle(&self) -> ShutdownHandle {
-        self.shutdown_handle()
-    }
-}
-
-impl Serve for ThreadingTcpServer {
-    fn serve(&mut self, poll: Duration) -> io::Result<()> {
-        self.serve_forever(poll)
-    }
-    fn handle(&self) -> ShutdownHandle {
-        self.shutdown_handle()
-    }
-}
-
-impl Serve for UdpServer {
-    fn serve(&mut self, poll: Duration) -> io::Result<()> {
-        self.serve_forever(poll)
-    }
-    fn handle(&self) -> ShutdownHandle {
-        self.shutdown_handle()
-    }
-}
-
-/// A server in `serve_forever` on its own thread.
-struct Running<S> {
-    name: &'static str,
-    handle: Option<ShutdownHandle>,
-    done: Receiver<(io::Result<()>, S)>,
-}
-
-impl<S: Serve> Running<S> {
-    /// Takes the shutdown handle (before serving, as a program would) and
-    /// starts `serve_forever(POLL)` on a thread.
-    fn start(name: &'static str, mut server: S, with_handle: bool) -> Running<S> {
-        let mut handle = None;
-        if with_handle {
-            let (s, h) = within(LIMIT, &format!("{name}::shutdown_handle"), move || {
-                let h = server.handle();
-                (server, h)
-            });
-            server = s;
-            handle = Some(h);
-        }
-        let (tx, done) = mpsc::channel();
-        thread::spawn(move || {
-            let result = server.serve(POLL);
-            let _ = tx.send((result, server));
-        });
-        Running { name, handle, done }
-    }
-
-    /// A note for failure messages: did `serve_forever` stop early?
-    fn why(&self) -> String {
-        match self.done.try_recv() {
-            Ok((Ok(()), _)) => format!(" ({}::serve_forever returned Ok(()) early)", self.name),
-            Ok((Err(e), _)) => format!(" ({}::serve_forever returned an error: {e})", self.name),
-            Err(mpsc::TryRecvError::Disconnected) => {
-                format!(
-                    " ({}::serve_forever panicked: see its message above)",
-                    self.name
-                )
-            }
-            Err(mpsc::TryRecvError::Empty) => String::new(),
-        }
-    }
-
-    /// Calls `shutdown()` and waits for `serve_forever` to return the server.
-    fn stop(self) -> S {
-        let name = self.name;
-        let handle = self.handle.expect("started with a shutdown handle");
-        let (tx, returned) = mpsc::channel();
-        thread::spawn(move || {
-            let _ = tx.send(testkit::step::catch_quietly(|| handle.shutdown()));
-        });
-        match returned.recv_timeout(SHUTDOWN_LIMIT) {
-            Ok(Ok(())) => {}
-            Ok(Err((payload, place))) => {
-                let message = testkit::step::panic_text(payload.as_ref());
-                let place = place.map(|p| format!(" at {p}")).unwrap_or_default();
-                if testkit::step::is_todo(&message) {
-                    panic!("ShutdownHandle::shutdown reached a `todo!()`{place}: {message}");
-                }
-                panic!("ShutdownHandle::shutdown panicked{place}: {message}");
-            }
-            Err(_) => panic!(
-                "ShutdownHandle::shutdown() on a {name} in serve_forever({POLL:?}) did not return \
-                 within {:.1} s. serve_forever must look at the shutdown flag at least once per \
-                 poll interval (give the listening socket a read timeout of poll_interval), and \
-                 shutdown() must be woken when serve_forever returns (Condvar::notify_all).",
-                SHUTDOWN_LIMIT.as_secs_f64()
-            ),
-        }
-        match self.done.recv_timeout(SHUTDOWN_LIMIT) {
-            Ok((Ok(()), server)) => server,
-            Ok((Err(e), _)) => {
-                panic!("after shutdown(), {name}::serve_forever returned an error: {e}")
-            }
-            Err(_) => panic!(
-                "shutdown() returned, but {name}::serve_forever did not return within {:.1} s. \
-                 serve_forever must look at the shutdown flag at least every poll interval \
-                 (the accept or recv_from must not block for longer)",
-                SHUTDOWN_LIMIT.as_secs_f64()
-            ),
-        }
-    }
-}
-
-fn serial(listener: TcpListener, factory: impl Fn() -> Echo + Send + Sync + 'static) -> TcpServer {
-    within(LIMIT, "TcpServer::from_listener", move || {
-        TcpServer::from_listener(listener, factory)
-    })
-}
-
-fn threading<H: StreamHandler + 'static>(
-    listener: TcpListener,
-    factory: impl Fn() -> H + Send + Sync + 'static,
-) -> ThreadingTcpServer {
-    within(LIMIT, "ThreadingTcpServer::from_listener", move || {
-        ThreadingTcpServer::from_listener(listener, factory)
-    })
-}
-
-fn udp_server() -> (UdpServer, SocketAddr) {
-    let (socket, addr) = net::udp();
-    let server = within(LIMIT, "UdpServer::from_socket", move || {
-        UdpServer::from_socket(socket, || Hello)
-    });
-    (server, addr)
-}
-
-// ---------------------------------------------------------------------------
-// Test clients
-// ---------------------------------------------------------------------------
-
-/// A line-speaking client with timeouts on everything.
-struct Client {
-    reader: BufReader<TcpStream>,
-    writer: TcpStream,
-    addr: SocketAddr,
-}
-
-impl Client {
-    fn connect(to: SocketAddr) -> Client {
-        let stream = net::connect(to, LIMIT);
-        let addr = stream
-            .local_addr()
-            .expect("a connected socket has an address");
-        let writer = stream.try_clone().expect("clone the client socket");
-        Client {
-            reader: BufReader::new(stream),
-            writer,
-            addr,
-        }
-    }
-
-    fn send(&mut self, bytes: &[u8]) {
-        if let Err(e) = self.writer.write_all(bytes) {
-            panic!("the test could not send \"{}\": {e}", escape(bytes));
-        }
-    }
-
-    /// One line, or what went wrong as text.
-    fn line(&mut self) -> Result<Vec<u8>, String> {
-        let mut line = Vec::new();
-        match self.reader.read_until(b'\n', &mut line) {
-            Ok(0) => Err("the server closed the connection (EOF)".to_owned()),
-            Ok(_) => Ok(line),
-            Err(e) if is_timeout(&e) => Err(format!(
-                "nothing came back within {:.1} s (got \"{}\" so far)",
-                LIMIT.as_secs_f64(),
-                escape(&line)
-            )),
-            Err(e) => Err(format!("reading failed: {e}")),
-        }
-    }
-
-    /// Expects exactly `want` as the next line.
-    fn expect_line(&mut self, want: &[u8], context: &str) {
-        match self.line() {
-            Ok(got) => assert_bytes_eq(context, want, &got),
-            Err(e) => panic!("{context}: expected \"{}\", but {e}", escape(want)),
-        }
-    }
-
-    /// Expects the server to end the connection (EOF or reset) soon.
-    fn expect_closed(&mut self, context: &str) {
-        let mut rest = Vec::new();
-        match self.reader.read_to_end(&mut rest) {
-            Ok(_) => {}
-            Err(e) if is_timeout(&e) => panic!(
-                "{context}: expected the server to close the connection, but it stayed open \
-                 for {:.1} s (got \"{}\")",
-                LIMIT.as_secs_f64(),
-                escape(&rest)
-            ),
-            Err(_) => {} // a reset is a way of closing too
-        }
-    }
-}
-
-fn is_timeout(e: &io::Error) -> bool {
-    matches!(
-        e.kind(),
-        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
-    )
-}
-
-/// A connected pair: the server's side, the client, the client's address.
+/// A connected pair with timeouts: the server's side, the client, the
+/// client's address.
 fn pair() -> (TcpStream, TcpStream, SocketAddr) {
-    let (listener, addr) = net::listener();
-    let client = net::connect(addr, LIMIT);
-    let (server_side, peer_addr) = listener.accept().expect("accept the test's own client");
+    let (client, server_side) = net::pair();
+    net::set_timeouts(&client, LIMIT);
     net::set_timeouts(&server_side, LIMIT);
-    (server_side, client, peer_addr)
-}
-
-/// How a stream step cuts the bytes between the client and the server.
-#[derive(Debug, Clone, Copy)]
-enum Cut {
-    Direct,
-    Merged,
-    OneByte,
-    Random,
-}
-
-impl Cut {
-    /// The relay's chunking, or `None` to connect directly.
-    fn chunking(self, seed: u64) -> Option<Chunking> {
-        match self {
-            Cut::Direct => None,
-            Cut::Merged => Some(Chunking::Whole),
-            Cut::OneByte => Some(Chunking::Fixed(1)),
-            Cut::Random => Some(Chunking::Random { seed, max: 5 }),
-        }
-    }
-}
-
-/// Where the client connects: the server itself or a relay in front of it.
-fn front(server: SocketAddr, cut: Cut, seed: u64) -> (SocketAddr, Option<TcpRelay>, String) {
-    match cut.chunking(seed) {
-        None => (server, None, "directly".to_owned()),
-        Some(chunking) => {
-            let relay = TcpRelay::start(server, chunking);
-            (
-                relay.addr(),
-                Some(relay),
-                format!("through a relay, {chunking}"),
-            )
-        }
-    }
+    let addr = client
+        .local_addr()
+        .expect("a connected socket has an address");
+    (server_side, client, addr)
 }
 
 // ---------------------------------------------------------------------------
-// The steps
+// Requests and handlers
 // ---------------------------------------------------------------------------
 
 #[rstest]
@@ -480,8 +228,9 @@ fn step02_request_wraps_the_stream() {
             &back,
         ),
         Err(e) => panic!(
-            "after request.wfile.write_all(b\"pong\\n\") and flush(), the client read nothing ({e}): \
-             wfile must write to the same connection"
+            "after request.wfile.write_all(b\"pong\\n\") and flush(), the client read nothing ({}): \
+             wfile must write to the same connection",
+            testkit::explain::io_error(&e, LIMIT)
         ),
     }
 }
@@ -575,7 +324,8 @@ fn step03_handler_runs_setup_handle_finish(
         if let Err(e) = read {
             panic!(
                 "serve_stream with {what}: the client expected \"{client_sees}\" then EOF, \
-                 but reading failed ({e}) after \"{}\". Flush wfile, then close the connection.",
+                 but reading failed ({}) after \"{}\". Flush wfile, then close the connection.",
+                testkit::explain::io_error(&e, LIMIT),
                 escape(&received)
             );
         }
@@ -589,10 +339,158 @@ fn step03_handler_runs_setup_handle_finish(
         );
     } else if let Err(e) = &read {
         assert!(
-            !is_timeout(e),
+            !testkit::is_timeout(e),
             "serve_stream with {what}: the connection must be closed when the request ends, \
              but the client's read timed out"
         );
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Servers: running a learner's server, and the steps that do
+// ---------------------------------------------------------------------------
+
+/// What the tests need from each kind of server.
+trait Serve: Send + 'static {
+    fn serve(&mut self, poll: Duration) -> io::Result<()>;
+    fn handle(&self) -> ShutdownHandle;
+}
+
+macro_rules! serve_impl {
+    ($($server:ty),*) => {$(
+        impl Serve for $server {
+            fn serve(&mut self, poll: Duration) -> io::Result<()> {
+                self.serve_forever(poll)
+            }
+            fn handle(&self) -> ShutdownHandle {
+                self.shutdown_handle()
+            }
+        }
+    )*};
+}
+serve_impl!(TcpServer, ThreadingTcpServer, UdpServer);
+
+/// What `serve_forever` returned, and the server, to be closed after.
+struct Served<S>(io::Result<()>, S);
+
+impl<S> std::fmt::Debug for Served<S> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:?}", self.0)
+    }
+}
+
+/// A server in `serve_forever(POLL)` on its own thread.
+struct Running<S> {
+    handle: Option<ShutdownHandle>,
+    learner: Learner<Served<S>>,
+}
+
+impl<S: Serve> Running<S> {
+    /// Takes the shutdown handle (before serving, as a program would) and
+    /// starts `serve_forever(POLL)` on a thread.
+    fn start(name: &'static str, mut server: S, with_handle: bool) -> Running<S> {
+        let mut handle = None;
+        if with_handle {
+            let (s, h) = within(LIMIT, &format!("{name}::shutdown_handle"), move || {
+                let h = server.handle();
+                (server, h)
+            });
+            server = s;
+            handle = Some(h);
+        }
+        let learner = Learner::spawn(&format!("{name}::serve_forever({POLL:?})"), move || {
+            let result = server.serve(POLL);
+            Served(result, server)
+        });
+        Running { handle, learner }
+    }
+
+    /// A client of this server at `to` (the server, or a relay in front of
+    /// it); its failures say first how the server ended, if it has.
+    fn client(&self, to: SocketAddr, name: &str) -> LineClient {
+        LineClient::connect(name, to).watching(self.learner.watch())
+    }
+
+    /// Fails the step, saying first how the server ended, if it has.
+    #[track_caller]
+    fn fail(&self, message: impl std::fmt::Display) -> ! {
+        self.learner.fail(message)
+    }
+
+    /// Calls `shutdown()` and waits for `serve_forever` to return the server.
+    #[track_caller]
+    fn stop(self) -> S {
+        let handle = self.handle.expect("started with a shutdown handle");
+        let (tx, returned) = mpsc::channel();
+        thread::spawn(move || {
+            let _ = tx.send(catch_quietly(|| handle.shutdown()));
+        });
+        match returned.recv_timeout(SHUTDOWN_LIMIT) {
+            Ok(Ok(())) => {}
+            Ok(Err((payload, place))) => panic!(
+                "ShutdownHandle::shutdown {}",
+                panic_report(payload.as_ref(), place.as_deref())
+            ),
+            Err(_) => self.learner.fail(format!(
+                "ShutdownHandle::shutdown() did not return within {:.1} s. serve_forever must \
+                 look at the shutdown flag at least once per poll interval (give the listening \
+                 socket a read timeout of poll_interval), and shutdown() must be woken when \
+                 serve_forever returns (Condvar::notify_all).",
+                SHUTDOWN_LIMIT.as_secs_f64()
+            )),
+        }
+        let what = self.learner.what().to_owned();
+        let after = "shutdown() returned (serve_forever must look at the shutdown flag at least \
+                     every poll interval: the accept or recv_from must not block for longer)";
+        match self.learner.wait(SHUTDOWN_LIMIT, after) {
+            Served(Ok(()), server) => server,
+            Served(Err(e), _) => panic!("after shutdown(), {what} returned an error: {e}"),
+        }
+    }
+}
+
+fn serial(listener: TcpListener, factory: impl Fn() -> Echo + Send + Sync + 'static) -> TcpServer {
+    within(LIMIT, "TcpServer::from_listener", move || {
+        TcpServer::from_listener(listener, factory)
+    })
+}
+
+fn threading<H: StreamHandler + 'static>(
+    listener: TcpListener,
+    factory: impl Fn() -> H + Send + Sync + 'static,
+) -> ThreadingTcpServer {
+    within(LIMIT, "ThreadingTcpServer::from_listener", move || {
+        ThreadingTcpServer::from_listener(listener, factory)
+    })
+}
+
+fn udp_server() -> (UdpServer, SocketAddr) {
+    let (socket, addr) = net::udp();
+    let server = within(LIMIT, "UdpServer::from_socket", move || {
+        UdpServer::from_socket(socket, || Hello)
+    });
+    (server, addr)
+}
+
+/// How a stream step cuts the bytes between the client and the server.
+#[derive(Debug, Clone, Copy)]
+enum Cut {
+    Direct,
+    Merged,
+    OneByte,
+    Random,
+}
+
+impl Cut {
+    /// A route to `server`: directly, or through a relay that cuts this way.
+    fn route(self, server: SocketAddr, seed: u64) -> Route {
+        let chunking = match self {
+            Cut::Direct => None,
+            Cut::Merged => Some(Chunking::Whole),
+            Cut::OneByte => Some(Chunking::Fixed(1)),
+            Cut::Random => Some(Chunking::Random { seed, max: 5 }),
+        };
+        Route::to(server, chunking)
     }
 }
 
@@ -620,18 +518,22 @@ fn step04_handle_request_serves_one_client(#[case] cut: Cut) {
         let mut server = server;
         let _ = tx.send(server.handle_request());
     });
-    let (to, _relay, how) = front(addr, cut, step.seed());
-    let mut client = Client::connect(to);
+    let route = cut.route(addr, step.seed());
+    let mut client = LineClient::connect(
+        &format!(
+            "a client of an echo handler under handle_request(), {}",
+            route.how
+        ),
+        route.addr,
+    );
     let lines: [&[u8]; 3] = [b"one\n", "二\n".as_bytes(), b"three four\n"];
     client.send(&lines.concat());
     for line in lines {
-        client.expect_line(
-            line,
-            &format!("an echo handler under handle_request(), {how}"),
-        );
+        client.expect(line);
     }
-    peer::half_close(&client.writer).expect("half-close the test's socket");
-    client.expect_closed("after the client closed its side, the handler ends");
+    client.half_close();
+    client.note("the handler ends when the client closes its side");
+    client.expect_closed();
     match done.recv_timeout(LIMIT) {
         Ok(Ok(())) => {}
         Ok(Err(e)) => panic!("handle_request returned an error: {e}"),
@@ -649,37 +551,21 @@ fn step05_serial_server_serves_one_client_at_a_time() {
     let (listener, addr) = net::listener();
     let server = serial(listener, echo(true, &log));
     let running = Running::start("TcpServer", server, false);
-    let mut first = Client::connect(addr);
-    match first.line() {
-        Ok(line) => assert_bytes_eq("the first client's greeting", b"hello\n", &line),
-        Err(e) => panic!(
-            "the first client of TcpServer::serve_forever expected \"hello\\n\", but {e}{}",
-            running.why()
-        ),
-    }
-    let mut second = Client::connect(addr);
+    let mut first = running.client(addr, "the first client");
+    first.expect(b"hello\n");
+    let mut second = running.client(addr, "the second client");
     second.send(b"second\n");
-    second
-        .reader
-        .get_ref()
-        .set_read_timeout(Some(Duration::from_millis(300)))
-        .expect("set a read timeout");
-    if let Ok(early) = second.line() {
-        panic!(
-            "TcpServer answered a second client (\"{}\") while the first was still connected: \
-             it must serve one connection at a time (the threading server is a later step)",
-            escape(&early)
-        );
-    }
-    net::set_timeouts(second.reader.get_ref(), LIMIT);
-    first.send(b"first\n");
-    first.expect_line(b"first\n", "the first client's echo");
-    drop(first);
-    second.expect_line(
-        b"hello\n",
-        "the second client's greeting, once the first client left",
+    second.expect_silence(
+        Duration::from_millis(300),
+        "the first client is still connected: a TcpServer serves one connection at a time (the \
+         threading server is a later step)",
     );
-    second.expect_line(b"second\n", "the second client's echo");
+    first.send(b"first\n");
+    first.expect(b"first\n");
+    drop(first);
+    second.note("the first client left");
+    second.expect(b"hello\n");
+    second.expect(b"second\n");
     let seen = events(&log);
     assert!(
         seen.len() >= 3 && seen[0].starts_with("begin") && seen[1].starts_with("end"),
@@ -724,20 +610,14 @@ fn step06_shutdown_stops_serve_forever(#[case] when: &str) {
         });
         let _ = slot.set(handle);
         let running = Running::start("TcpServer", server, false);
-        let mut client = Client::connect(addr);
-        client.expect_line(
-            b"bye\n",
-            "a handler that says bye and shuts its server down",
-        );
-        match running.done.recv_timeout(LIMIT) {
-            Ok((Ok(()), _)) => {}
-            Ok((Err(e), _)) => panic!("serve_forever returned an error: {e}"),
-            Err(_) => panic!(
-                "a handler of a TcpServer called shutdown(): serve_forever should return after \
-                 that request. Did shutdown() wait for serve_forever to return while running on \
-                 serve_forever's own thread? That waits for ever (Python's deadlock): when \
-                 called from the serving thread, only ask, do not wait."
-            ),
+        let mut client = running.client(addr, "a client of a handler that shuts its server down");
+        client.expect(b"bye\n");
+        let after = "a handler called shutdown(). Did shutdown() wait for serve_forever to \
+                     return while running on serve_forever's own thread? That waits for ever \
+                     (Python's deadlock): when called from the serving thread, only ask, do not \
+                     wait";
+        if let Served(Err(e), _) = running.learner.wait(LIMIT, after) {
+            panic!("serve_forever returned an error: {e}");
         }
         return;
     }
@@ -745,8 +625,8 @@ fn step06_shutdown_stops_serve_forever(#[case] when: &str) {
     let server = serial(listener, echo(true, &log));
     let running = Running::start("TcpServer", server, true);
     if when == "after_a_client" {
-        let mut client = Client::connect(addr);
-        client.expect_line(b"hello\n", "a client served before the shutdown");
+        let mut client = running.client(addr, "a client served before the shutdown");
+        client.expect(b"hello\n");
         drop(client);
         // Wait until that request is over, so the shutdown meets an idle loop.
         let start = Instant::now();
@@ -855,28 +735,25 @@ fn step08_threading_server_serves_clients_concurrently(#[case] cut: Cut) {
     let (listener, addr) = net::listener();
     let server = threading(listener, echo(true, &log));
     let running = Running::start("ThreadingTcpServer", server, true);
-    let (to, _relay, how) = front(addr, cut, step.seed());
-    let mut clients: Vec<Client> = Vec::new();
+    let route = cut.route(addr, step.seed());
+    let mut clients: Vec<LineClient> = Vec::new();
     for n in 1..=CLIENTS {
-        let mut client = Client::connect(to);
-        if let Err(e) = client.line() {
-            panic!(
-                "client {n} of {CLIENTS} ({how}) expected its greeting \"hello\\n\" while clients \
-                 1..{n} stay connected, but {e}{}. ThreadingTcpServer must serve each connection \
-                 on a thread of its own, so a waiting client never holds up a new one.",
-                running.why()
-            );
-        }
+        let mut client = running.client(
+            route.addr,
+            &format!("client {n} of {CLIENTS} ({})", route.how),
+        );
+        client.note(format!(
+            "clients 1..{n} stay connected: ThreadingTcpServer must serve each connection on a \
+             thread of its own, so that a waiting client never holds up a new one"
+        ));
+        client.expect(b"hello\n");
         clients.push(client);
     }
     // Answer in the reverse order of arrival: each handler runs on its own.
     for (n, client) in clients.iter_mut().enumerate().rev() {
         let line = format!("client {} says hi\n", n + 1);
         client.send(line.as_bytes());
-        client.expect_line(
-            line.as_bytes(),
-            &format!("the echo to client {} of {CLIENTS}, {how}", n + 1),
-        );
+        client.expect(line.as_bytes());
     }
     drop(clients);
     let server = running.stop();
@@ -892,15 +769,13 @@ fn step09_threading_shutdown_lets_clients_finish() {
     let (listener, addr) = net::listener();
     let server = threading(listener, echo(true, &log));
     let running = Running::start("ThreadingTcpServer", server, true);
-    let mut client = Client::connect(addr);
-    client.expect_line(b"hello\n", "the greeting before the shutdown");
+    let mut client = running.client(addr, "a client connected before the shutdown");
+    client.expect(b"hello\n");
     // shutdown() stops the accept loop; it does not wait for the handlers.
     let server = running.stop();
+    client.note("the server was shut down: a client connected before is still served");
     client.send(b"still here\n");
-    client.expect_line(
-        b"still here\n",
-        "a client connected before the shutdown is still served after it",
-    );
+    client.expect(b"still here\n");
     let (tx, closed) = mpsc::channel();
     thread::spawn(move || {
         server.server_close();
@@ -1081,11 +956,10 @@ fn step11_failing_handlers_are_reported(#[case] kind: &'static str) {
                 b"Hello, Carol!",
                 &buf[..n],
             ),
-            Err(e) => panic!(
-                "after a handler panicked and one failed, the UDP server no longer answers \
-                 ({e}){}",
-                running.why()
-            ),
+            Err(e) => running.fail(format!(
+                "after a handler panicked and one failed, the UDP server no longer answers ({})",
+                testkit::explain::io_error(&e, LIMIT)
+            )),
         }
         let all = reports.lock().unwrap_or_else(|e| e.into_inner()).clone();
         assert!(
@@ -1123,32 +997,31 @@ fn step11_failing_handlers_are_reported(#[case] kind: &'static str) {
 /// A handler that panics, one that fails, then one that works: the first
 /// two are reported, the third is served.
 fn failing_tcp_handlers<S: Serve>(running: &Running<S>, addr: SocketAddr, reports: &Reports) {
-    let kind = running.name;
-    let mut panicker = Client::connect(addr);
+    let mut panicker = running.client(addr, "a client whose handler panics");
     panicker.send(b"boom\n");
-    panicker.expect_closed("a client whose handler panicked");
-    let (k, text) = report_for(reports, panicker.addr, "a handler that panicked");
+    panicker.expect_closed();
+    let (k, text) = report_for(reports, panicker.local_addr(), "a handler that panicked");
     assert!(
         k == "Panic" && text.contains("boom"),
         "a handler panicked with \"boom\": the hook should get HandlerError::Panic with that \
          message, got {k}: {text}"
     );
-    let mut failer = Client::connect(addr);
+    let mut failer = running.client(addr, "a client whose handler returns an error");
     failer.send(b"fail\n");
-    failer.expect_closed("a client whose handler returned an error");
-    let (k, text) = report_for(reports, failer.addr, "a handler that returned an error");
+    failer.expect_closed();
+    let (k, text) = report_for(
+        reports,
+        failer.local_addr(),
+        "a handler that returned an error",
+    );
     assert!(
         k.starts_with("Io") && text.contains("fail"),
         "a handler returned the error \"fail\": the hook should get HandlerError::Io, got {k}: {text}"
     );
-    let mut next = Client::connect(addr);
+    let mut next = running.client(addr, "the next client");
+    next.note("one handler panicked and one failed: the server still serves");
     next.send(b"still serving?\n");
-    if let Err(e) = next.line() {
-        panic!(
-            "after one handler panicked and one failed, {kind} no longer serves: {e}{}",
-            running.why()
-        );
-    }
+    next.expect(b"still serving?\n");
 }
 
 #[test]
@@ -1171,47 +1044,35 @@ fn step12_rude_clients_do_not_stop_the_server() {
     let running = Running::start("TcpServer", server, true);
 
     // Half a line, then a half-close: the handler reads it at EOF and answers.
-    let mut half = Client::connect(addr);
+    let mut half = running.client(addr, "a client that half-closes after half a line");
     half.send(b"half a line");
-    peer::half_close(&half.writer).expect("half-close");
-    let mut answer = Vec::new();
-    match half.reader.read_to_end(&mut answer) {
-        Ok(_) => assert_bytes_eq(
-            "a client sent \"half a line\" and half-closed: the echo, then EOF",
-            b"half a line",
-            &answer,
-        ),
-        Err(e) => panic!(
-            "a client sent \"half a line\" and half-closed; reading the answer failed: {e}{}",
-            running.why()
-        ),
+    half.half_close();
+    let (answer, error) = half.read_to_end(4096);
+    if answer != b"half a line" || error.is_some() {
+        half.fail("expected the echo \"half a line\", then EOF");
     }
 
     // A reset in the middle of a conversation.
-    let mut rude = Client::connect(addr);
+    let mut rude = running.client(addr, "a client that resets mid-line");
     rude.send(b"x\n");
-    rude.expect_line(b"x\n", "the echo before the client resets");
+    rude.expect(b"x\n");
     rude.send(b"and then");
-    peer::reset(rude.writer).expect("reset the connection");
-    drop(rude.reader);
+    rude.reset();
 
     // A client that connects and says nothing: the server's timeout ends it.
-    let silent = Client::connect(addr);
-    let mut next = Client::connect(addr);
+    let silent = running.client(addr, "a silent client");
+    let mut next = running.client(addr, "a client waiting behind a silent one");
+    next.note(
+        "the server's timeout is 300 ms: set it as the read and write timeout of every \
+         accepted connection",
+    );
     next.send(b"anyone?\n");
-    match next.line() {
-        Ok(line) => assert_bytes_eq(
-            "a client waiting behind a silent one (the server's timeout is 300 ms)",
-            b"anyone?\n",
-            &line,
-        ),
-        Err(e) => panic!(
-            "a client waited behind a silent client on a TcpServer with set_timeout(300 ms): {e}{}. \
-             Set the timeout as the read and write timeout of every accepted connection.",
-            running.why()
-        ),
-    }
-    let (k, text) = report_for(&reports, silent.addr, "a client that never sent anything");
+    next.expect(b"anyone?\n");
+    let (k, text) = report_for(
+        &reports,
+        silent.local_addr(),
+        "a client that never sent anything",
+    );
     assert!(
         k == "Io(WouldBlock)" || k == "Io(TimedOut)",
         "the silent client's handler should fail with a timeout (WouldBlock or TimedOut), \
@@ -1241,7 +1102,10 @@ fn step13_bad_datagrams_do_not_stop_the_server() {
         client.send_to(send, addr).expect("send");
         match client.recv_from(&mut buf) {
             Ok((n, _)) => buf[..n].to_vec(),
-            Err(e) => panic!("{what}: no answer ({e}){}", running.why()),
+            Err(e) => running.fail(format!(
+                "{what}: no answer ({})",
+                testkit::explain::io_error(&e, LIMIT)
+            )),
         }
     };
     let got = exchange(b"", "an empty datagram");
@@ -1292,12 +1156,9 @@ fn step14_chat_handler_speaks_the_tutorial_protocol(#[case] cut: Cut) {
     let (listener, addr) = net::listener();
     let server = threading(listener, || ChatHandler);
     let running = Running::start("ThreadingTcpServer", server, true);
-    let (to, _relay, how) = front(addr, cut, step.seed());
-    let mut client = Client::connect(to);
-    client.expect_line(
-        GREETING.as_bytes(),
-        &format!("the greeting on connect, {how}"),
-    );
+    let route = cut.route(addr, step.seed());
+    let mut client = running.client(route.addr, &format!("the client ({})", route.how));
+    client.expect(GREETING.as_bytes());
     // (line sent, answer expected)
     let lines: [(Vec<u8>, Vec<u8>); 4] = [
         ("我发送了一条消息\n".into(), "我接收了一条消息\n".into()),
@@ -1310,22 +1171,18 @@ fn step14_chat_handler_speaks_the_tutorial_protocol(#[case] cut: Cut) {
     ];
     let sent: Vec<u8> = lines.iter().flat_map(|(line, _)| line.clone()).collect();
     client.send(&sent);
-    for (line, want) in &lines {
-        client.expect_line(want, &format!("the answer to \"{}\", {how}", escape(line)));
+    for (_, want) in &lines {
+        client.expect(want);
     }
     client.send("最后发送".as_bytes());
-    peer::half_close(&client.writer).expect("half-close");
-    let mut last = Vec::new();
-    match client.reader.read_to_end(&mut last) {
-        Ok(_) => assert_bytes_eq(
-            &format!("a last line without \\n, then EOF, {how}"),
-            "最后接收".as_bytes(),
-            &last,
-        ),
-        Err(e) => panic!(
-            "after a last line without \\n and a half-close, reading failed: {e}{}",
-            running.why()
-        ),
+    client.half_close();
+    let (last, error) = client.read_to_end(4096);
+    if last != "最后接收".as_bytes() || error.is_some() {
+        client.fail(format!(
+            "a last line without \\n, then a half-close: expected the answer without \\n, then \
+             EOF\n{}",
+            testkit::bytes::diff_report("最后接收".as_bytes(), &last)
+        ));
     }
     running.stop().server_close();
 }
@@ -1375,25 +1232,30 @@ fn step15_chat_handler_bounds_line_length() {
         server
     });
     let running = Running::start("ThreadingTcpServer", server, true);
-    let mut flood = Client::connect(addr);
-    flood.expect_line(GREETING.as_bytes(), "the greeting");
-    let mut writer = flood.writer.try_clone().expect("clone");
+    let mut flood = running.client(addr, "a client that sends a 1 MB line without a newline");
+    flood.expect(GREETING.as_bytes());
+    let mut writer = flood.stream().try_clone().expect("clone");
     thread::spawn(move || {
         // Fails with a reset or broken pipe once the server gives up: expected.
         let _ = writer.write_all(&vec![b'z'; 1 << 20]);
     });
-    flood.expect_closed("a client that sent a 1 MB line without a newline");
-    let (k, text) = report_for(&reports, flood.addr, "a client that sent a 1 MB line");
+    flood.note("sends 1 MiB of \"z\" without a newline");
+    flood.expect_closed();
+    let (k, text) = report_for(
+        &reports,
+        flood.local_addr(),
+        "a client that sent a 1 MB line",
+    );
     assert_eq!(
         k, "Io(InvalidData)",
         "a line over MAX_LINE should end the handler with an InvalidData error, reported to \
          the hook; got {k}: {text}"
     );
-    let mut next = Client::connect(addr);
-    next.expect_line(GREETING.as_bytes(), "the next client's greeting");
+    let mut next = running.client(addr, "the next client");
+    next.expect(GREETING.as_bytes());
     next.send("发送\n".as_bytes());
-    next.expect_line("接收\n".as_bytes(), "the next client's answer");
+    next.expect("接收\n".as_bytes());
     drop(next);
-    let _ = flood.writer.shutdown(Shutdown::Both);
+    let _ = flood.stream().shutdown(Shutdown::Both);
     running.stop().server_close();
 }

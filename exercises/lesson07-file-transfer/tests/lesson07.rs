@@ -21,9 +21,10 @@ use lesson07::*;
 use rstest::rstest;
 use sha2::{Digest, Sha256};
 use testkit::chunking::ChunkedReader;
-use testkit::net::{self, Server};
+use testkit::net;
 use testkit::relay::TcpRelay;
-use testkit::{Chunking, assert_bytes_eq, escape, hex, peer, step, within};
+use testkit::step::{catch_quietly, panic_text};
+use testkit::{Chunking, Server, assert_bytes_eq, escape, hex, peer, step, within};
 
 const LESSON: &str = include_str!("../lesson.toml");
 const LIMIT: Duration = testkit::DEFAULT_LIMIT;
@@ -99,20 +100,9 @@ fn content(size: usize, seed: u64) -> Vec<u8> {
     }
 }
 
-/// `chunking`, a random one with the step's seed, which a failure prints.
-fn seeded(chunking: Chunking, step: &testkit::Step) -> Chunking {
-    match chunking {
-        Chunking::Random { max, .. } => Chunking::Random {
-            seed: step.seed(),
-            max,
-        },
-        other => other,
-    }
-}
-
 /// A server that sends `bytes` to one client and closes, as the tutorials'
 /// server does.
-fn send_and_close(bytes: Vec<u8>) -> Server<io::Result<()>> {
+fn send_and_close(bytes: Vec<u8>) -> net::Server<io::Result<()>> {
     net::serve_one(move |mut s| {
         s.write_all(&bytes)?;
         Ok(())
@@ -406,7 +396,7 @@ fn step06_reads_the_message_until_eof(#[case] chunking: Chunking) {
 #[case::random(Chunking::Random { seed: 0, max: 100 })]
 fn step07_receives_a_file_over_tcp(#[case] chunking: Chunking) {
     let step = step!(LESSON);
-    let chunking = seeded(chunking, &step);
+    let chunking = chunking.seeded(&step);
     let data = all_bytes();
     let server = send_and_close(python_message("photo.jpg", &data));
     let relay = TcpRelay::start(server.addr, chunking);
@@ -423,22 +413,43 @@ fn step07_receives_a_file_over_tcp(#[case] chunking: Chunking) {
     assert_saved(&path, &dir.path().join("photo.jpg"), &data, &context);
 }
 
+/// The learner's `serve` of `file` on a loopback port 0.
+fn file_server(file: PathBuf, format: Format) -> Server<io::Result<()>> {
+    let what = format!(
+        "serve(listener, {:?}, Format::{format:?})",
+        file.file_name().unwrap_or_default()
+    );
+    Server::tcp(&what, move |listener| serve(listener, &file, format))
+}
+
+/// Runs `f` under a deadline; a failure says first how `server` ended, if
+/// it has (a `todo!()` in `serve` is the cause, not the client's error).
+fn within_server<T: Send + 'static>(
+    server: &Server<io::Result<()>>,
+    limit: Duration,
+    what: &str,
+    f: impl FnOnce() -> T + Send + 'static,
+) -> T {
+    catch_quietly(|| within(limit, what, f))
+        .unwrap_or_else(|(payload, _)| server.fail(panic_text(payload.as_ref())))
+}
+
 /// A client that connects but does not read, with a small receive buffer so
 /// the server's writes to it soon block.
-fn stalled_client(addr: SocketAddr) -> TcpStream {
+fn stalled_client(server: &Server<io::Result<()>>) -> TcpStream {
     use socket2::{Domain, Socket, Type};
+    let addr = server.addr();
     let socket = Socket::new(Domain::IPV4, Type::STREAM, None).expect("a socket");
     socket
         .set_recv_buffer_size(4096)
         .expect("a small receive buffer");
-    socket
-        .connect_timeout(&addr.into(), LIMIT)
-        .unwrap_or_else(|e| {
-            panic!(
-                "could not connect to serve(..) at {addr}: {e}. Did serve return or panic? It \
-                 should accept clients until the process ends"
-            )
-        });
+    if let Err(e) = socket.connect_timeout(&addr.into(), LIMIT) {
+        server.fail(format!(
+            "could not connect to serve(..) at {addr}: {}. It should accept clients until the \
+             process ends",
+            testkit::explain::io_error(&e, LIMIT)
+        ));
+    }
     let stream: TcpStream = socket.into();
     net::set_timeouts(&stream, LONG);
     stream
@@ -453,13 +464,14 @@ fn step08_serves_each_client_on_its_own_thread() {
     std::fs::create_dir(&outbox).expect("a directory");
     let file = outbox.join("report.bin");
     std::fs::write(&file, &data).expect("write the file to serve");
-    let server = net::spawn_server(move |listener| serve(listener, &file, Format::Json));
-    let addr = server.addr;
+    let server = file_server(file, Format::Json);
+    let addr = server.addr();
     let expected = python_message("report.bin", &data);
     // The first client does not read yet: a server that serves one client
     // at a time is stuck writing to it.
-    let mut first = stalled_client(addr);
-    let second = within(
+    let mut first = stalled_client(&server);
+    let second = within_server(
+        &server,
         NET,
         "a second client's download while the first client is not reading (is the server \
          still busy writing to the first?)",
@@ -470,14 +482,15 @@ fn step08_serves_each_client_on_its_own_thread() {
             Ok(got)
         },
     )
-    .unwrap_or_else(|e| panic!("the second client's download failed: {e}"));
+    .unwrap_or_else(|e| server.fail(format!("the second client's download failed: {e}")));
     assert_bytes_eq(
         "the second client's download: the server should send Python's json.dumps of \
          {\"filename\": \"report.bin\", \"filedata\": <6 MiB in base64>} and close",
         &expected,
         &second,
     );
-    let first_got = within(
+    let first_got = within_server(
+        &server,
         LONG,
         "the first client's download",
         move || -> io::Result<Vec<u8>> {
@@ -486,7 +499,7 @@ fn step08_serves_each_client_on_its_own_thread() {
             Ok(got)
         },
     )
-    .unwrap_or_else(|e| panic!("the first client's download failed: {e}"));
+    .unwrap_or_else(|e| server.fail(format!("the first client's download failed: {e}")));
     assert_bytes_eq(
         "the first client's download, once it started reading",
         &expected,
@@ -628,7 +641,7 @@ fn step11_endless_silent_and_rude_peers_are_errors() {
         receive_file(addr, &target, Duration::from_millis(300))
     });
     assert!(
-        matches!(&got, Err(TransferError::Io(e)) if matches!(e.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut)),
+        matches!(&got, Err(TransferError::Io(e)) if testkit::is_timeout(e)),
         "a server accepted and sent nothing: receive_file(.., timeout 300 ms) must end with \
          Err(TransferError::Io(..)) of kind WouldBlock or TimedOut, got {got:?}"
     );
@@ -892,7 +905,7 @@ fn receive_over(addr: SocketAddr, dir: &Path, limit: Duration) -> Result<PathBuf
 #[case::five_megabytes_random_cuts(MB5, Chunking::Random { seed: 0, max: 65_536 })]
 fn step15_receives_a_stream(#[case] size: usize, #[case] chunking: Chunking) {
     let step = step!(LESSON);
-    let chunking = seeded(chunking, &step);
+    let chunking = chunking.seeded(&step);
     let data = content(size, step.seed());
     let server = send_and_close(stream_frames("received.bin", &data));
     let relay = TcpRelay::start(server.addr, chunking);
@@ -923,23 +936,23 @@ fn step16_streams_a_file_end_to_end(#[case] size: usize) {
     std::fs::create_dir(&inbox).expect("a directory");
     let file = outbox.join("backup.tar");
     std::fs::write(&file, &data).expect("write the file to serve");
-    let server = net::spawn_server(move |listener| serve(listener, &file, Format::Stream));
+    let server = file_server(file, Format::Stream);
     let relay = TcpRelay::start(
-        server.addr,
+        server.addr(),
         Chunking::Random {
             seed: step.seed(),
             max: 65_536,
         },
     );
     let (addr, target) = (relay.addr(), inbox.clone());
-    let got = within(LONG, "receive_file_streamed", move || {
+    let got = within_server(&server, LONG, "receive_file_streamed", move || {
         receive_file_streamed(addr, &target, LONG)
     });
     let context = format!(
         "serve(listener, \"outbox/backup.tar\", Format::Stream) with a {size}-byte file, then \
          receive_file_streamed into \"inbox\""
     );
-    let path = got.unwrap_or_else(|e| panic!("{context}: {e}"));
+    let path = got.unwrap_or_else(|e| server.fail(format!("{context}: {e}")));
     assert_saved(&path, &inbox.join("backup.tar"), &data, &context);
 }
 

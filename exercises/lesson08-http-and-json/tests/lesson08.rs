@@ -15,7 +15,7 @@ use rstest::rstest;
 use serde_json::{Value, json};
 use testkit::http::{HttpServer, Request, Response as Canned};
 use testkit::net::{self, Server};
-use testkit::{Chunking, Step, escape, peer, step, within};
+use testkit::{Chunking, escape, peer, step, within};
 
 const LESSON: &str = include_str!("../lesson.toml");
 /// The deadline for a pure call.
@@ -73,14 +73,6 @@ fn weather_json(city: &str) -> String {
         "forecast": [{"day": "Sat", "min": 15.5, "max": 24.0}],
     })
     .to_string()
-}
-
-/// The chunking a case names, or a seeded random one for `None`.
-fn chunking_or_random(chunking: Option<Chunking>, step: &Step, max: usize) -> Chunking {
-    chunking.unwrap_or_else(|| Chunking::Random {
-        seed: step.seed(),
-        max,
-    })
 }
 
 /// Asks the learner's client for the weather in `city` from `base`.
@@ -184,13 +176,13 @@ fn step02_sends_the_query(#[case] city: &str) {
 }
 
 #[rstest]
-#[case::in_one_piece(Some(Chunking::Whole))]
-#[case::one_byte(Some(Chunking::Fixed(1)))]
-#[case::seven_bytes(Some(Chunking::Fixed(7)))]
-#[case::random(None)]
-fn step03_gets_typed_weather(#[case] chunking: Option<Chunking>) {
+#[case::in_one_piece(Chunking::Whole)]
+#[case::one_byte(Chunking::Fixed(1))]
+#[case::seven_bytes(Chunking::Fixed(7))]
+#[case::random(Chunking::Random { seed: 0, max: 40 })]
+fn step03_gets_typed_weather(#[case] chunking: Chunking) {
     let step = step!(LESSON);
-    let chunking = chunking_or_random(chunking, &step, 40);
+    let chunking = chunking.seeded(&step);
     let server = HttpServer::canned(Canned::json(200, "OK", OSLO_JSON).chunked(chunking));
     let got = get_weather(server.url(""), "Oslo", CLIENT_TIMEOUT);
     match got {
@@ -418,16 +410,16 @@ fn chunk_encode(body: &[u8], size: usize) -> Vec<u8> {
 }
 
 #[rstest]
-#[case::chunks_of_1(Some(1), Some(Chunking::Whole))]
-#[case::chunks_of_16(Some(16), Some(Chunking::Fixed(3)))]
-#[case::chunks_of_100(Some(100), None)]
-#[case::until_close(None, Some(Chunking::Fixed(9)))]
+#[case::chunks_of_1(Some(1), Chunking::Whole)]
+#[case::chunks_of_16(Some(16), Chunking::Fixed(3))]
+#[case::chunks_of_100(Some(100), Chunking::Random { seed: 0, max: 30 })]
+#[case::until_close(None, Chunking::Fixed(9))]
 fn step09_reads_chunked_and_close_delimited_bodies(
     #[case] chunk_size: Option<usize>,
-    #[case] chunking: Option<Chunking>,
+    #[case] chunking: Chunking,
 ) {
     let step = step!(LESSON);
-    let chunking = chunking_or_random(chunking, &step, 30);
+    let chunking = chunking.seeded(&step);
     let mut raw = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n".to_vec();
     match chunk_size {
         Some(size) => {

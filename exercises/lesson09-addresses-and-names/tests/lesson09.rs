@@ -19,148 +19,10 @@ use lesson09::*;
 use rstest::rstest;
 use socket2::{Domain, Socket, Type};
 use testkit::chunking::write_chunked;
-use testkit::{Chunking, assert_bytes_eq, escape, net, step, within};
+use testkit::{Chunking, assert_bytes_eq, escape, net, show, step, within};
 
 const LESSON: &str = include_str!("../lesson.toml");
 const LIMIT: Duration = testkit::DEFAULT_LIMIT;
-
-// ---------------------------------------------------------------------------
-// Helpers
-// ---------------------------------------------------------------------------
-
-/// Long inputs are shown by their start and length only.
-fn short(text: &str) -> String {
-    if text.len() <= 60 {
-        format!("{text:?}")
-    } else {
-        let head: String = text.chars().take(20).collect();
-        format!("{head:?}... ({} bytes)", text.len())
-    }
-}
-
-/// Prints why an IPv6 step is skipped. A skipped step counts as passed.
-fn skip_without_ipv6(step: &str) -> bool {
-    if testkit::net::ipv6_available() {
-        return false;
-    }
-    println!("{step}: skipped, this machine cannot bind [::1] (no IPv6 on loopback)");
-    true
-}
-
-/// A socket bound to `addr` but not listening, as `net::refusing` makes,
-/// but on a port of the test's choosing (`net::refusing` takes port 0).
-fn refusing_socket(addr: SocketAddr) -> io::Result<Socket> {
-    let socket = Socket::new(Domain::for_address(addr), Type::STREAM, None)?;
-    if addr.is_ipv6() {
-        socket.set_only_v6(true)?;
-    }
-    socket.bind(&addr.into())?;
-    Ok(socket)
-}
-
-/// A listener on one loopback family whose port, on the other family's
-/// loopback, refuses connections (when the machine has IPv6): a server that
-/// listens on one family only, whatever else the port may hold.
-struct OneFamily {
-    listener: TcpListener,
-    addr: SocketAddr,
-    /// The same port on the other family, refusing; `None` without IPv6.
-    other: Option<(Socket, SocketAddr)>,
-}
-
-fn one_family_listener(ip: IpAddr) -> OneFamily {
-    let other_ip: IpAddr = if ip.is_ipv4() {
-        Ipv6Addr::LOCALHOST.into()
-    } else {
-        Ipv4Addr::LOCALHOST.into()
-    };
-    for _ in 0..50 {
-        let listener = TcpListener::bind((ip, 0)).expect("bind a loopback listener on port 0");
-        let addr = listener.local_addr().expect("a listener has an address");
-        if !testkit::net::ipv6_available() {
-            return OneFamily {
-                listener,
-                addr,
-                other: None,
-            };
-        }
-        let other_addr = SocketAddr::new(other_ip, addr.port());
-        if let Ok(socket) = refusing_socket(other_addr) {
-            return OneFamily {
-                listener,
-                addr,
-                other: Some((socket, other_addr)),
-            };
-        }
-    }
-    panic!("could not find a port free on both 127.0.0.1 and [::1]");
-}
-
-/// Accepts one connection on `listener`, sends `tag` and closes.
-fn greet_one(listener: TcpListener, tag: String) -> JoinHandle<io::Result<SocketAddr>> {
-    thread::spawn(move || {
-        let (mut stream, peer) = listener.accept()?;
-        stream.write_all(tag.as_bytes())?;
-        Ok(peer)
-    })
-}
-
-/// Reads everything a connection made by the learner's code sends.
-fn read_all(mut stream: std::net::TcpStream) -> io::Result<Vec<u8>> {
-    net::set_timeouts(&stream, LIMIT);
-    let mut got = Vec::new();
-    stream.read_to_end(&mut got)?;
-    Ok(got)
-}
-
-/// A temporary directory for socket files, removed with everything in it.
-fn socket_dir() -> (tempfile::TempDir, PathBuf) {
-    let dir = tempfile::tempdir().expect("a temporary directory");
-    let path = dir.path().join("echo.sock");
-    (dir, path)
-}
-
-/// True when `path` names a socket file.
-fn is_socket_file(path: &Path) -> bool {
-    std::fs::symlink_metadata(path)
-        .map(|m| m.file_type().is_socket())
-        .unwrap_or(false)
-}
-
-/// Binds the learner's server at `path` under a deadline.
-fn bind_server(path: &Path) -> UnixServer {
-    let p = path.to_owned();
-    within(LIMIT, "UnixServer::bind", move || UnixServer::bind(&p))
-        .unwrap_or_else(|e| panic!("UnixServer::bind({}) failed: {e}", path.display()))
-}
-
-/// A test client: connects to `path`, writes `message` cut as `chunking`,
-/// half-closes and reads the reply to EOF, on its own thread.
-fn echo_client(
-    path: &Path,
-    message: Vec<u8>,
-    chunking: Chunking,
-) -> JoinHandle<io::Result<Vec<u8>>> {
-    let path = path.to_owned();
-    thread::spawn(move || {
-        let mut stream = UnixStream::connect(&path)?;
-        stream.set_read_timeout(Some(LIMIT))?;
-        stream.set_write_timeout(Some(LIMIT))?;
-        write_chunked(&mut stream, &message, chunking)?;
-        stream.shutdown(Shutdown::Write)?;
-        let mut reply = Vec::new();
-        stream.read_to_end(&mut reply)?;
-        Ok(reply)
-    })
-}
-
-/// Text lines and every byte value: what an echo must return unchanged.
-fn echo_message() -> Vec<u8> {
-    let mut message = b"hello over AF_UNIX\nsecond line\r\n".to_vec();
-    message.extend((0..=255u8).chain((0..=255u8).rev()));
-    message.extend_from_slice(b"\nthe end\n");
-    message
-}
 
 // ---------------------------------------------------------------------------
 // IPv4 as a 32-bit number
@@ -245,7 +107,7 @@ fn step03_rejects_bad_dotted_quads(#[case] text: &str, #[case] want: Ipv4Error) 
         got,
         Err(want.clone()),
         "parse_ipv4({}) must fail with Err({want:?}) ({want})",
-        short(text)
+        show(text.as_bytes())
     );
 }
 
@@ -397,7 +259,7 @@ fn step08_rejects_bad_socket_addrs(#[case] text: &str, #[case] want: SocketAddrE
         got,
         Err(want.clone()),
         "parse_socket_addr({}) must fail with Err({want:?}) ({want})",
-        short(text)
+        show(text.as_bytes())
     );
 }
 
@@ -487,7 +349,7 @@ fn step09_resolves_literals_and_localhost(
 #[case::huge("x".repeat(1_000_000))]
 fn step10_refuses_bad_host_names(#[case] host: String) {
     let _step = step!(LESSON);
-    let shown = short(&host);
+    let shown = show(host.as_bytes());
     let got = within(LIMIT, "resolve", move || resolve(&host, 80, Family::Any));
     assert!(
         matches!(got, Err(ResolveError::BadHost(_))),
@@ -499,6 +361,81 @@ fn step10_refuses_bad_host_names(#[case] host: String) {
 // ---------------------------------------------------------------------------
 // Trying each address in turn
 // ---------------------------------------------------------------------------
+
+/// Prints why an IPv6 step is skipped. A skipped step counts as passed.
+fn skip_without_ipv6(step: &str) -> bool {
+    if testkit::net::ipv6_available() {
+        return false;
+    }
+    println!("{step}: skipped, this machine cannot bind [::1] (no IPv6 on loopback)");
+    true
+}
+
+/// A socket bound to `addr` but not listening, as `net::refusing` makes,
+/// but on a port of the test's choosing (`net::refusing` takes port 0).
+fn refusing_socket(addr: SocketAddr) -> io::Result<Socket> {
+    let socket = Socket::new(Domain::for_address(addr), Type::STREAM, None)?;
+    if addr.is_ipv6() {
+        socket.set_only_v6(true)?;
+    }
+    socket.bind(&addr.into())?;
+    Ok(socket)
+}
+
+/// A listener on one loopback family whose port, on the other family's
+/// loopback, refuses connections (when the machine has IPv6): a server that
+/// listens on one family only, whatever else the port may hold.
+struct OneFamily {
+    listener: TcpListener,
+    addr: SocketAddr,
+    /// The same port on the other family, refusing; `None` without IPv6.
+    other: Option<(Socket, SocketAddr)>,
+}
+
+fn one_family_listener(ip: IpAddr) -> OneFamily {
+    let other_ip: IpAddr = if ip.is_ipv4() {
+        Ipv6Addr::LOCALHOST.into()
+    } else {
+        Ipv4Addr::LOCALHOST.into()
+    };
+    for _ in 0..50 {
+        let listener = TcpListener::bind((ip, 0)).expect("bind a loopback listener on port 0");
+        let addr = listener.local_addr().expect("a listener has an address");
+        if !testkit::net::ipv6_available() {
+            return OneFamily {
+                listener,
+                addr,
+                other: None,
+            };
+        }
+        let other_addr = SocketAddr::new(other_ip, addr.port());
+        if let Ok(socket) = refusing_socket(other_addr) {
+            return OneFamily {
+                listener,
+                addr,
+                other: Some((socket, other_addr)),
+            };
+        }
+    }
+    panic!("could not find a port free on both 127.0.0.1 and [::1]");
+}
+
+/// Accepts one connection on `listener`, sends `tag` and closes.
+fn greet_one(listener: TcpListener, tag: String) -> JoinHandle<io::Result<SocketAddr>> {
+    thread::spawn(move || {
+        let (mut stream, peer) = listener.accept()?;
+        stream.write_all(tag.as_bytes())?;
+        Ok(peer)
+    })
+}
+
+/// Reads everything a connection made by the learner's code sends.
+fn read_all(mut stream: std::net::TcpStream) -> io::Result<Vec<u8>> {
+    net::set_timeouts(&stream, LIMIT);
+    let mut got = Vec::new();
+    stream.read_to_end(&mut got)?;
+    Ok(got)
+}
 
 #[rstest]
 #[case::first_answers(0)]
@@ -667,6 +604,55 @@ fn step13_reports_every_failed_attempt() {
 // ---------------------------------------------------------------------------
 // Unix domain sockets
 // ---------------------------------------------------------------------------
+
+/// A temporary directory for socket files, removed with everything in it.
+fn socket_dir() -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let path = dir.path().join("echo.sock");
+    (dir, path)
+}
+
+/// True when `path` names a socket file.
+fn is_socket_file(path: &Path) -> bool {
+    std::fs::symlink_metadata(path)
+        .map(|m| m.file_type().is_socket())
+        .unwrap_or(false)
+}
+
+/// Binds the learner's server at `path` under a deadline.
+fn bind_server(path: &Path) -> UnixServer {
+    let p = path.to_owned();
+    within(LIMIT, "UnixServer::bind", move || UnixServer::bind(&p))
+        .unwrap_or_else(|e| panic!("UnixServer::bind({}) failed: {e}", path.display()))
+}
+
+/// A test client: connects to `path`, writes `message` cut as `chunking`,
+/// half-closes and reads the reply to EOF, on its own thread.
+fn echo_client(
+    path: &Path,
+    message: Vec<u8>,
+    chunking: Chunking,
+) -> JoinHandle<io::Result<Vec<u8>>> {
+    let path = path.to_owned();
+    thread::spawn(move || {
+        let mut stream = UnixStream::connect(&path)?;
+        stream.set_read_timeout(Some(LIMIT))?;
+        stream.set_write_timeout(Some(LIMIT))?;
+        write_chunked(&mut stream, &message, chunking)?;
+        stream.shutdown(Shutdown::Write)?;
+        let mut reply = Vec::new();
+        stream.read_to_end(&mut reply)?;
+        Ok(reply)
+    })
+}
+
+/// Text lines and every byte value: what an echo must return unchanged.
+fn echo_message() -> Vec<u8> {
+    let mut message = b"hello over AF_UNIX\nsecond line\r\n".to_vec();
+    message.extend((0..=255u8).chain((0..=255u8).rev()));
+    message.extend_from_slice(b"\nthe end\n");
+    message
+}
 
 #[rstest]
 #[case::one_byte(Chunking::Fixed(1))]
@@ -921,7 +907,7 @@ fn step18_survives_rude_peers() {
         unix_request(&p, b"anyone?", Duration::from_millis(300))
     });
     assert!(
-        matches!(&got, Err(e) if matches!(e.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut)),
+        matches!(&got, Err(e) if testkit::is_timeout(e)),
         "a server accepted and never answered: expected a timeout error after 300 ms, got {:?}",
         got.map(|v| escape(&v))
     );

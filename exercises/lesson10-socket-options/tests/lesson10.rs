@@ -7,17 +7,16 @@
 
 use std::io::{self, Read, Write};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, TcpListener, TcpStream};
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
 
 use lesson10::*;
 use rstest::rstest;
-use socket2::{Domain, Protocol, SockRef, Socket, Type};
-use testkit::relay::TcpRelay;
-use testkit::step::{catch_quietly, is_todo, panic_text};
-use testkit::{Chunking, assert_bytes_eq, escape, net, peer, step, within};
+use socket2::SockRef;
+use testkit::relay::{Route, TcpRelay};
+use testkit::{Chunking, LineClient, Server, assert_bytes_eq, explain, net, peer, step, within};
 
 const LESSON: &str = include_str!("../lesson.toml");
 const LIMIT: Duration = testkit::DEFAULT_LIMIT;
@@ -25,41 +24,6 @@ const LIMIT: Duration = testkit::DEFAULT_LIMIT;
 /// The socket buffer size the deadlock steps ask for: small, so that a few
 /// hundred kilobytes fill both ends and a stall is certain.
 const TINY_BUFFER: usize = 32 * 1024;
-
-/// A connected pair on loopback: (client, server side), no timeouts set.
-fn pair() -> (TcpStream, TcpStream) {
-    let (listener, addr) = net::listener();
-    let client = net::connect_retry(addr, LIMIT);
-    let (server, _) = listener.accept().expect("accept the test's own connection");
-    (client, server)
-}
-
-/// A connected pair whose send and receive buffers are [`TINY_BUFFER`]
-/// (set before `listen` and `connect`, so the window is small from the
-/// start).
-fn tiny_pair() -> (TcpStream, TcpStream) {
-    let new_socket = || {
-        let s = Socket::new(Domain::IPV4, Type::STREAM, Some(Protocol::TCP)).expect("a socket");
-        s.set_send_buffer_size(TINY_BUFFER).expect("SO_SNDBUF");
-        s.set_recv_buffer_size(TINY_BUFFER).expect("SO_RCVBUF");
-        s
-    };
-    let listener = new_socket();
-    let any: SocketAddr = "127.0.0.1:0".parse().expect("loopback");
-    listener.bind(&any.into()).expect("bind on port 0");
-    listener.listen(8).expect("listen");
-    let addr = listener
-        .local_addr()
-        .ok()
-        .and_then(|a| a.as_socket())
-        .expect("a bound socket has an address");
-    let client = new_socket();
-    client
-        .connect_timeout(&addr.into(), LIMIT)
-        .expect("connect the tiny pair");
-    let (server, _) = listener.accept().expect("accept the tiny pair");
-    (client.into(), server.into())
-}
 
 /// Bytes that show where they came from: position `i` holds `i * k mod p`.
 fn pattern(len: usize, k: usize, p: usize) -> Vec<u8> {
@@ -76,20 +40,6 @@ fn read_n(stream: &mut TcpStream, len: usize) -> io::Result<Vec<u8>> {
     let mut buf = vec![0u8; len];
     stream.read_exact(&mut buf)?;
     Ok(buf)
-}
-
-/// Reads until EOF or an error, returning what arrived and the error.
-fn drain(stream: &mut TcpStream) -> (Vec<u8>, Option<io::Error>) {
-    let mut got = Vec::new();
-    let mut buf = [0u8; 64 * 1024];
-    loop {
-        match stream.read(&mut buf) {
-            Ok(0) => return (got, None),
-            Ok(n) => got.extend_from_slice(&buf[..n]),
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            Err(e) => return (got, Some(e)),
-        }
-    }
 }
 
 /// True when two durations agree within 20 ms: the kernel keeps socket
@@ -163,7 +113,7 @@ fn step01_classifies_read_results(
 #[test]
 fn step02_sets_python_style_modes() {
     let _step = step!(LESSON);
-    let (client, _server) = pair();
+    let (client, _server) = net::pair();
     // A stream someone left non-blocking: Conn::new must make it blocking.
     client.set_nonblocking(true).expect("set_nonblocking");
     client
@@ -253,7 +203,7 @@ fn set_mode_within(mut conn: Conn, mode: Mode) -> Conn {
 #[test]
 fn step03_read_timeout_is_not_would_block() {
     let _step = step!(LESSON);
-    let (client, mut server) = pair();
+    let (client, mut server) = net::pair();
     let conn = within(LIMIT, "Conn::new", move || Conn::new(client))
         .unwrap_or_else(|e| panic!("Conn::new failed: {e}"));
 
@@ -327,7 +277,7 @@ fn step03_read_timeout_is_not_would_block() {
 fn step04_write_times_out_on_a_peer_that_never_reads() {
     let _step = step!(LESSON);
     // A peer that never reads: only the two small socket buffers take bytes.
-    let (client, mut server) = tiny_pair();
+    let (client, mut server) = net::pair_with_buffers(TINY_BUFFER);
     let total = 8 * 1024 * 1024;
     let data = pattern(total, 7, 251);
     let (client, result) = within(LIMIT, "write_all_timeout to a peer that never reads", {
@@ -353,7 +303,7 @@ fn step04_write_times_out_on_a_peer_that_never_reads() {
     drop(client);
     net::set_timeouts(&server, LIMIT);
     let (got, err) = within(LIMIT, "the test draining the peer", move || {
-        drain(&mut server)
+        net::read_to_eof(&mut server)
     });
     assert!(err.is_none(), "draining the peer failed: {err:?}");
     assert_eq!(
@@ -366,9 +316,9 @@ fn step04_write_times_out_on_a_peer_that_never_reads() {
     assert_bytes_eq("what the peer received", &data[..sent], &got);
 
     // A peer that reads: everything arrives, no error.
-    let (mut client, mut server) = tiny_pair();
+    let (mut client, mut server) = net::pair_with_buffers(TINY_BUFFER);
     net::set_timeouts(&server, LIMIT);
-    let reader = thread::spawn(move || drain(&mut server));
+    let reader = thread::spawn(move || net::read_to_eof(&mut server));
     let data = pattern(300_000, 13, 253);
     let sent = within(LIMIT, "write_all_timeout to a reading peer", {
         let data = data.clone();
@@ -455,7 +405,7 @@ fn step06_half_close_ends_the_request(#[case] chunking: Chunking) {
     // The server reads until EOF, then answers: no EOF, no answer.
     let server = net::serve_one(|mut s| {
         s.set_read_timeout(Some(Duration::from_secs(5)))?;
-        let (request, err) = drain(&mut s);
+        let (request, err) = net::read_to_eof(&mut s);
         if let Some(e) = err {
             return Err(e);
         }
@@ -585,7 +535,7 @@ fn step08_reuse_address_rebinds_a_port_in_time_wait() {
     })
     .unwrap_or_else(|e| panic!("the listener from bind_listener did not accept: {e}"));
     drop(server_side);
-    let (_, err) = drain(&mut client);
+    let (_, err) = net::read_to_eof(&mut client);
     assert!(err.is_none(), "the client should see EOF, got {err:?}");
     drop(client);
 
@@ -617,129 +567,26 @@ fn step08_reuse_address_rebinds_a_port_in_time_wait() {
         accepted.unwrap_or_else(|e| panic!("the restarted server did not accept: {e}"));
     conn.write_all(b"back").expect("write");
     drop(conn);
-    let (got, _) = drain(&mut client);
+    let (got, _) = net::read_to_eof(&mut client);
     assert_bytes_eq("what the restarted server sent", b"back", &got);
 }
 
-/// A running `serve_nonblocking`, the flag that stops it, and how it ended
-/// if it ended on its own (an error or a panic, as text).
-struct EchoServer {
-    addr: SocketAddr,
-    stop: Arc<AtomicBool>,
-    ended: Arc<Mutex<Option<String>>>,
-    thread: thread::JoinHandle<Option<ServeStats>>,
-}
-
-fn start_echo_server() -> EchoServer {
+/// `serve_nonblocking` on a loopback port 0, stopped by its flag when the
+/// step ends.
+fn start_echo_server() -> Server<io::Result<ServeStats>> {
     let stop = Arc::new(AtomicBool::new(false));
-    let ended = Arc::new(Mutex::new(None));
-    let (flag, report) = (Arc::clone(&stop), Arc::clone(&ended));
-    let server = net::spawn_server(move |listener| {
-        let outcome = catch_quietly(|| serve_nonblocking(listener, &flag));
-        let why = match outcome {
-            Ok(Ok(stats)) => return Some(stats),
-            Ok(Err(e)) => format!("serve_nonblocking returned an error: {e}"),
-            Err((payload, place)) => {
-                let message = panic_text(payload.as_ref());
-                let place = place.map(|p| format!(" at {p}")).unwrap_or_default();
-                if is_todo(&message) {
-                    format!("serve_nonblocking reached a `todo!()`{place}: {message}")
-                } else {
-                    format!("serve_nonblocking panicked{place}: {message}")
-                }
-            }
-        };
-        if let Ok(mut slot) = report.lock() {
-            *slot = Some(why);
-        }
-        None
-    });
-    EchoServer {
-        addr: server.addr,
-        stop,
-        ended,
-        thread: server.thread,
-    }
+    let flag = Arc::clone(&stop);
+    Server::tcp("serve_nonblocking(listener, stop)", move |listener| {
+        serve_nonblocking(listener, &flag)
+    })
+    .stopped_by("`stop` was set", move || stop.store(true, Ordering::SeqCst))
 }
 
-impl EchoServer {
-    /// Panics with how the server ended, if it ended on its own (waiting a
-    /// moment for a server that is ending right now).
-    fn check_alive(&self) {
-        let started = Instant::now();
-        while started.elapsed() < Duration::from_millis(500) {
-            if let Some(why) = self.ended.lock().ok().and_then(|s| s.clone()) {
-                panic!("{why}");
-            }
-            thread::sleep(Duration::from_millis(10));
-        }
-    }
-
-    /// Connects a client (with timeouts), or explains why the server is gone.
-    fn connect(&self) -> TcpStream {
-        match TcpStream::connect_timeout(&self.addr, LIMIT) {
-            Ok(stream) => {
-                net::set_timeouts(&stream, LIMIT);
-                stream
-            }
-            Err(e) => {
-                self.check_alive();
-                panic!(
-                    "could not connect to serve_nonblocking on {}: {e}",
-                    self.addr
-                )
-            }
-        }
-    }
-
-    /// Sends `message` and expects it back, under a deadline; on failure,
-    /// says first whether the server itself died.
-    fn echo_round(&self, client: &mut TcpStream, message: &[u8], who: &str) {
-        let mut c = client.try_clone().expect("clone the test's stream");
-        let m = message.to_vec();
-        let got = catch_quietly(|| {
-            within(LIMIT, &format!("the echo for {who}"), move || {
-                c.write_all(&m)?;
-                read_n(&mut c, m.len())
-            })
-        });
-        match got {
-            Ok(Ok(bytes)) => assert_bytes_eq(&format!("the echo for {who}"), message, &bytes),
-            Ok(Err(e)) => {
-                self.check_alive();
-                panic!(
-                    "{who} sent \"{}\" and got no full echo: {e}. Other clients are connected \
-                     too: does the server wait on one of them?",
-                    escape(message)
-                )
-            }
-            Err((payload, _)) => {
-                self.check_alive();
-                panic!("{}", panic_text(payload.as_ref()))
-            }
-        }
-    }
-
-    /// Sets the stop flag and waits for `serve_nonblocking` to return.
-    fn stop(self) -> ServeStats {
-        self.stop.store(true, Ordering::SeqCst);
-        let thread = self.thread;
-        let result = within(
-            LIMIT,
-            "serve_nonblocking to return after `stop` was set",
-            move || thread.join(),
-        );
-        match result {
-            Ok(Some(stats)) => stats,
-            _ => {
-                let why = self.ended.lock().ok().and_then(|s| s.clone());
-                panic!(
-                    "{}",
-                    why.unwrap_or_else(|| "serve_nonblocking panicked".to_owned())
-                )
-            }
-        }
-    }
+/// Sends `line` and expects it back.
+#[track_caller]
+fn echo_round(client: &mut LineClient, line: &[u8]) {
+    client.send(line);
+    client.expect(line);
 }
 
 #[rstest]
@@ -751,61 +598,55 @@ fn step09_serves_many_clients_from_one_thread(
     #[case] big: usize,
 ) {
     let step = step!(LESSON);
-    let chunking = chunking.map(|c| match c {
-        Chunking::Random { max, .. } => random_cuts(step.seed(), max),
-        other => other,
-    });
     const CLIENTS: usize = 4;
     let server = start_echo_server();
-    let relay = chunking.map(|c| TcpRelay::start(server.addr, c));
-    let target = relay.as_ref().map_or(server.addr, TcpRelay::addr);
-    let how = chunking.map_or("directly".to_owned(), |c| format!("through a relay, {c}"));
+    let route = Route::to(server.addr(), chunking.map(|c| c.seeded(&step)));
+    let how = &route.how;
     // All clients connect first; then they take turns, LAST one first, so a
     // server that waits on client 0 never answers client 3.
-    let mut clients: Vec<TcpStream> = (0..CLIENTS)
-        .map(|_| match relay {
-            Some(_) => net::connect(target, LIMIT),
-            None => server.connect(),
+    let mut clients: Vec<LineClient> = (0..CLIENTS)
+        .map(|i| {
+            let mut client = server.client_via(route.addr, &format!("client {i} ({how})"));
+            client.note(format!(
+                "{CLIENTS} clients are connected: the server must not wait on any one of them"
+            ));
+            client
         })
         .collect();
     for round in 0..3 {
         for (i, client) in clients.iter_mut().enumerate().rev() {
             let message = format!("round {round} from client {i}: {}\n", "x".repeat(i * 3));
-            server.echo_round(client, message.as_bytes(), &format!("client {i} ({how})"));
+            echo_round(client, message.as_bytes());
         }
     }
     // A big message: the echo must be written in parts while the client is
     // still sending, and no byte may be lost on a partial write.
     let data = pattern(big, 17, 241);
-    let mut writer = clients[1].try_clone().expect("clone");
-    let mut reader = clients[1].try_clone().expect("clone");
+    let mut writer = clients[1].stream().try_clone().expect("clone");
+    let mut reader = clients[1].stream().try_clone().expect("clone");
     let sending = data.clone();
     thread::spawn(move || writer.write_all(&sending));
     let echoed = within(LIMIT * 3, "the echo of a big message", move || {
         read_n(&mut reader, big)
     })
     .unwrap_or_else(|e| {
-        panic!("client 1 sent {big} bytes and did not get them all back ({how}): {e}")
+        server.fail(format!(
+            "client 1 sent {big} bytes and did not get them all back ({how}): {}",
+            explain::io_error(&e, LIMIT)
+        ))
     });
     assert_bytes_eq(&format!("the echo of {big} bytes ({how})"), &data, &echoed);
     // A client that half-closes gets its echo, then EOF.
     let last = &mut clients[CLIENTS - 1];
-    last.write_all(b"goodbye\n").expect("write");
-    peer::half_close(last).expect("shutdown(Write)");
-    let mut last = last.try_clone().expect("clone");
-    let (got, err) = within(LIMIT, "the echo before EOF", move || drain(&mut last));
-    assert!(
-        err.is_none(),
-        "after the client's EOF the server should close cleanly, got {err:?}"
-    );
-    assert_bytes_eq(
-        "what a client that sent b\"goodbye\\n\" and half-closed received before EOF",
-        b"goodbye\n",
-        &got,
-    );
+    last.send(b"goodbye\n");
+    last.half_close();
+    let (got, err) = last.read_to_end(4096);
+    if got != b"goodbye\n" || err.is_some() {
+        last.fail("expected the echo \"goodbye\\n\", then EOF (the server closes cleanly)");
+    }
     drop(clients);
-    drop(relay);
-    let stats = server.stop();
+    drop(route);
+    let stats = server.stop_ok(LIMIT);
     assert!(
         stats.accepted >= CLIENTS && stats.most_open >= CLIENTS,
         "{CLIENTS} clients were connected at once: expected accepted >= {CLIENTS} and most_open >= \
@@ -817,41 +658,38 @@ fn step09_serves_many_clients_from_one_thread(
 fn step10_nonblocking_server_survives_rude_clients() {
     let _step = step!(LESSON);
     let server = start_echo_server();
-    let mut good = server.connect();
-    server.echo_round(&mut good, b"hello before the trouble\n", "a polite client");
+    let mut good = server.client("a polite client");
+    echo_round(&mut good, b"hello before the trouble\n");
 
     // A client that sends half a line and resets the connection.
-    let mut rude = server.connect();
-    rude.write_all(b"half a li").expect("write");
-    peer::reset(rude).expect("reset");
+    let mut rude = server.client("a rude client");
+    rude.send(b"half a li");
+    rude.reset();
 
     // A client that sends without ever reading its echo.
     const FLOOD: usize = 48 * 1024 * 1024;
-    let hog = server.connect();
-    hog.set_write_timeout(Some(Duration::from_secs(1)))
+    let hog = server.client("a client that never reads");
+    let mut hog_stream = hog.stream().try_clone().expect("clone");
+    hog_stream
+        .set_write_timeout(Some(Duration::from_secs(1)))
         .expect("write timeout");
     let hog_writer = thread::spawn(move || {
-        let mut hog = hog;
         let chunk = pattern(64 * 1024, 3, 256);
         let mut sent = 0;
         while sent < FLOOD {
-            match hog.write(&chunk) {
+            match hog_stream.write(&chunk) {
                 Ok(n) => sent += n,
                 Err(_) => break,
             }
         }
-        (hog, sent)
+        sent
     });
 
+    good.note("another client floods the server without reading");
     for i in 0..5 {
-        let message = format!("still there? {i}\n");
-        server.echo_round(
-            &mut good,
-            message.as_bytes(),
-            "a polite client, while another client floods the server without reading",
-        );
+        echo_round(&mut good, format!("still there? {i}\n").as_bytes());
     }
-    let (hog, sent) = within(Duration::from_secs(15), "the flooding client", move || {
+    let sent = within(Duration::from_secs(15), "the flooding client", move || {
         hog_writer.join().expect("the flooding thread")
     });
     assert!(
@@ -860,13 +698,10 @@ fn step10_nonblocking_server_survives_rude_clients() {
          stop reading from a client while MAX_PENDING ({MAX_PENDING}) bytes wait for it"
     );
     drop(hog);
-    server.echo_round(
-        &mut good,
-        b"and after it left\n",
-        "a polite client, after the others left",
-    );
+    good.note("the others left");
+    echo_round(&mut good, b"and after it left\n");
     drop(good);
-    let stats = server.stop();
+    let stats = server.stop_ok(LIMIT);
     assert!(
         stats.accepted >= 3,
         "three clients connected, stats say {stats:?}"
@@ -878,7 +713,7 @@ fn step10_nonblocking_server_survives_rude_clients() {
 #[case::ten_megabytes(10 * 1024 * 1024, false)]
 fn step11_write_then_read_stalls_and_says_so(#[case] size: usize, #[case] fits: bool) {
     let _step = step!(LESSON);
-    let (a, b) = tiny_pair();
+    let (a, b) = net::pair_with_buffers(TINY_BUFFER);
     let (data_a, data_b) = (pattern(size, 7, 251), pattern(size, 11, 239));
     let timeout = Duration::from_millis(500);
     let (ra, rb) = within(Duration::from_secs(10), "write_then_read on both peers", {
@@ -927,7 +762,7 @@ fn step12_exchange_reads_while_writing(#[case] chunking: Option<Chunking>, #[cas
     });
     let (a, b, relay) = match chunking {
         None => {
-            let (a, b) = tiny_pair();
+            let (a, b) = net::pair_with_buffers(TINY_BUFFER);
             (a, b, None)
         }
         Some(c) => {
@@ -986,7 +821,7 @@ fn step13_exchange_rejects_bad_peers() {
     for which in ["exchange", "request_until_eof"] {
         let server = net::serve_one(|mut s| {
             let mut r = s.try_clone()?;
-            thread::spawn(move || drain(&mut r));
+            thread::spawn(move || net::read_to_eof(&mut r));
             let flood = pattern(64 * 1024, 1, 256);
             for _ in 0..16 {
                 if s.write_all(&flood).is_err() {
@@ -1012,7 +847,7 @@ fn step13_exchange_rejects_bad_peers() {
     // A peer that reads everything and then says nothing, without closing.
     for which in ["exchange", "request_until_eof"] {
         let server = net::serve_one(|mut s| {
-            let (got, _) = drain(&mut s);
+            let (got, _) = net::read_to_eof(&mut s);
             thread::sleep(Duration::from_secs(2));
             Ok(got.len())
         });
@@ -1032,7 +867,7 @@ fn step13_exchange_rejects_bad_peers() {
 
     // A peer that reads the request, sends a little, and resets.
     let server = net::serve_one(|mut s| {
-        let _ = drain(&mut s);
+        let _ = net::read_to_eof(&mut s);
         s.write_all(b"partial answ")?;
         thread::sleep(Duration::from_millis(50));
         peer::reset(s)
