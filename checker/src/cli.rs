@@ -137,12 +137,14 @@ pub enum Command {
         #[arg(value_name = "LESSON")]
         lessons: Vec<String>,
     },
-    /// Print the hint for a lesson's first failing step.
+    /// Show a lesson's first failing step, its failure and its hints: a
+    /// nudge first, one level more each time you ask.
     Hint {
-        /// The lesson (lesson05, 05 or 5).
+        /// The lesson (lesson05, 05 or 5) [default: the one you are
+        /// working on: saved last, else the first not done].
         #[arg(value_name = "LESSON")]
-        lesson: String,
-        /// Print every step's hint, without running anything.
+        lesson: Option<String>,
+        /// Print every level of every step's hints, without running anything.
         #[arg(long)]
         all: bool,
     },
@@ -215,6 +217,10 @@ pub enum Command {
         /// have looked at them; their flags stay in the notes.
         #[arg(long)]
         allow_flagged: bool,
+        /// Only these lessons (e.g. `--lessons 1,2`), as for one week's
+        /// assignment; all when not given.
+        #[arg(long, value_name = "LESSON", value_delimiter = ',')]
+        lessons: Vec<String>,
     },
     /// For instructors: write a copy of the workspace for learners, without
     /// solutions/.

@@ -12,8 +12,30 @@ pub struct Step {
     pub name: String,
     /// Points earned when every case of the step passes.
     pub points: u32,
-    /// Shown when the step fails.
-    pub hint: String,
+    /// Graded hints: the first (a nudge: what to look at) is shown when the
+    /// step fails, each `cargo checker hint` shows one more.
+    #[serde(default)]
+    pub hints: Vec<String>,
+    /// A single hint, as older lessons give it: read as `hints = [hint]`.
+    #[serde(default, skip_serializing)]
+    hint: Option<String>,
+}
+
+impl Step {
+    /// A step with its graded hints.
+    pub fn new(name: &str, points: u32, hints: &[&str]) -> Step {
+        Step {
+            name: name.to_owned(),
+            points,
+            hints: hints.iter().map(|h| (*h).to_owned()).collect(),
+            hint: None,
+        }
+    }
+
+    /// The first level of hint: what a failure shows.
+    pub fn hint(&self) -> &str {
+        self.hints.first().map_or("", |h| h.trim())
+    }
 }
 
 /// The contents of `lesson.toml`.
@@ -120,6 +142,20 @@ impl Lesson {
         if file.steps.is_empty() {
             return Err(problem("no [[step]] is listed".into()));
         }
+        let mut steps = file.steps;
+        for step in &mut steps {
+            match (step.hint.take(), step.hints.is_empty()) {
+                (Some(hint), true) => step.hints = vec![hint],
+                (Some(_), false) => {
+                    return Err(problem(format!(
+                        "step `{}` has both `hint` and `hints`: keep `hints`",
+                        step.name
+                    )));
+                }
+                (None, _) => {}
+            }
+        }
+        let file = LessonFile { steps, ..file };
         for (i, step) in file.steps.iter().enumerate() {
             if !is_step_name(&step.name) {
                 return Err(problem(format!(

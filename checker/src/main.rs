@@ -30,6 +30,7 @@ pub mod cli;
 pub mod export;
 pub mod grade;
 pub mod gradebook;
+pub mod hints;
 pub mod jail;
 pub mod json;
 pub mod junit;
@@ -86,7 +87,9 @@ fn run(cli: Cli) -> Result<ExitCode> {
         (Some(Command::Progress { lessons }), _) => progress(&workspace, &lessons, &global),
         (None, None) => progress(&workspace, &[], &global),
         (None, Some(lesson)) => detail(&workspace, &lesson, &global),
-        (Some(Command::Hint { lesson, all }), _) => hint(&workspace, &lesson, all, &global),
+        (Some(Command::Hint { lesson, all }), _) => {
+            hint(&workspace, lesson.as_deref(), all, &global)
+        }
         (Some(Command::Verify), _) => verify(&workspace, &global),
         (
             Some(Command::Watch {
@@ -115,10 +118,11 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 limits,
                 no_sandbox,
                 allow_flagged,
+                lessons,
             }),
             _,
         ) => grade_class(
-            &workspace,
+            &only(&workspace, &lessons)?,
             &submissions,
             out,
             cache,
@@ -216,8 +220,11 @@ fn detail(workspace: &Workspace, arg: &str, global: &Global) -> Result<ExitCode>
     Ok(exit_code(&outcomes))
 }
 
-fn hint(workspace: &Workspace, arg: &str, all: bool, global: &Global) -> Result<ExitCode> {
-    let lesson = lesson::select(&workspace.lessons, arg)?;
+fn hint(workspace: &Workspace, arg: Option<&str>, all: bool, global: &Global) -> Result<ExitCode> {
+    let lesson = match arg {
+        Some(arg) => lesson::select(&workspace.lessons, arg)?,
+        None => watch::being_worked(workspace, &options(global))?,
+    };
     if all {
         anstream::print!("{}", report::all_hints(lesson));
         return Ok(ExitCode::SUCCESS);
@@ -225,7 +232,15 @@ fn hint(workspace: &Workspace, arg: &str, all: bool, global: &Global) -> Result<
     let bar = Progress::new(false);
     let outcomes = grade::grade(workspace, &[lesson], options(global), &bar)?;
     drop(bar);
-    anstream::print!("{}", report::first_hint(&outcomes[0]));
+    let outcome = &outcomes[0];
+    let level = match outcome.first_unpassed() {
+        Some(step) if outcome.compile_error.is_none() => {
+            let max = lesson.step(&step.name).map_or(1, |s| s.hints.len());
+            hints::next_level(&workspace.root, &lesson.id, &step.name, max)
+        }
+        _ => 1,
+    };
+    anstream::print!("{}", report::first_hint(outcome, level));
     Ok(ExitCode::SUCCESS)
 }
 
@@ -268,6 +283,15 @@ fn reset(workspace: &Workspace, arg: &str, yes: bool, from: Option<&str>) -> Res
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The workspace with only the lessons `args` name (all when none).
+fn only(workspace: &Workspace, args: &[String]) -> Result<Workspace> {
+    let lessons = select(workspace, args)?;
+    Ok(Workspace {
+        root: workspace.root.clone(),
+        lessons: lessons.into_iter().cloned().collect(),
+    })
 }
 
 fn grade_class(

@@ -142,7 +142,7 @@ pub fn next(outcomes: &[LessonOutcome]) -> String {
         }
         if let Some(hint) = lesson
             .step(&step.name)
-            .map(|s| s.hint.trim())
+            .map(|s| s.hint())
             .filter(|h| !h.is_empty())
         {
             let _ = writeln!(out, "  {} {hint}", paint(LABEL, "Hint:"));
@@ -227,7 +227,7 @@ pub fn detail(o: &LessonOutcome) -> String {
     } else if let Some(step) = o.first_unpassed() {
         if let Some(hint) = lesson
             .step(&step.name)
-            .map(|s| s.hint.trim())
+            .map(|s| s.hint())
             .filter(|h| !h.is_empty())
         {
             let _ = writeln!(out, "\n{} ({}): {hint}", paint(LABEL, "Hint"), step.name);
@@ -236,8 +236,9 @@ pub fn detail(o: &LessonOutcome) -> String {
     out
 }
 
-/// The hint of the first step that does not pass, or a word that all pass.
-pub fn first_hint(o: &LessonOutcome) -> String {
+/// The first step that does not pass, its failure and its hints up to
+/// `level` (1: the nudge), or a word that all pass.
+pub fn first_hint(o: &LessonOutcome, level: usize) -> String {
     let lesson = &o.lesson;
     let mut out = String::new();
     match (&o.compile_error, o.first_unpassed()) {
@@ -262,8 +263,20 @@ pub fn first_hint(o: &LessonOutcome) -> String {
                 step.name,
                 step_verb(step.status)
             );
-            let hint = lesson.step(&step.name).map_or("", |s| s.hint.trim());
-            let _ = writeln!(out, "{} {hint}", paint(LABEL, "Hint:"));
+            if let Some(message) = &step.message {
+                let lines: Vec<&str> = message.lines().take(12).collect();
+                out.push_str(&indent(&lines.join("\n"), "  "));
+            }
+            if let Some(entry) = lesson.step(&step.name) {
+                let shown = level.clamp(1, entry.hints.len().max(1));
+                for (i, hint) in entry.hints.iter().take(shown).enumerate() {
+                    let label = format!("Hint {}/{}:", i + 1, entry.hints.len());
+                    let _ = writeln!(out, "{} {}", paint(LABEL, &label), hint.trim());
+                }
+                if shown < entry.hints.len() {
+                    let _ = writeln!(out, "(run `cargo checker hint` again for the next hint)");
+                }
+            }
         }
         (None, None) => {
             let _ = writeln!(
@@ -289,7 +302,10 @@ pub fn all_hints(lesson: &Lesson) -> String {
     for step in &lesson.steps {
         let unit = if step.points == 1 { "point" } else { "points" };
         let _ = writeln!(out, "  {} ({} {unit})", step.name, step.points);
-        out.push_str(&indent(step.hint.trim(), "    "));
+        for (i, hint) in step.hints.iter().enumerate() {
+            let text = format!("{}. {}", i + 1, hint.trim());
+            out.push_str(&indent(&text, "    "));
+        }
     }
     let _ = writeln!(out, "{} {}", paint(LABEL, "Read:"), lesson.chapter);
     out

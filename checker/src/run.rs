@@ -671,11 +671,7 @@ mod tests {
             dir_name: "lesson01-x".into(),
             title: "X".into(),
             chapter: "x.md".into(),
-            steps: vec![crate::lesson::Step {
-                name: "step01_a".into(),
-                points: 1,
-                hint: "h".into(),
-            }],
+            steps: vec![crate::lesson::Step::new("step01_a", 1, &["h"])],
             confirms: false,
         };
         let suites: Vec<Suite<'_>> = scenarios

@@ -146,8 +146,11 @@ fn static_problems(workspace: &Workspace, lesson: &Lesson) -> Vec<String> {
         ));
     }
     for step in &lesson.steps {
-        if step.hint.trim().is_empty() {
-            problems.push(format!("{} has no hint in lesson.toml", step.name));
+        if step.hints.is_empty() || step.hints.iter().any(|h| h.trim().is_empty()) {
+            problems.push(format!(
+                "{} has no hint (or an empty one) in lesson.toml",
+                step.name
+            ));
         }
     }
     let test_file = lesson.test_file();

@@ -67,10 +67,7 @@ pub fn watch(workspace: &Workspace, options: &WatchOptions) -> Result<ExitCode> 
     };
     let first = match fixed {
         Some(lesson) => lesson,
-        None => match last_edited(workspace) {
-            Some(lesson) => lesson,
-            None => first_unfinished(workspace, &options.run)?,
-        },
+        None => being_worked(workspace, &options.run)?,
     };
     let mut runs = 0;
     let mut last = run_once(workspace, first, &options.run, None)?;
@@ -156,6 +153,19 @@ fn run_once(
     }
     anstream::print!("{text}");
     Ok(outcome)
+}
+
+/// The lesson a learner is working on: the one whose source was saved
+/// last, else the first that is not done.
+///
+/// # Errors
+///
+/// When there are no lessons, or cargo cannot build at all.
+pub fn being_worked<'a>(workspace: &'a Workspace, options: &Options) -> Result<&'a Lesson> {
+    match last_edited(workspace) {
+        Some(lesson) => Ok(lesson),
+        None => first_unfinished(workspace, options),
+    }
 }
 
 /// The lesson whose source was saved last, if any was saved after the

@@ -30,10 +30,34 @@ fn stub() -> String {
     std::fs::read_to_string(repo().join("exercises").join(LESSON).join("src/lib.rs")).unwrap()
 }
 
-/// The stub with every `todo!()` replaced by a call to `cheat()`, and
+/// The stub with every `todo!(...)` replaced by a call to `cheat()`, and
 /// `extra` (which defines `cheat`) appended.
 fn cheating(extra: &str) -> String {
-    format!("{}\n{extra}\n", stub().replace("todo!()", "crate::cheat()"))
+    let stub = stub();
+    let mut out = String::new();
+    let mut rest = stub.as_str();
+    while let Some(at) = rest.find("todo!(") {
+        out.push_str(&rest[..at]);
+        rest = &rest[at + "todo!(".len()..];
+        // Skip to the `)` that closes the call, stepping over its string.
+        let mut quoted = false;
+        let mut end = 0;
+        for (i, c) in rest.char_indices() {
+            match c {
+                '"' => quoted = !quoted,
+                ')' if !quoted => {
+                    end = i;
+                    break;
+                }
+                _ => {}
+            }
+        }
+        out.push_str("crate::cheat()");
+        rest = &rest[end + 1..];
+    }
+    out.push_str(rest);
+    assert!(out.contains("crate::cheat()"), "the stub has no todo!()");
+    format!("{out}\n{extra}\n")
 }
 
 /// What a test runner prints for a pass of every test it was asked to run
@@ -92,7 +116,7 @@ fn grade(
         .args(submissions)
         .arg("--out")
         .arg(&out)
-        .args(["--build-timeout", "60", "--timeout", "60"])
+        .args(["--lessons", "1", "--build-timeout", "30", "--timeout", "60"])
         .args(extra)
         .env_remove("CARGO_TARGET_DIR")
         .output()
@@ -197,13 +221,13 @@ fn every_cheat_earns_nothing_and_honest_work_keeps_its_points() {
         (
             "constructor",
             cheating(&format!(
-                "{FAKE}\nfn cheat() -> ! {{ todo!() }}\n#[allow(unsafe_code)]\n#[unsafe(link_section = \".init_array\")]\n#[used]\nstatic INIT: extern \"C\" fn() = init;\nextern \"C\" fn init() {{ fake(); }}"
+                "{FAKE}\nfn cheat() -> ! {{ panic!() }}\n#[allow(unsafe_code)]\n#[unsafe(link_section = \".init_array\")]\n#[used]\nstatic INIT: extern \"C\" fn() = init;\nextern \"C\" fn init() {{ fake(); }}"
             )),
         ),
         (
             "runs-another-binary",
             cheating(
-                "fn cheat() -> ! { let _ = std::process::Command::new(\"/usr/bin/env\").status(); todo!() }",
+                "fn cheat() -> ! { let _ = std::process::Command::new(\"/usr/bin/env\").status(); panic!() }",
             ),
         ),
         (
@@ -325,7 +349,7 @@ fn forged_output_does_not_pass_even_when_allowed_and_nothing_is_left_behind() {
             class,
             "litter",
             &cheating(&format!(
-                "fn cheat() -> ! {{\n    for dir in [\"/tmp\", \"/dev/shm\"] {{ let _ = std::fs::write(format!(\"{{dir}}/{marker}\"), [0u8; 1024]); }}\n    let _ = std::process::Command::new(\"sleep\").arg(\"{marker}\").spawn();\n    let _ = std::process::Command::new(\"/bin/sh\").args([\"-c\", \"sleep 300; : {marker}\"]).spawn();\n    todo!()\n}}"
+                "fn cheat() -> ! {{\n    for dir in [\"/tmp\", \"/dev/shm\"] {{ let _ = std::fs::write(format!(\"{{dir}}/{marker}\"), [0u8; 1024]); }}\n    let _ = std::process::Command::new(\"sleep\").arg(\"{marker}\").spawn();\n    let _ = std::process::Command::new(\"/bin/sh\").args([\"-c\", \"sleep 300; : {marker}\"]).spawn();\n    panic!()\n}}"
             )),
         ),
         submission(class, "honest", &solution),

@@ -25,14 +25,30 @@ struct LessonFile {
 #[derive(Debug, Deserialize)]
 struct StepEntry {
     name: String,
+    /// A one-level hint (older lessons).
     #[serde(default)]
     hint: String,
+    /// Graded hints: a nudge first, more with each `cargo checker hint`.
+    #[serde(default)]
+    hints: Vec<String>,
+}
+
+impl StepEntry {
+    /// The first level: what a failure shows; and whether more follow.
+    fn nudge(self) -> (String, bool) {
+        match self.hints.split_first() {
+            Some((first, rest)) => (first.clone(), !rest.is_empty()),
+            None => (self.hint, false),
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
 struct Current {
     name: String,
     hint: String,
+    /// True when `lesson.toml` has more hint levels than the first.
+    more: bool,
     seed: Option<u64>,
 }
 
@@ -96,12 +112,14 @@ impl Step {
             .steps
             .into_iter()
             .find(|s| s.name == name)
-            .map(|s| s.hint)
+            .map(StepEntry::nudge)
             .unwrap_or_else(|| panic!("lesson.toml has no [[step]] named `{name}`"));
+        let (hint, more) = hint;
         CURRENT.with(|c| {
             *c.borrow_mut() = Some(Current {
                 name: name.clone(),
                 hint,
+                more,
                 seed: None,
             })
         });
@@ -199,6 +217,9 @@ fn install_hook() {
                 if let Some(cur) = c.borrow().as_ref() {
                     if !cur.hint.trim().is_empty() {
                         eprintln!("\nhint ({}): {}", cur.name, cur.hint.trim());
+                        if cur.more {
+                            eprintln!("(stuck? `cargo checker hint` says more, a level at a time)");
+                        }
                     }
                     if let Some(seed) = cur.seed {
                         eprintln!("replay this run with {SEED_VAR}={seed}");
@@ -237,6 +258,14 @@ mod tests {
         if std::env::var(SEED_VAR).is_err() {
             assert_eq!(step.seed(), step.seed());
         }
+    }
+
+    #[test]
+    fn a_failure_shows_the_first_of_graded_hints() {
+        let toml = "[[step]]\nname = \"step01_a\"\nhints = [\"look at EOF\", \"loop until read returns 0\"]\npoints = 1\n";
+        let _step = Step::enter(toml, "lesson99::step01_a::here");
+        let current = CURRENT.with(|c| c.borrow().as_ref().map(|c| (c.hint.clone(), c.more)));
+        assert_eq!(current, Some(("look at EOF".to_owned(), true)));
     }
 
     #[test]
