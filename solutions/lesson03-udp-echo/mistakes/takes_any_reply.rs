@@ -277,7 +277,7 @@ pub fn ask(
                     let _ = &expected;
                     return Ok(String::from_utf8_lossy(&reply).into_owned());
                 }
-                Ok(_) | Err(RecvError::TooLarge { .. }) => {}
+                Err(RecvError::TooLarge { .. }) => {}
                 Err(RecvError::Io(e)) if is_transient(&e) => {}
                 Err(RecvError::Io(e)) => return Err(e.into()),
             }
