@@ -240,13 +240,6 @@ impl<R: Read> MessageReader<R> {
             self.start = 0;
         }
     }
-
-    fn too_long(&self) -> io::Error {
-        io::Error::new(
-            io::ErrorKind::InvalidData,
-            format!("a message is longer than {} bytes", self.max_len),
-        )
-    }
 }
 
 impl<R> MessageReader<R> {

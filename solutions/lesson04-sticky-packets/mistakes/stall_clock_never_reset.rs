@@ -94,7 +94,7 @@ pub fn read_message_naive<R: Read + ?Sized>(reader: &mut R) -> io::Result<Vec<u8
 /// returned as they are. It does not flush.
 pub fn send_all<W: Write + ?Sized>(w: &mut W, buf: &[u8]) -> io::Result<()> {
     let mut sent = 0;
-    let mut last_progress = Instant::now();
+    let last_progress = Instant::now();
     while sent < buf.len() {
         match w.write(&buf[sent..]) {
             Ok(0) => {
