@@ -503,7 +503,7 @@ mod frame {
 
     use std::io::{self, Read, Write};
 
-    use crate::{Value, pack, unpack};
+    use crate::{Value, unpack};
 
     /// The largest payload [`Framing::TUTORIAL`] and [`Framing::NETWORK`]
     /// accept: 16 MiB.
