@@ -38,6 +38,7 @@ pub mod lesson;
 pub mod libtest;
 pub mod manifest;
 pub mod mirror;
+pub mod mistakes;
 pub mod outcome;
 pub mod preview;
 pub mod process;

@@ -7,12 +7,15 @@
 
 use std::fmt::Write as _;
 
+use std::path::Path;
+
 use anyhow::Result;
 
 use crate::build::{self, Built, Package};
 use crate::grade::exercise_package;
 use crate::lesson::{Lesson, is_step_name};
 use crate::libtest;
+use crate::mistakes;
 use crate::outcome::StepStatus;
 use crate::run::{self, Options, Suite, SuiteRun};
 use crate::ui::{BAD, BOLD, GOOD, Progress, paint};
@@ -27,6 +30,8 @@ pub struct Verdict {
     pub steps: usize,
     /// Each problem, in words.
     pub problems: Vec<String>,
+    /// How many mistakes (see [`crate::mistakes`]) ran against its steps.
+    pub mistakes: usize,
 }
 
 /// Checks every lesson of the workspace.
@@ -46,6 +51,7 @@ pub fn verify(
             id: l.id.clone(),
             steps: l.steps.len(),
             problems: static_problems(workspace, l),
+            mistakes: mistakes::find(workspace, l).0.len(),
         })
         .collect();
 
@@ -126,14 +132,30 @@ pub fn verify(
             }
         }
     }
+
+    // The wrong programs beside each solution: each caught by the step it names.
+    let (found, _) = mistakes::check(workspace, lessons, &options, progress)?;
+    for (verdict, problems) in verdicts.iter_mut().zip(found) {
+        verdict.problems.extend(problems);
+    }
     Ok(verdicts)
 }
 
-/// Problems found without building: the chapter, the solution, the test file.
+/// Problems found without building: the chapter and the book's contents,
+/// the solution and its examples, the stub, the test file.
 fn static_problems(workspace: &Workspace, lesson: &Lesson) -> Vec<String> {
     let mut problems = Vec::new();
-    if !workspace.path(&lesson.chapter).is_file() {
-        problems.push(format!("its chapter {} does not exist", lesson.chapter));
+    match std::fs::read_to_string(workspace.path(&lesson.chapter)) {
+        Err(_) => problems.push(format!("its chapter {} does not exist", lesson.chapter)),
+        Ok(chapter) => problems.extend(chapter_problems(workspace, lesson, &chapter)),
+    }
+    problems.extend(example_problems(workspace, lesson));
+    let stub = workspace.path(lesson.exercise_dir()).join("src/lib.rs");
+    if std::fs::read_to_string(&stub).is_ok_and(|text| !text.contains("todo!(")) {
+        problems.push(format!(
+            "{} has no todo!() left: the stub must leave the work to the learner",
+            lesson.exercise_dir().join("src/lib.rs").display()
+        ));
     }
     if !workspace
         .path(lesson.solution_dir())
@@ -195,6 +217,95 @@ fn static_problems(workspace: &Workspace, lesson: &Lesson) -> Vec<String> {
         }
     }
     problems
+}
+
+/// The chapter's step table names lesson.toml's steps, in order, and the
+/// book's `SUMMARY.md` lists the chapter.
+fn chapter_problems(workspace: &Workspace, lesson: &Lesson, chapter: &str) -> Vec<String> {
+    let mut problems = Vec::new();
+    let in_table = table_steps(chapter);
+    let in_toml: Vec<&str> = lesson.steps.iter().map(|s| s.name.as_str()).collect();
+    if in_table != in_toml {
+        problems.push(format!(
+            "the step table of {} lists {} but lesson.toml has {}",
+            lesson.chapter,
+            if in_table.is_empty() {
+                "nothing".to_owned()
+            } else {
+                in_table.join(", ")
+            },
+            in_toml.join(", ")
+        ));
+    }
+    let file_name = Path::new(&lesson.chapter)
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let summary = Path::new(&lesson.chapter).with_file_name("SUMMARY.md");
+    let listed = std::fs::read_to_string(workspace.path(&summary))
+        .is_ok_and(|text| text.contains(&format!("({file_name})")));
+    if !listed {
+        problems.push(format!(
+            "{} does not list the chapter ({file_name})",
+            summary.display()
+        ));
+    }
+    problems
+}
+
+/// The step names in the first column of a chapter's tables (`| \`stepNN_x\` | ... |`).
+fn table_steps(chapter: &str) -> Vec<&str> {
+    chapter
+        .lines()
+        .filter_map(|line| line.trim().strip_prefix("| `"))
+        .filter_map(|rest| rest.split_once('`').map(|(name, _)| name))
+        .filter(|name| is_step_name(name))
+        .collect()
+}
+
+/// The solution's `[[example]]`s are exactly the exercise's `examples/*.rs`.
+fn example_problems(workspace: &Workspace, lesson: &Lesson) -> Vec<String> {
+    let dir = workspace.path(lesson.exercise_dir()).join("examples");
+    let mut files: Vec<String> = std::fs::read_dir(&dir)
+        .map(|entries| {
+            entries
+                .flatten()
+                .filter_map(|e| {
+                    let name = e.file_name().to_string_lossy().into_owned();
+                    name.strip_suffix(".rs").map(str::to_owned)
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    files.sort();
+    let manifest = workspace.path(lesson.solution_dir()).join("Cargo.toml");
+    let Ok(table) = std::fs::read_to_string(&manifest).map(|t| t.parse::<toml::Table>()) else {
+        return Vec::new();
+    };
+    let Ok(table) = table else {
+        return vec![format!("{} does not parse", manifest.display())];
+    };
+    let mut listed: Vec<String> = table
+        .get("example")
+        .and_then(toml::Value::as_array)
+        .map(|examples| {
+            examples
+                .iter()
+                .filter_map(|e| e.get("name").and_then(toml::Value::as_str))
+                .map(str::to_owned)
+                .collect()
+        })
+        .unwrap_or_default();
+    listed.sort();
+    if files == listed {
+        Vec::new()
+    } else {
+        vec![format!(
+            "the solution's [[example]]s ({}) are not the exercise's examples/ ({})",
+            listed.join(", "),
+            files.join(", ")
+        )]
+    }
 }
 
 /// The `fn stepNN_...` functions of a test file, in file order.
@@ -310,9 +421,14 @@ pub fn render(verdicts: &[Verdict]) -> (String, bool) {
             } else {
                 "steps fail against the stub and pass"
             };
+            let mistakes = match v.mistakes {
+                0 => String::new(),
+                1 => "; its 1 mistake is caught".to_owned(),
+                n => format!("; its {n} mistakes are caught"),
+            };
             let _ = writeln!(
                 out,
-                "{:<width$}  {}  {} {steps} against the solution",
+                "{:<width$}  {}  {} {steps} against the solution{mistakes}",
                 v.id,
                 paint(GOOD, "ok"),
                 v.steps
@@ -342,7 +458,12 @@ pub fn render(verdicts: &[Verdict]) -> (String, bool) {
     } else if sound {
         let n = verdicts.len();
         let lessons = if n == 1 { "lesson is" } else { "lessons are" };
-        let _ = writeln!(out, "{} all {n} {lessons} sound", paint(BOLD, "verify:"));
+        let mistakes: usize = verdicts.iter().map(|v| v.mistakes).sum();
+        let _ = writeln!(
+            out,
+            "{} all {n} {lessons} sound; {mistakes} mistakes caught by the steps they name",
+            paint(BOLD, "verify:")
+        );
     } else {
         let problems: usize = verdicts.iter().map(|v| v.problems.len()).sum();
         let _ = writeln!(

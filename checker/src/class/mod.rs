@@ -45,7 +45,7 @@ use crate::submission::{self, Found};
 use crate::ui::Progress;
 use crate::workspace::Workspace;
 
-pub use scratch::{DISALLOWED_MACROS, DISALLOWED_METHODS};
+pub use scratch::{DISALLOWED_MACROS, DISALLOWED_METHODS, Scratch};
 
 /// How to grade a class.
 #[derive(Debug, Clone)]
