@@ -31,6 +31,45 @@ impl StepStatus {
     }
 }
 
+/// Why a step did not pass, beyond its status: what `verify` and `grade`
+/// act on (the message is for people).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Cause {
+    /// lesson.toml names a step the test binary does not have.
+    Missing,
+    /// The test binary could not be listed or started.
+    CannotRun,
+    /// The lesson's time limit ran out while the step ran.
+    TimedOut,
+    /// The process overflowed its stack.
+    StackOverflow,
+    /// An allocation failed: the memory limit, or the machine's.
+    OutOfMemory,
+    /// A signal killed the process (`SIGXCPU` and `SIGXFSZ` are limits).
+    Signal(i32),
+    /// The process exited before libtest's summary (`process::exit`).
+    ExitedEarly(i32),
+    /// libtest reported a pass that testkit never confirmed.
+    Unconfirmed,
+    /// Some of its cases are `#[ignore]`d, or did not run.
+    Skipped,
+    /// An assertion failed or the code panicked.
+    Failed,
+    /// It never ran (its lesson did not compile, ran out of time, is the
+    /// stub, or was flagged).
+    NotRun,
+}
+
+impl Cause {
+    /// True when the step was cut off by a resource limit.
+    pub fn over_limit(self) -> bool {
+        matches!(
+            self,
+            Cause::OutOfMemory | Cause::Signal(libc::SIGXCPU) | Cause::Signal(libc::SIGXFSZ)
+        )
+    }
+}
+
 /// One step's result.
 #[derive(Debug, Clone)]
 pub struct StepOutcome {
@@ -42,6 +81,8 @@ pub struct StepOutcome {
     pub status: StepStatus,
     /// Why it did not pass, when it did not.
     pub message: Option<String>,
+    /// The same, as a value: `None` when it passed.
+    pub cause: Option<Cause>,
     /// What the learner's code printed (capped).
     pub output: String,
 }
@@ -54,6 +95,7 @@ impl StepOutcome {
             points,
             status: StepStatus::NotRun,
             message: Some(reason.to_owned()),
+            cause: Some(Cause::NotRun),
             output: String::new(),
         }
     }

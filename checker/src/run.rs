@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 use crate::jail;
 use crate::lesson::Lesson;
 use crate::libtest::{self, RunReport};
-use crate::outcome::{StepOutcome, StepStatus};
+use crate::outcome::{Cause, StepOutcome, StepStatus};
 use crate::process::{self, Ending, Finished};
 use crate::sandbox::Sandbox;
 
@@ -157,12 +157,15 @@ pub fn run_suites(
                 Err(_) => Vec::new(),
             };
             if cases.is_empty() {
-                let message = match &listed {
-                    Err(e) => e.clone(),
-                    Ok(_) => format!(
-                        "no test named `{}` in {}: lesson.toml and the tests disagree",
-                        step.name,
-                        suite.lesson.test_file().display()
+                let (message, cause) = match &listed {
+                    Err(e) => (e.clone(), Cause::CannotRun),
+                    Ok(_) => (
+                        format!(
+                            "no test named `{}` in {}: lesson.toml and the tests disagree",
+                            step.name,
+                            suite.lesson.test_file().display()
+                        ),
+                        Cause::Missing,
                     ),
                 };
                 let outcome = StepOutcome {
@@ -170,6 +173,7 @@ pub fn run_suites(
                     points: step.points,
                     status: StepStatus::Error,
                     message: Some(message),
+                    cause: Some(cause),
                     output: String::new(),
                 };
                 on_step(i, &outcome);
@@ -321,18 +325,20 @@ fn run_step(
         .env("RUST_BACKTRACE", "0")
         .env_remove("RUST_TEST_THREADS")
         .env_remove("RUST_TEST_NOCAPTURE");
-    let (status, message, output, timed_out) = match process::run_confirmed(command, deadline) {
+    let (judged, timed_out) = match process::run_confirmed(command, deadline) {
         Ok(finished) => {
             let finished = options.ending(finished);
             let timed_out = finished.ending == Ending::TimedOut;
             let confirms = suite.lesson.confirms;
-            let (status, message, output) = interpret(&finished, cases, limit, confirms);
-            (status, message, output, timed_out)
+            (interpret(&finished, cases, limit, confirms), timed_out)
         }
         Err(e) => (
-            StepStatus::Error,
-            Some(format!("cannot run {}: {e}", suite.binary.display())),
-            String::new(),
+            Judged {
+                status: StepStatus::Error,
+                cause: Some(Cause::CannotRun),
+                message: Some(format!("cannot run {}: {e}", suite.binary.display())),
+                output: String::new(),
+            },
             false,
         ),
     };
@@ -340,24 +346,40 @@ fn run_step(
         step: StepOutcome {
             name: name.to_owned(),
             points,
-            status,
-            message,
-            output,
+            status: judged.status,
+            message: judged.message,
+            cause: judged.cause,
+            output: judged.output,
         },
         timed_out,
     }
 }
 
-/// Reads a step's process ending and output as a status, a message and the
-/// learner's output.
-pub fn interpret(
-    finished: &Finished,
-    cases: &[String],
-    limit: Duration,
-    confirms: bool,
-) -> (StepStatus, Option<String>, String) {
+/// What a step's process earned: its status, why (as a value and in
+/// words) and the learner's output.
+#[derive(Debug, Clone)]
+pub struct Judged {
+    /// Pass, fail or error.
+    pub status: StepStatus,
+    /// Why it did not pass.
+    pub cause: Option<Cause>,
+    /// The same, for people.
+    pub message: Option<String>,
+    /// What the learner's code printed.
+    pub output: String,
+}
+
+/// Reads a step's process ending and output as a status, a cause, a
+/// message and the learner's output.
+pub fn interpret(finished: &Finished, cases: &[String], limit: Duration, confirms: bool) -> Judged {
     let report = libtest::parse_run(&finished.stdout);
     let output = learner_output(&report, cases, finished);
+    let judged = |status, cause, message: Option<String>| Judged {
+        status,
+        cause,
+        message,
+        output: output.clone(),
+    };
     let in_case = |name: Option<&String>| match name {
         Some(n) if cases.len() > 1 => format!(" (in `{n}`)"),
         _ => String::new(),
@@ -370,17 +392,26 @@ pub fn interpret(
                 limit.as_secs(),
                 in_case(report.unfinished.as_ref())
             );
-            (StepStatus::Error, Some(message), output)
+            judged(StepStatus::Error, Some(Cause::TimedOut), Some(message))
         }
         (Ending::Signal(signal), _) => {
-            let what = if finished.stderr.contains("has overflowed its stack") {
-                format!("crashed: stack overflow (signal {signal})")
+            let (what, cause) = if finished.stderr.contains("has overflowed its stack") {
+                (
+                    format!("crashed: stack overflow (signal {signal})"),
+                    Cause::StackOverflow,
+                )
             } else if let Some(line) = allocation_failure(&finished.stderr) {
-                format!("crashed: out of memory, {line} (signal {signal})")
+                (
+                    format!("crashed: out of memory, {line} (signal {signal})"),
+                    Cause::OutOfMemory,
+                )
             } else {
-                format!(
-                    "crashed: signal {signal} ({})",
-                    process::signal_name(signal)
+                (
+                    format!(
+                        "crashed: signal {signal} ({})",
+                        process::signal_name(signal)
+                    ),
+                    Cause::Signal(signal),
                 )
             };
             let mut message = format!("{what}{}", in_case(report.unfinished.as_ref()));
@@ -395,7 +426,7 @@ pub fn interpret(
                 message.push('\n');
                 message.push_str(&fatal.join("\n"));
             }
-            (StepStatus::Error, Some(message), output)
+            judged(StepStatus::Error, Some(cause), Some(message))
         }
         (Ending::Code(code), None) => {
             let message = format!(
@@ -403,7 +434,11 @@ pub fn interpret(
                  does your code call std::process::exit?",
                 in_case(report.unfinished.as_ref())
             );
-            (StepStatus::Error, Some(message), output)
+            judged(
+                StepStatus::Error,
+                Some(Cause::ExitedEarly(code)),
+                Some(message),
+            )
         }
         // A pass needs every case reported `ok` and counted as passed, and
         // (for testkit's lessons) confirmed on the channel the code under
@@ -412,9 +447,13 @@ pub fn interpret(
             if summary.passed == cases.len() && cases.iter().all(|c| report.ok.contains(c)) =>
         {
             if !confirms || all_confirmed(cases, &finished.confirmed) {
-                (StepStatus::Pass, None, output)
+                judged(StepStatus::Pass, None, None)
             } else {
-                (StepStatus::Error, Some(UNCONFIRMED.to_owned()), output)
+                judged(
+                    StepStatus::Error,
+                    Some(Cause::Unconfirmed),
+                    Some(UNCONFIRMED.to_owned()),
+                )
             }
         }
         (Ending::Code(0), Some(summary)) => {
@@ -424,11 +463,11 @@ pub fn interpret(
                 let ran = cases.iter().filter(|c| report.ok.contains(c)).count();
                 format!("only {ran} of its {} tests ran", cases.len())
             };
-            (StepStatus::Error, Some(message), output)
+            judged(StepStatus::Error, Some(Cause::Skipped), Some(message))
         }
         (Ending::Code(_), Some(_)) => {
             let message = failure_message(&report, cases);
-            (StepStatus::Fail, Some(message), output)
+            judged(StepStatus::Fail, Some(Cause::Failed), Some(message))
         }
     }
 }
@@ -704,21 +743,24 @@ mod tests {
         );
         let mut f = finished(Ending::Code(0), &stdout, "");
         let limit = Duration::from_secs(60);
-        assert_eq!(interpret(&f, &names, limit, false).0, StepStatus::Pass);
-        let (status, message, _) = interpret(&f, &names, limit, true);
+        assert_eq!(interpret(&f, &names, limit, false).status, StepStatus::Pass);
+        let Judged {
+            status, message, ..
+        } = interpret(&f, &names, limit, true);
         assert_eq!(status, StepStatus::Error);
         assert_eq!(message.as_deref(), Some(UNCONFIRMED));
         f.confirmed = vec!["step01_a".into()];
-        assert_eq!(interpret(&f, &names, limit, true).0, StepStatus::Error);
+        assert_eq!(interpret(&f, &names, limit, true).status, StepStatus::Error);
         f.confirmed = vec!["step01_a".into(), "step01_a".into()];
-        assert_eq!(interpret(&f, &names, limit, true).0, StepStatus::Pass);
+        assert_eq!(interpret(&f, &names, limit, true).status, StepStatus::Pass);
     }
 
     #[test]
     fn exit_zero_without_a_summary_is_process_exit() {
         let f = finished(Ending::Code(0), "\nrunning 1 test\ntest step01_a ... ", "");
-        let (status, message, _) =
-            interpret(&f, &cases(&["step01_a"]), Duration::from_secs(60), false);
+        let Judged {
+            status, message, ..
+        } = interpret(&f, &cases(&["step01_a"]), Duration::from_secs(60), false);
         assert_eq!(status, StepStatus::Error);
         assert!(message.unwrap().contains("exited early with code 0"));
     }
@@ -730,8 +772,12 @@ mod tests {
             "\nrunning 1 test\ntest step01_a ... ",
             "\nthread 'step01_a' has overflowed its stack\nfatal runtime error: stack overflow, aborting\n",
         );
-        let (status, message, output) =
-            interpret(&f, &cases(&["step01_a"]), Duration::from_secs(60), false);
+        let Judged {
+            status,
+            message,
+            output,
+            ..
+        } = interpret(&f, &cases(&["step01_a"]), Duration::from_secs(60), false);
         assert_eq!(status, StepStatus::Error);
         assert!(
             message
@@ -765,7 +811,12 @@ test result: FAILED. 1 passed; 1 failed; 0 ignored; 0 measured; 0 filtered out; 
 ";
         let f = finished(Ending::Code(101), stdout, "");
         let names = cases(&["step02_y::case_1_a", "step02_y::case_2_b"]);
-        let (status, message, output) = interpret(&f, &names, Duration::from_secs(60), false);
+        let Judged {
+            status,
+            message,
+            output,
+            ..
+        } = interpret(&f, &names, Duration::from_secs(60), false);
         assert_eq!(status, StepStatus::Fail);
         assert_eq!(
             message.unwrap(),

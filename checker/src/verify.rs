@@ -16,7 +16,7 @@ use crate::grade::exercise_package;
 use crate::lesson::{Lesson, is_step_name};
 use crate::libtest;
 use crate::mistakes;
-use crate::outcome::StepStatus;
+use crate::outcome::{Cause, StepStatus};
 use crate::run::{self, Options, Suite, SuiteRun};
 use crate::ui::{BAD, BOLD, GOOD, Progress, paint};
 use crate::workspace::Workspace;
@@ -377,9 +377,9 @@ fn step_problems(run: &SuiteRun, solution: bool, options: &Options) -> Vec<(Stri
     let mut problems = Vec::new();
     for step in &run.steps {
         let first_line = step.first_line();
-        let missing = first_line.starts_with("no test named");
+        let missing = step.cause == Some(Cause::Missing);
         // The step the time ran out in, and those it kept from running.
-        let out_of_time = step.status == StepStatus::NotRun || first_line.starts_with("timed out");
+        let out_of_time = step.status == StepStatus::NotRun || step.cause == Some(Cause::TimedOut);
         let problem = match (solution, step.status) {
             (false, _) if missing => Some(format!(
                 "lesson.toml lists `{}` but the test binary has no such test",

@@ -38,8 +38,8 @@ use crate::json;
 use crate::junit;
 use crate::lesson::Lesson;
 use crate::mirror;
-use crate::outcome::{LessonOutcome, LessonStatus, StepStatus};
-use crate::run::{Jailed, Options, UNCONFIRMED};
+use crate::outcome::{Cause, LessonOutcome, LessonStatus};
+use crate::run::{Jailed, Options};
 use crate::sandbox::{Limits, Sandbox};
 use crate::submission::{self, Found};
 use crate::ui::Progress;
@@ -343,7 +343,7 @@ impl Class {
             }
         };
         let mut notes = Vec::new();
-        let mut sources = self.take_sources(instructor, &exercises, &mut notes)?;
+        let (mut sources, modified) = self.take_sources(instructor, &exercises, &mut notes)?;
         let ended = self.build(name, &mut sources)?;
         match ended {
             Ended::TimedOut => {
@@ -363,19 +363,20 @@ impl Class {
             Ended::Finished => {}
         }
         let outcomes = self.run(lessons, sources);
-        let row = self.row(name, &outcomes, notes);
+        let row = self.row(name, &outcomes, notes, modified);
         Ok((row, Some(outcomes)))
     }
 
     /// Stage 1: copies each lesson's `src/` into the scratch tree (regular
     /// files only) and sorts the lessons into stubs, flagged, already built
-    /// and to build.
+    /// and to build; true when the learner edited files that are the
+    /// course's (tests, `lesson.toml`, manifests).
     fn take_sources(
         &self,
         instructor: &Workspace,
         exercises: &Path,
         notes: &mut Vec<String>,
-    ) -> Result<Vec<Source>> {
+    ) -> Result<(Vec<Source>, bool)> {
         let mut modified = Vec::new();
         let mut missing = Vec::new();
         let mut sources = Vec::new();
@@ -431,7 +432,7 @@ impl Class {
                 missing.join(", ")
             ));
         }
-        Ok(sources)
+        Ok((sources, !modified.is_empty()))
     }
 
     /// Stage 2: builds the lessons to build, in the sandbox when there is
@@ -559,7 +560,7 @@ impl Class {
                     let forged: Vec<&str> = outcome
                         .steps
                         .iter()
-                        .filter(|s| s.message.as_deref() == Some(UNCONFIRMED))
+                        .filter(|s| s.cause == Some(Cause::Unconfirmed))
                         .map(|s| s.name.as_str())
                         .collect();
                     if !forged.is_empty() {
@@ -579,7 +580,13 @@ impl Class {
     }
 
     /// Stage 4: the submission's row: points, standing and notes.
-    fn row(&self, name: &str, outcomes: &[LessonOutcome], mut notes: Vec<String>) -> Row {
+    fn row(
+        &self,
+        name: &str,
+        outcomes: &[LessonOutcome],
+        mut notes: Vec<String>,
+        modified: bool,
+    ) -> Row {
         let with = |status: LessonStatus| {
             outcomes
                 .iter()
@@ -620,12 +627,10 @@ impl Class {
         let limits: Vec<String> = outcomes
             .iter()
             .filter_map(|o| {
-                let step = o.steps.iter().find(|s| {
-                    s.status == StepStatus::Error
-                        && s.message.as_deref().is_some_and(|m| {
-                            m.contains("limit exceeded") || m.contains("out of memory")
-                        })
-                })?;
+                let step = o
+                    .steps
+                    .iter()
+                    .find(|s| s.cause.is_some_and(Cause::over_limit))?;
                 Some(format!(
                     "{} {} ({})",
                     o.lesson.id,
@@ -637,7 +642,6 @@ impl Class {
         if !limits.is_empty() {
             notes.push(format!("over a limit: {}", limits.join(", ")));
         }
-        let modified = notes.iter().any(|n| n.starts_with("edits ignored"));
         let standing = if !flagged.is_empty() {
             Standing::Flagged
         } else if !broken.is_empty() && broken.len() == attempted {
