@@ -6,7 +6,7 @@
 //! - [`targets`]: the dependencies built once into a read-only base, and a
 //!   private build directory for each submission;
 //! - [`flags`]: what the compiler found that no lesson needs;
-//! - [`crate::jail`]: the bubblewrap sandbox every build and test runs in.
+//! - [`crate::class::jail`]: the bubblewrap sandbox every build and test runs in.
 //!
 //! A submission goes through four stages: its sources are taken (regular
 //! files only), the lessons that differ from the stub are built (under a
@@ -18,7 +18,12 @@
 //! built is removed when the run ends.
 
 mod flags;
+pub mod gradebook;
+pub mod jail;
+pub mod mirror;
+pub mod sandbox;
 mod scratch;
+pub mod submission;
 mod targets;
 
 use std::collections::HashMap;
@@ -30,20 +35,19 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
 
-use crate::build::{self, Built, Ended, Package};
-use crate::grade::{exercise_package, run_built};
-use crate::gradebook::{Row, Standing};
-use crate::jail::{self, Jail};
-use crate::json;
-use crate::junit;
-use crate::lesson::Lesson;
-use crate::mirror;
-use crate::outcome::{Cause, LessonOutcome, LessonStatus};
-use crate::run::{Jailed, Options};
-use crate::sandbox::{Limits, Sandbox};
-use crate::submission::{self, Found};
-use crate::ui::Progress;
-use crate::workspace::Workspace;
+use crate::class::gradebook::{Row, Standing};
+use crate::class::jail::Jail;
+use crate::class::sandbox::{Limits, Sandbox};
+use crate::class::submission::Found;
+use crate::course::lesson::Lesson;
+use crate::course::workspace::Workspace;
+use crate::report::json;
+use crate::report::junit;
+use crate::report::ui::Progress;
+use crate::steps::build::{self, Built, Ended, Package};
+use crate::steps::grade::{exercise_package, run_built};
+use crate::steps::outcome::{Cause, LessonOutcome, LessonStatus};
+use crate::steps::run::{Jailed, Options};
 
 pub use scratch::{DISALLOWED_MACROS, DISALLOWED_METHODS, Scratch};
 
@@ -207,7 +211,7 @@ pub fn grade_class(
             row.seconds
         );
         rows.push(row);
-        let csv = crate::gradebook::csv(&instructor.lessons, &rows);
+        let csv = crate::class::gradebook::csv(&instructor.lessons, &rows);
         std::fs::write(options.out.join(CSV_NAME), csv)
             .with_context(|| format!("cannot write {}", options.out.join(CSV_NAME).display()))?;
         sandbox.begin().context("cannot reset the sandbox")?;

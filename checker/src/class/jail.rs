@@ -28,7 +28,7 @@ use std::process::Command;
 
 use anyhow::{Context, Result, bail};
 
-use crate::sandbox::{Sandbox, User};
+use crate::class::sandbox::{Sandbox, User};
 
 /// Where the course tree is inside the sandbox.
 pub const COURSE: &str = "/course";
@@ -369,7 +369,7 @@ mod sys {
     use std::os::unix::process::CommandExt;
     use std::process::Command;
 
-    use crate::sandbox::User;
+    use crate::class::sandbox::User;
 
     /// In the child: a private mount namespace where each `(from, to)` is
     /// bound, then `user`'s ids.

@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
 
-use crate::lesson::{self, Lesson};
+use crate::course::lesson::{self, Lesson};
 
 /// The course workspace the checker grades.
 #[derive(Debug, Clone)]

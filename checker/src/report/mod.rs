@@ -4,11 +4,18 @@
 //! Every function returns the text with colour codes; the caller prints it
 //! through `anstream`, which removes them when colours are off.
 
+pub mod classroom;
+pub mod hints;
+pub mod json;
+pub mod junit;
+pub mod preview;
+pub mod ui;
+
 use std::fmt::Write as _;
 
-use crate::lesson::Lesson;
-use crate::outcome::{LessonOutcome, LessonStatus, StepStatus};
-use crate::ui::{BOLD, DIM, LABEL, lesson_style, paint, step_style};
+use crate::course::lesson::Lesson;
+use crate::report::ui::{BOLD, DIM, LABEL, lesson_style, paint, step_style};
+use crate::steps::outcome::{LessonOutcome, LessonStatus, StepStatus};
 
 /// How many lines of a failure message "Next:" shows.
 const NEXT_MESSAGE_LINES: usize = 12;
@@ -93,7 +100,7 @@ pub fn summary(outcomes: &[LessonOutcome]) -> String {
     };
     let bar = format!(
         "[{}{}]",
-        part(crate::ui::GOOD, "#", filled),
+        part(crate::report::ui::GOOD, "#", filled),
         part(DIM, "-", BAR_WIDTH - filled)
     );
     format!(

@@ -3,16 +3,16 @@
 //! Everything but `solutions/`, build output (`target/`), version control
 //! (`.git/`), the maintainers' CI (`.ci/`, `.github/`: they need the
 //! solutions) and the instructors' `classroom/` templates. The root
-//! `Cargo.toml` is rewritten by [`crate::manifest`] so the copy still
+//! `Cargo.toml` is rewritten by [`crate::course::manifest`] so the copy still
 //! builds, and the README gets a note saying what differs.
 
 use std::path::{Component, Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
 
-use crate::manifest;
-use crate::mirror;
-use crate::workspace::Workspace;
+use crate::class::mirror;
+use crate::course::manifest;
+use crate::course::workspace::Workspace;
 
 /// Top-level entries a learner's copy leaves out.
 pub const LEFT_OUT: &[&str] = &[

@@ -20,13 +20,13 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 
-use crate::build::{self, Built};
-use crate::grade::exercise_package;
-use crate::lesson::Lesson;
-use crate::outcome::StepStatus;
-use crate::run::{self, Options, Suite};
-use crate::ui::Progress;
-use crate::workspace::Workspace;
+use crate::course::lesson::Lesson;
+use crate::course::workspace::Workspace;
+use crate::report::ui::Progress;
+use crate::steps::build::{self, Built};
+use crate::steps::grade::exercise_package;
+use crate::steps::outcome::StepStatus;
+use crate::steps::run::{self, Options, Suite};
 
 /// One wrong program.
 #[derive(Debug, Clone, PartialEq, Eq)]

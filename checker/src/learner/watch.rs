@@ -24,13 +24,13 @@ use std::time::{Duration, SystemTime};
 use anyhow::Result;
 use notify::{EventKind, RecursiveMode, Watcher};
 
-use crate::grade;
-use crate::lesson::{self, Lesson};
-use crate::outcome::{LessonOutcome, LessonStatus};
+use crate::course::lesson::{self, Lesson};
+use crate::course::workspace::Workspace;
 use crate::report;
-use crate::run::Options;
-use crate::ui::{BOLD, GOOD, LABEL, Progress, paint};
-use crate::workspace::Workspace;
+use crate::report::ui::{BOLD, GOOD, LABEL, Progress, paint};
+use crate::steps::grade;
+use crate::steps::outcome::{LessonOutcome, LessonStatus};
+use crate::steps::run::Options;
 
 /// Quiet time after the last event before a run starts.
 pub const DEBOUNCE: Duration = Duration::from_millis(300);

@@ -14,12 +14,12 @@ use std::process::Command;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use crate::jail;
-use crate::lesson::Lesson;
-use crate::libtest::{self, RunReport};
-use crate::outcome::{Cause, StepOutcome, StepStatus};
-use crate::process::{self, Ending, Finished};
-use crate::sandbox::Sandbox;
+use crate::class::jail;
+use crate::class::sandbox::Sandbox;
+use crate::course::lesson::Lesson;
+use crate::steps::libtest::{self, RunReport};
+use crate::steps::outcome::{Cause, StepOutcome, StepStatus};
+use crate::steps::process::{self, Ending, Finished};
 
 /// How long listing a binary's tests may take.
 const LIST_LIMIT: Duration = Duration::from_secs(30);
@@ -710,7 +710,7 @@ mod tests {
             dir_name: "lesson01-x".into(),
             title: "X".into(),
             chapter: "x.md".into(),
-            steps: vec![crate::lesson::Step::new("step01_a", 1, &["h"])],
+            steps: vec![crate::course::lesson::Step::new("step01_a", 1, &["h"])],
             confirms: false,
         };
         let suites: Vec<Suite<'_>> = scenarios

@@ -11,15 +11,15 @@ use std::path::Path;
 
 use anyhow::Result;
 
-use crate::build::{self, Built, Package};
-use crate::grade::exercise_package;
-use crate::lesson::{Lesson, is_step_name};
-use crate::libtest;
-use crate::mistakes;
-use crate::outcome::{Cause, StepStatus};
-use crate::run::{self, Options, Suite, SuiteRun};
-use crate::ui::{BAD, BOLD, GOOD, Progress, paint};
-use crate::workspace::Workspace;
+use crate::course::lesson::{Lesson, is_step_name};
+use crate::course::workspace::Workspace;
+use crate::maintain::mistakes;
+use crate::report::ui::{BAD, BOLD, GOOD, Progress, paint};
+use crate::steps::build::{self, Built, Package};
+use crate::steps::grade::exercise_package;
+use crate::steps::libtest;
+use crate::steps::outcome::{Cause, StepStatus};
+use crate::steps::run::{self, Options, Suite, SuiteRun};
 
 /// One lesson's problems (none means it is sound).
 #[derive(Debug, Clone)]
@@ -30,7 +30,7 @@ pub struct Verdict {
     pub steps: usize,
     /// Each problem, in words.
     pub problems: Vec<String>,
-    /// How many mistakes (see [`crate::mistakes`]) ran against its steps.
+    /// How many mistakes (see [`crate::maintain::mistakes`]) ran against its steps.
     pub mistakes: usize,
 }
 

@@ -12,9 +12,9 @@ use std::process::Command;
 
 use anyhow::{Context, Result, bail};
 
-use crate::lesson::Lesson;
-use crate::mirror;
-use crate::workspace::Workspace;
+use crate::class::mirror;
+use crate::course::lesson::Lesson;
+use crate::course::workspace::Workspace;
 
 /// Where backups go, relative to the workspace root.
 pub const BACKUPS: &str = ".checker/backups";

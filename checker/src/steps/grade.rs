@@ -2,12 +2,12 @@
 
 use anyhow::Result;
 
-use crate::build::{self, Built, Package};
-use crate::lesson::Lesson;
-use crate::outcome::LessonOutcome;
-use crate::run::{self, Options, Suite};
-use crate::ui::Progress;
-use crate::workspace::Workspace;
+use crate::course::lesson::Lesson;
+use crate::course::workspace::Workspace;
+use crate::report::ui::Progress;
+use crate::steps::build::{self, Built, Package};
+use crate::steps::outcome::LessonOutcome;
+use crate::steps::run::{self, Options, Suite};
 
 /// The exercise package of `lesson`, the learner's code.
 pub fn exercise_package(lesson: &Lesson) -> Package {

@@ -8,8 +8,8 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::lesson::{self, Lesson};
-use crate::mirror;
+use crate::class::mirror;
+use crate::course::lesson::{self, Lesson};
 
 /// What a submission directory turned out to be.
 #[derive(Debug, Clone, PartialEq, Eq)]

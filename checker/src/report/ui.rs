@@ -12,7 +12,7 @@ use std::time::Duration;
 use anstyle::{AnsiColor, Style};
 use indicatif::{ProgressBar, ProgressStyle};
 
-use crate::outcome::{LessonStatus, StepStatus};
+use crate::steps::outcome::{LessonStatus, StepStatus};
 
 /// Bold text: headings.
 pub const BOLD: Style = Style::new().bold();

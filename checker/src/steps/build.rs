@@ -16,7 +16,7 @@ use std::process::{Command, Stdio};
 use anyhow::{Context, Result, bail};
 use serde::Deserialize;
 
-use crate::process::Captured;
+use crate::steps::process::Captured;
 
 /// A package whose integration test is to be built.
 #[derive(Debug, Clone)]
@@ -247,7 +247,7 @@ pub fn run_cargo(
     }
     let status = child.wait().context("cannot wait for cargo")?;
     let timed_out = watchdog.is_some_and(Watchdog::fired);
-    crate::process::kill_group(pgid);
+    crate::steps::process::kill_group(pgid);
     let stderr = stderr.join().unwrap_or_default();
     let ended = if timed_out {
         Ended::TimedOut
@@ -307,7 +307,7 @@ impl Watchdog {
             let left = deadline.saturating_duration_since(std::time::Instant::now());
             match stopped.recv_timeout(left) {
                 Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
-                    crate::process::kill_group(pgid);
+                    crate::steps::process::kill_group(pgid);
                     true
                 }
                 _ => false,

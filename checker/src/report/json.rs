@@ -14,7 +14,7 @@
 
 use serde::Serialize;
 
-use crate::outcome::{LessonOutcome, LessonStatus, StepStatus};
+use crate::steps::outcome::{LessonOutcome, LessonStatus, StepStatus};
 
 /// The schema's version.
 pub const VERSION: u32 = 1;

@@ -4,7 +4,7 @@
 //! Each test process gets resource limits (`setrlimit`, set in the child
 //! between `fork` and `exec`): CPU time, data memory, file size, the number
 //! of processes, and no core files. The wall-time limit and the kill of the
-//! whole process group stay with [`crate::process`] and [`crate::run`].
+//! whole process group stay with [`crate::steps::process`] and [`crate::steps::run`].
 //!
 //! `RLIMIT_NPROC` counts every process and thread of a *user*, and does not
 //! apply to root at all. So when the checker runs as root (as CI and
@@ -431,12 +431,14 @@ mod tests {
         let mut command = Command::new("sh");
         command.args(["-c", "while :; do :; done"]);
         sandbox.apply(&mut command);
-        let finished =
-            crate::process::run(command, std::time::Instant::now() + Duration::from_secs(20))
-                .unwrap();
+        let finished = crate::steps::process::run(
+            command,
+            std::time::Instant::now() + Duration::from_secs(20),
+        )
+        .unwrap();
         assert_eq!(
             finished.ending,
-            crate::process::Ending::Signal(libc::SIGXCPU)
+            crate::steps::process::Ending::Signal(libc::SIGXCPU)
         );
     }
 }

@@ -14,8 +14,8 @@
 
 use serde::Serialize;
 
-use crate::json::Status;
-use crate::outcome::LessonOutcome;
+use crate::report::json::Status;
+use crate::steps::outcome::LessonOutcome;
 
 /// The whole document.
 #[derive(Debug, Serialize)]

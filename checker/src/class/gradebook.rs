@@ -2,8 +2,8 @@
 
 use std::fmt::Write as _;
 
-use crate::lesson::Lesson;
-use crate::ui::{BOLD, paint};
+use crate::course::lesson::Lesson;
+use crate::report::ui::{BOLD, paint};
 
 /// How grading a submission went.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -2,8 +2,8 @@
 
 use std::time::Duration;
 
-use crate::build::CompileError;
-use crate::lesson::Lesson;
+use crate::course::lesson::Lesson;
+use crate::steps::build::CompileError;
 
 /// How one step went.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -20,8 +20,8 @@
 
 use std::fmt::Write as _;
 
-use crate::json::{OUTPUT_LIMIT, cap};
-use crate::outcome::{LessonOutcome, StepStatus};
+use crate::report::json::{OUTPUT_LIMIT, cap};
+use crate::steps::outcome::{LessonOutcome, StepStatus};
 
 /// The document for `outcomes`; `name` names the whole run (a submission).
 pub fn document(name: &str, outcomes: &[LessonOutcome]) -> String {

@@ -1,0 +1,7 @@
+//! The maintainers' and instructors' commands that change or check the
+//! course itself: `verify` (with the mistakes beside each solution) and
+//! `export-student`.
+
+pub mod export;
+pub mod mistakes;
+pub mod verify;
