@@ -253,3 +253,19 @@ pub fn export_student(
     );
     Ok(ExitCode::SUCCESS)
 }
+
+/// `cargo checker new-lesson NN slug "Title"`: a new lesson's files.
+pub fn new_lesson(workspace: &Workspace, number: u32, slug: &str, title: &str) -> Result<ExitCode> {
+    let created = crate::maintain::new_lesson::create(workspace, number, slug, title)?;
+    for file in &created.files {
+        println!("created  {}", file.display());
+    }
+    for file in &created.edited {
+        println!("edited   {}", file.display());
+    }
+    println!(
+        "Next: `cargo checker verify` (it passes already), then the recipe in CONTRIBUTING.md: \
+         the stub, the steps, the solution, the mistakes, the chapter."
+    );
+    Ok(ExitCode::SUCCESS)
+}

@@ -34,7 +34,7 @@ use clap::Parser;
 
 use crate::cli::{Cli, Command};
 use crate::commands::{
-    detail, export_student, grade_class, hint, only, options, progress, reset, verify,
+    detail, export_student, grade_class, hint, new_lesson, only, options, progress, reset, verify,
 };
 use crate::course::workspace::Workspace;
 use crate::learner::watch;
@@ -67,6 +67,14 @@ fn run(cli: Cli) -> Result<ExitCode> {
             hint(&workspace, lesson.as_deref(), all, &global)
         }
         (Some(Command::Verify), _) => verify(&workspace, &global),
+        (
+            Some(Command::NewLesson {
+                number,
+                slug,
+                title,
+            }),
+            _,
+        ) => new_lesson(&workspace, number, &slug, &title),
         (
             Some(Command::Watch {
                 lesson,
