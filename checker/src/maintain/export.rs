@@ -98,8 +98,21 @@ pub fn export(workspace: &Workspace, dir: &Path, classroom: bool) -> Result<Expo
         );
     }
 
-    let mut files = mirror::mirror(root, &target, &left_out)
+    // What git has at HEAD, never the working tree: a solved `lib.rs` or an
+    // untracked file must not reach the learners.
+    let edited = edited_files(root)?;
+    if !edited.is_empty() {
+        bail!(
+            "export-student writes what git has at HEAD, and these files differ from it: {} \
+             (commit or stash them first)",
+            edited.join(", ")
+        );
+    }
+    let head = tempfile::tempdir().context("cannot create a temporary directory")?;
+    archive_head(root, head.path())?;
+    let mut files = mirror::mirror(head.path(), &target, &left_out)
         .with_context(|| format!("cannot copy the workspace to {}", dir.display()))?;
+    for_learners(&target)?;
 
     let manifest = std::fs::read_to_string(root.join("Cargo.toml"))
         .context("cannot read the root Cargo.toml")?;
@@ -126,6 +139,130 @@ pub fn export(workspace: &Workspace, dir: &Path, classroom: bool) -> Result<Expo
         files,
         classroom,
     })
+}
+
+/// The tracked or untracked files that differ from HEAD (`git status`).
+fn edited_files(root: &Path) -> Result<Vec<String>> {
+    let output = std::process::Command::new("git")
+        .arg("-C")
+        .arg(root)
+        .args(["status", "--porcelain", "--untracked-files=all"])
+        .output()
+        .context("export-student needs git, to export what the course's repository has at HEAD")?;
+    if !output.status.success() {
+        bail!(
+            "export-student exports what git has at HEAD, and {} is not a git repository with a commit",
+            root.display()
+        );
+    }
+    Ok(String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .filter_map(|l| l.get(3..))
+        .map(str::to_owned)
+        .filter(|f| !left_out(Path::new(f.trim_end_matches('/'))))
+        .collect())
+}
+
+/// Unpacks the files git tracks at HEAD into `dir`.
+fn archive_head(root: &Path, dir: &Path) -> Result<()> {
+    let archive = std::process::Command::new("git")
+        .arg("-C")
+        .arg(root)
+        .args(["archive", "--format=tar", "HEAD"])
+        .output()
+        .context("cannot run git archive")?;
+    if !archive.status.success() {
+        bail!(
+            "git archive HEAD failed: {}",
+            String::from_utf8_lossy(&archive.stderr).trim()
+        );
+    }
+    let mut tar = std::process::Command::new("tar")
+        .arg("-x")
+        .arg("-C")
+        .arg(dir)
+        .stdin(std::process::Stdio::piped())
+        .spawn()
+        .context("cannot run tar")?;
+    std::io::Write::write_all(tar.stdin.as_mut().expect("piped"), &archive.stdout)
+        .context("cannot unpack git's archive")?;
+    drop(tar.stdin.take());
+    if !tar.wait().context("cannot wait for tar")?.success() {
+        bail!("tar could not unpack git's archive of HEAD");
+    }
+    Ok(())
+}
+
+/// The book and README in the learners' copy: demos run their own code
+/// (`-p lessonNN`), since the copy has no `lessonNN-solution`, and the
+/// sentences that offer the solution instead are left out.
+fn for_learners(target: &Path) -> Result<()> {
+    let mut files = vec![target.join("README.md")];
+    if let Ok(entries) = std::fs::read_dir(target.join("docs/src")) {
+        files.extend(
+            entries
+                .flatten()
+                .map(|e| e.path())
+                .filter(|p| p.extension().is_some_and(|e| e == "md")),
+        );
+    }
+    for file in files {
+        let Ok(text) = std::fs::read_to_string(&file) else {
+            continue;
+        };
+        let rewritten = without_solution_runs(&text);
+        if rewritten != text {
+            std::fs::write(&file, rewritten)
+                .with_context(|| format!("cannot write {}", file.display()))?;
+        }
+    }
+    Ok(())
+}
+
+/// `text` with each sentence that mentions a `-solution` package and
+/// `instead` dropped, and every other `-p lessonNN-solution` made
+/// `-p lessonNN`.
+pub fn without_solution_runs(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    // Sentences offering the other package: from a capital letter after a
+    // sentence end to the next `.` that ends one.
+    while let Some(at) = rest.find("-solution") {
+        let (before, after) = rest.split_at(at);
+        let start = sentence_start(before);
+        let end = after
+            .find(". ")
+            .or_else(|| after.find(".\n"))
+            .map_or(after.len(), |i| i + 1);
+        let sentence = format!("{}{}", &before[start..], &after[..end]);
+        if sentence.contains("instead") && !sentence.contains("```") {
+            out.push_str(before[..start].trim_end_matches(' '));
+            rest = after[end..].trim_start_matches(' ');
+            continue;
+        }
+        // Not such a sentence: make the package the learner's and go on.
+        let digits = before
+            .rsplit_once("-p lesson")
+            .map(|(_, n)| n)
+            .filter(|n| n.len() == 2 && n.chars().all(|c| c.is_ascii_digit()));
+        out.push_str(before);
+        if digits.is_none() {
+            out.push_str("-solution");
+        }
+        rest = &after["-solution".len()..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Where the sentence that `before` ends in starts.
+fn sentence_start(before: &str) -> usize {
+    let candidates = [". ", ".\n", "\n\n", ") ", ":\n"];
+    candidates
+        .iter()
+        .filter_map(|c| before.rfind(c).map(|i| i + c.len()))
+        .max()
+        .unwrap_or(0)
 }
 
 /// The README with [`README_NOTE`] under its first heading.
@@ -181,6 +318,15 @@ fn absolute(path: &Path) -> Result<PathBuf> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn demos_run_the_learners_code() {
+        let text = "Run it:\n\n```sh\ncargo run -q -p lesson02-solution --example echo -- 1\n```\n\nUse `-p lesson02` instead of `-p lesson02-solution` to run your own code. Then read on.\n";
+        assert_eq!(
+            without_solution_runs(text),
+            "Run it:\n\n```sh\ncargo run -q -p lesson02 --example echo -- 1\n```\n\nThen read on.\n"
+        );
+    }
 
     #[test]
     fn leaves_out_what_learners_do_not_need() {

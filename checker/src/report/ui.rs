@@ -56,7 +56,12 @@ pub fn paint(style: Style, text: impl std::fmt::Display) -> String {
 pub struct Progress {
     bar: Option<ProgressBar>,
     plain: bool,
+    /// Without a terminal: crates compiled so far, and when a line last said so.
+    plain_count: std::sync::Mutex<(usize, std::time::Instant)>,
 }
+
+/// How often a plain (non-terminal) build prints how far it got.
+const PLAIN_EVERY: Duration = Duration::from_secs(5);
 
 impl Progress {
     /// A spinner/bar when stdout and stderr are terminals; plain lines on
@@ -71,6 +76,7 @@ impl Progress {
         Progress {
             bar,
             plain: !terminal && !quiet,
+            plain_count: std::sync::Mutex::new((0, std::time::Instant::now())),
         }
     }
 
@@ -84,13 +90,25 @@ impl Progress {
             bar.set_message(what.to_owned());
         } else if self.plain {
             eprintln!("checker: {what}");
+            if let Ok(mut count) = self.plain_count.lock() {
+                *count = (0, std::time::Instant::now());
+            }
         }
     }
 
-    /// Cargo finished compiling one crate.
+    /// Cargo finished compiling one crate. Without a terminal, a line every
+    /// few seconds says how many so far, so a long first build is seen to move.
     pub fn compiled(&self, what: &str, name: &str) {
         if let Some(bar) = &self.bar {
             bar.set_message(format!("{what}: {name}"));
+        } else if self.plain {
+            if let Ok(mut count) = self.plain_count.lock() {
+                count.0 += 1;
+                if count.1.elapsed() >= PLAIN_EVERY {
+                    eprintln!("checker: {what}: {} crates compiled, last {name}", count.0);
+                    count.1 = std::time::Instant::now();
+                }
+            }
         }
     }
 
