@@ -162,7 +162,12 @@ pub enum Command {
     /// For maintainers: check that every step fails against its stub and
     /// passes against its solution, that lesson.toml names exactly the tests
     /// there are, and that every chapter exists.
-    Verify,
+    Verify {
+        /// First write each stub's fingerprint into its lesson.toml (after
+        /// changing a stub on purpose).
+        #[arg(long)]
+        update_stubs: bool,
+    },
     /// Re-run the lesson you are editing on every save, showing its first
     /// failing step and hint.
     ///

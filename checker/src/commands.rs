@@ -139,12 +139,29 @@ pub fn hint(
 }
 
 /// `cargo checker verify`: the course's soundness, for maintainers.
-pub fn verify(workspace: &Workspace, global: &Global) -> Result<ExitCode> {
+pub fn verify(workspace: &Workspace, update_stubs: bool, global: &Global) -> Result<ExitCode> {
     if !workspace.path("solutions").is_dir() {
         anyhow::bail!(
             "verify checks every lesson against its reference solution, and this workspace has no solutions/ (a learner's copy?): run it in the course's own repository"
         );
     }
+    let reloaded;
+    let workspace = if update_stubs {
+        for lesson in &workspace.lessons {
+            let path = workspace.path(lesson.exercise_dir()).join("lesson.toml");
+            let text = std::fs::read_to_string(&path)?;
+            let src = workspace.path(lesson.exercise_dir()).join("src");
+            let updated = lesson::with_stub(&text, &lesson::fingerprint(&src));
+            if updated != text {
+                std::fs::write(&path, updated)?;
+                println!("updated the stub's fingerprint in {}", path.display());
+            }
+        }
+        reloaded = Workspace::discover(&workspace.root)?;
+        &reloaded
+    } else {
+        workspace
+    };
     let bar = Progress::new(false);
     let verdicts = verify::verify(workspace, options(global), &bar)?;
     drop(bar);

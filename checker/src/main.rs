@@ -66,7 +66,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         (Some(Command::Hint { lesson, all }), _) => {
             hint(&workspace, lesson.as_deref(), all, &global)
         }
-        (Some(Command::Verify), _) => verify(&workspace, &global),
+        (Some(Command::Verify { update_stubs }), _) => verify(&workspace, update_stubs, &global),
         (
             Some(Command::NewLesson {
                 number,

@@ -43,6 +43,8 @@ impl Step {
 struct LessonFile {
     title: String,
     chapter: String,
+    #[serde(default)]
+    stub: Option<String>,
     #[serde(rename = "step", default)]
     steps: Vec<Step>,
 }
@@ -63,6 +65,10 @@ pub struct Lesson {
     pub chapter: String,
     /// The graded steps, in file order.
     pub steps: Vec<Step>,
+    /// The fingerprint of `src/` as the course ships it (`stub = "..."` in
+    /// `lesson.toml`, kept by `cargo checker verify --update-stubs`): a
+    /// `src/` that still has it passes no step and is not built.
+    pub stub: Option<String>,
     /// True when the lesson's tests use testkit (a dependency in the
     /// instructor's `Cargo.toml`): then a step passes only when testkit
     /// confirms each case on its channel (see `testkit::confirm`).
@@ -174,9 +180,68 @@ impl Lesson {
             title: file.title.trim().to_owned(),
             chapter: file.chapter.trim().to_owned(),
             steps: file.steps,
+            stub: file.stub.clone(),
             confirms: uses_testkit(&root.join("exercises").join(dir_name).join("Cargo.toml")),
         })
     }
+}
+
+/// The fingerprint of a `src/` tree: SHA-256 over each file's path
+/// (relative, `/`-separated, sorted) and bytes.
+pub fn fingerprint(src: &Path) -> String {
+    use sha2::{Digest, Sha256};
+    fn walk(root: &Path, dir: &Path, files: &mut Vec<(String, PathBuf)>) {
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return;
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                walk(root, &path, files);
+            } else {
+                let relative = path.strip_prefix(root).unwrap_or(&path);
+                let name: Vec<String> = relative
+                    .components()
+                    .map(|c| c.as_os_str().to_string_lossy().into_owned())
+                    .collect();
+                files.push((name.join("/"), path));
+            }
+        }
+    }
+    let mut files = Vec::new();
+    walk(src, src, &mut files);
+    files.sort();
+    let mut hasher = Sha256::new();
+    for (name, path) in files {
+        let bytes = std::fs::read(&path).unwrap_or_default();
+        hasher.update((name.len() as u64).to_le_bytes());
+        hasher.update(name.as_bytes());
+        hasher.update((bytes.len() as u64).to_le_bytes());
+        hasher.update(&bytes);
+    }
+    hasher
+        .finalize()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// `lesson.toml`'s text with `stub = "fingerprint"` set (after `chapter`).
+pub fn with_stub(text: &str, fingerprint: &str) -> String {
+    let line = format!("stub = \"{fingerprint}\"");
+    let mut lines: Vec<String> = text
+        .lines()
+        .filter(|l| !l.trim_start().starts_with("stub ") && !l.trim_start().starts_with("stub="))
+        .map(str::to_owned)
+        .collect();
+    let at = lines
+        .iter()
+        .position(|l| l.trim_start().starts_with("chapter"))
+        .map_or(0, |i| i + 1);
+    lines.insert(at, line);
+    let mut out = lines.join("\n");
+    out.push('\n');
+    out
 }
 
 /// True when the package's manifest lists `testkit` among its dependencies.
@@ -262,6 +327,7 @@ mod tests {
             title: "T".into(),
             chapter: "c.md".into(),
             steps: vec![],
+            stub: None,
             confirms: false,
         }
     }

@@ -114,6 +114,12 @@ pub fn create(workspace: &Workspace, number: u32, slug: &str, title: &str) -> Re
         std::fs::write(&full, text).with_context(|| format!("cannot write {}", path.display()))?;
         created.files.push(path);
     }
+    // The stub's fingerprint, so that an untouched stub is not built.
+    let toml = workspace.path(exercise.join("lesson.toml"));
+    let text = std::fs::read_to_string(&toml).context("cannot read the new lesson.toml")?;
+    let fingerprint = crate::course::lesson::fingerprint(&workspace.path(exercise.join("src")));
+    std::fs::write(&toml, crate::course::lesson::with_stub(&text, &fingerprint))
+        .context("cannot write the new lesson.toml")?;
     for (path, text) in [(summary, summary_text), (readme, readme_text)] {
         std::fs::write(workspace.path(&path), text)
             .with_context(|| format!("cannot write {}", path.display()))?;

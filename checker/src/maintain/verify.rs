@@ -150,7 +150,21 @@ fn static_problems(workspace: &Workspace, lesson: &Lesson) -> Vec<String> {
         Ok(chapter) => problems.extend(chapter_problems(workspace, lesson, &chapter)),
     }
     problems.extend(example_problems(workspace, lesson));
-    let stub = workspace.path(lesson.exercise_dir()).join("src/lib.rs");
+    let src = workspace.path(lesson.exercise_dir()).join("src");
+    let shipped = crate::course::lesson::fingerprint(&src);
+    if lesson.stub.as_deref() != Some(shipped.as_str()) {
+        let what = if lesson.stub.is_none() {
+            "has no"
+        } else {
+            "has an outdated"
+        };
+        problems.push(format!(
+            "{}/lesson.toml {what} `stub` fingerprint (unedited stubs are not built): \
+             run `cargo checker verify --update-stubs`",
+            lesson.exercise_dir().display()
+        ));
+    }
+    let stub = src.join("lib.rs");
     if std::fs::read_to_string(&stub).is_ok_and(|text| !text.contains("todo!(")) {
         problems.push(format!(
             "{} has no todo!() left: the stub must leave the work to the learner",
