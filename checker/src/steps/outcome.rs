@@ -217,7 +217,13 @@ impl LessonOutcome {
         let steps = lesson
             .steps
             .iter()
-            .map(|s| StepOutcome::not_run(&s.name, s.points, "not run: src/ is the stub as given"))
+            .map(|s| {
+                StepOutcome::not_run(
+                    &s.name,
+                    s.points,
+                    "your src/ is still the stub as given: this step needs your code",
+                )
+            })
             .collect();
         LessonOutcome::new(lesson, steps, false, timeout, Duration::ZERO)
     }

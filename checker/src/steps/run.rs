@@ -711,6 +711,7 @@ mod tests {
             title: "X".into(),
             chapter: "x.md".into(),
             steps: vec![crate::course::lesson::Step::new("step01_a", 1, &["h"])],
+            stub: None,
             confirms: false,
         };
         let suites: Vec<Suite<'_>> = scenarios
