@@ -361,7 +361,8 @@ impl Room {
 ///   never `.await` while holding its lock;
 /// - the accept loop in a `tokio::select!` with `stop.stopped()`; a task
 ///   per client (`tokio::spawn`);
-/// - a client's task: `into_split` the stream, read lines with
+/// - a client's task: `set_nodelay(true)` (lesson 10: chat lines are small
+///   and wanted at once), `into_split` the stream, read lines with
 ///   `FramedRead` and `LinesCodec::new_with_max_length(config.max_line)`
 ///   (lesson 11), write [`WELCOME`], read the name, [`Room::join`] (or
 ///   write [`NameError::reply`] and return), write [`room_list`], then loop

@@ -5,17 +5,16 @@
 //! deadline), then the server over loopback TCP with testkit's line clients
 //! (every read and write with a deadline, the exchange in every failure).
 //!
-//! Two choices make the slow-reader steps deterministic: the listener the
-//! tests hand to `serve` has a small send buffer (accepted sockets inherit
-//! it), and the client that never reads has a small receive buffer. A
-//! client that stops reading then fills the kernel's buffers after a few
-//! kilobytes instead of megabytes, while a client that reads late still has
-//! room for far more than any step sends it: no verdict depends on how fast
-//! the test's own threads run.
+//! The client that never reads is made small on the test's side: a small
+//! receive buffer and a small maximum segment size (`TCP_MAXSEG`), which
+//! keeps the kernel from growing the server's send buffer towards it. The
+//! server's buffers for that one client then fill after some tens of KB
+//! instead of a few MB, while every client that reads (late or not) has MBs
+//! of room: no verdict depends on how fast the test's own threads run.
 
 use std::collections::BTreeMap;
 use std::io;
-use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::net::TcpStream;
 use std::sync::{Arc, Barrier, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
@@ -34,11 +33,11 @@ const LESSON: &str = include_str!("../lesson.toml");
 const LIMIT: Duration = Duration::from_secs(10);
 /// How long `serve` may take to return after `stop.stop()`.
 const STOP_LIMIT: Duration = Duration::from_secs(5);
-/// The send buffer of the server's sockets (set on the listener; accepted
-/// sockets inherit it): a client that never reads fills it after a few KB.
-const SERVER_SEND_BUFFER: usize = 4096;
 /// The receive buffer of a client that never reads.
 const SLOW_RECEIVE_BUFFER: usize = 1024;
+/// The maximum segment size of a client that never reads: the server's send
+/// buffer grows with the segment size, so it stays small (about 30 KB).
+const SLOW_SEGMENT: u32 = 256;
 
 // ---------------------------------------------------------------------------
 // The lines of the protocol, written out here (not taken from the learner)
@@ -235,34 +234,16 @@ fn still_held(member: &mut TestMember) -> bool {
 // The server, over loopback
 // ---------------------------------------------------------------------------
 
-/// A loopback listener on port 0 whose accepted sockets get a small send
-/// buffer (they inherit it from the listener).
-fn small_buffer_listener() -> (TcpListener, SocketAddr) {
-    let socket = Socket::new(Domain::IPV4, Type::STREAM, Some(Protocol::TCP)).expect("a socket");
-    socket
-        .set_send_buffer_size(SERVER_SEND_BUFFER)
-        .expect("SO_SNDBUF");
-    let any: SocketAddr = "127.0.0.1:0".parse().expect("loopback");
-    socket.bind(&any.into()).expect("bind on port 0");
-    socket.listen(256).expect("listen");
-    let listener: TcpListener = socket.into();
-    let addr = listener
-        .local_addr()
-        .expect("a bound listener has an address");
-    (listener, addr)
-}
-
 /// The learner's server on a loopback port, told `stop.stop()` when it is
 /// stopped or its step ends.
 fn chat_server(config: Config) -> Server<io::Result<()>> {
-    let (listener, addr) = small_buffer_listener();
     let stop = Stop::new();
     let handle = stop.clone();
     let what = format!(
         "serve(listener, Config {{ queue: {}, max_line: {} }}, stop)",
         config.queue, config.max_line
     );
-    Server::on(addr, &what, move || serve(listener, config, handle))
+    Server::tcp(&what, move |listener| serve(listener, config, handle))
         .stopped_by("stop.stop()", move || stop.stop())
 }
 
@@ -271,13 +252,18 @@ fn connect(server: &Server<io::Result<()>>, name: &str) -> LineClient {
     server.client(name).with_limit(LIMIT)
 }
 
-/// A client whose receive buffer is small: when it stops reading, the
-/// server's writes to it stall after a few KB.
-fn connect_slow(server: &Server<io::Result<()>>, name: &str) -> LineClient {
+/// A client whose receive buffer and segments are small: when it stops
+/// reading, the server's writes to it stall after some tens of KB.
+///
+/// Returns the client, and true when its segments could be made small.
+fn connect_slow(server: &Server<io::Result<()>>, name: &str) -> (LineClient, bool) {
     let socket = Socket::new(Domain::IPV4, Type::STREAM, Some(Protocol::TCP)).expect("a socket");
     socket
         .set_recv_buffer_size(SLOW_RECEIVE_BUFFER)
         .expect("SO_RCVBUF");
+    // Where TCP_MAXSEG cannot be set, the server buffers more (some MB) before
+    // the client counts as slow; the steps allow for that.
+    let small_segments = socket.set_tcp_mss(SLOW_SEGMENT).is_ok();
     let addr = server.addr();
     if let Err(e) = socket.connect_timeout(&addr.into(), LIMIT) {
         server.fail(format!(
@@ -290,9 +276,14 @@ fn connect_slow(server: &Server<io::Result<()>>, name: &str) -> LineClient {
         .watching(server.watch())
         .with_limit(LIMIT);
     client.note(format!(
-        "this client's receive buffer is small ({SLOW_RECEIVE_BUFFER} bytes asked)"
+        "this client's receive buffer is small ({SLOW_RECEIVE_BUFFER} bytes asked){}",
+        if small_segments {
+            format!(", and its segments too ({SLOW_SEGMENT} bytes)")
+        } else {
+            String::new()
+        }
     ));
-    client
+    (client, small_segments)
 }
 
 /// Connects `name`, reads the welcome, sends the name (cut as `chunking`
@@ -334,6 +325,17 @@ fn expect_line(client: &mut LineClient, me: &str, expected: &str) {
         Ok(got) if got == expected.as_bytes() => {}
         Ok(got) => {
             client.note(format!("expected {}", show(expected.as_bytes())));
+            let text = String::from_utf8_lossy(&got);
+            if let Some(name) = text
+                .strip_prefix("* ")
+                .and_then(|l| l.strip_suffix(" was dropped for not reading\n"))
+            {
+                client.fail(format!(
+                    "{name} was dropped, though it reads every line: a client that reads must \
+                     never be dropped, however fast the others send. Did a sender's burst fill \
+                     the queues before the readers' tasks had a turn?"
+                ));
+            }
             if got.starts_with(format!("[{me}] ").as_bytes()) {
                 client.fail(format!(
                     "{me} got its own message back: a line goes to every member except the one \
@@ -347,7 +349,18 @@ fn expect_line(client: &mut LineClient, me: &str, expected: &str) {
         }
         Err(why) => {
             client.note(format!("expected {}", show(expected.as_bytes())));
-            client.fail(format!("expected {}, but {why}", show(expected.as_bytes())))
+            let maybe = if why.contains("closed the connection") {
+                format!(
+                    "\n(if the room dropped {me} as too slow, though it reads every line: did a \
+                     sender's burst fill the queues before the readers' tasks had a turn?)"
+                )
+            } else {
+                String::new()
+            };
+            client.fail(format!(
+                "expected {}, but {why}{maybe}",
+                show(expected.as_bytes())
+            ))
         }
     }
 }
@@ -578,13 +591,13 @@ fn step05_room_drops_a_member_whose_queue_is_full() {
     }
 
     room.say(&alice, &texts[BOUND]);
-    room.expect_queue(&mut bob, &[said("alice", &texts[BOUND]), dropped("carol")]);
-    room.expect_queue(&mut alice, &[dropped("carol")]);
     room.expect_names(
         &["alice", "bob"],
         "carol's queue was full when the 5th line came: the room must drop her, not wait, not \
          skip her line and keep her",
     );
+    room.expect_queue(&mut bob, &[said("alice", &texts[BOUND]), dropped("carol")]);
+    room.expect_queue(&mut alice, &[dropped("carol")]);
     if still_held(&mut carol) {
         room.fail(
             "carol was dropped but her `gone` has not completed: keep the oneshot sender in the \
@@ -837,7 +850,10 @@ struct Chatter {
 
 /// The text of `sender`'s `n`th message.
 fn message(sender: &str, n: usize) -> String {
-    format!("{sender} says {n:02}, in order")
+    format!(
+        "{sender} says {n:02}, in order, {}",
+        "and at some length ".repeat(6)
+    )
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -925,7 +941,12 @@ fn chat(
 /// (seeded per chatter), then reads until it has every other chatter's
 /// `count` messages. Checks each sender's order, and that nobody hears its
 /// own message or of anyone dropped but `slow`.
-fn chat_at_once(chatters: Vec<Chatter>, count: usize, chunking: Chunking, slow: Option<&str>) {
+fn chat_at_once(
+    chatters: Vec<Chatter>,
+    count: usize,
+    chunking: Chunking,
+    slow: Option<&str>,
+) -> Vec<LineClient> {
     let senders: Vec<String> = chatters.iter().map(|c| c.name.clone()).collect();
     let start = Arc::new(Barrier::new(chatters.len()));
     let slow_notice = slow.map(dropped);
@@ -982,6 +1003,7 @@ fn chat_at_once(chatters: Vec<Chatter>, count: usize, chunking: Chunking, slow: 
             senders.len()
         );
     }
+    done.into_iter().map(|chatter| chatter.client).collect()
 }
 
 #[test]
@@ -999,7 +1021,22 @@ fn step13_keeps_each_senders_order() {
             entries: names[i + 1..].iter().map(|n| entered(n)).collect(),
         });
     }
-    chat_at_once(chatters, 25, chunking, None);
+    let mut clients = chat_at_once(chatters, 25, chunking, None);
+
+    // A paste: more lines in one write than a queue holds. Each reader's
+    // task must get its turn between the lines, not after all of them.
+    const PASTE: usize = QUEUE + QUEUE / 2 + 100;
+    let paste: String = (1..=PASTE).map(|n| format!("paste {n:03}\n")).collect();
+    clients[0].note(format!("alice pastes {PASTE} lines in one write"));
+    clients[0].send(paste.as_bytes());
+    for (client, name) in clients.iter_mut().zip(names).skip(1) {
+        client.note(format!(
+            "alice pasted {PASTE} lines in one write; {name} reads them all"
+        ));
+        for n in 1..=PASTE {
+            expect_line(client, name, &said("alice", &format!("paste {n:03}")));
+        }
+    }
     server.stop_ok(STOP_LIMIT);
 }
 
@@ -1009,7 +1046,7 @@ fn step14_drops_a_client_that_never_reads() {
     let chunking = Chunking::Random { seed: 0, max: 600 }.seeded(&step);
     let config = Config::default();
     let server = chat_server(config);
-    let slow = connect_slow(&server, "slow");
+    let (slow, small_segments) = connect_slow(&server, "slow");
     let mut slow = finish_join(slow, "slow", &[], Chunking::Whole);
     slow.note("from now on, slow reads nothing");
     let mut alice = join(&server, "alice", &["slow"]);
@@ -1018,13 +1055,14 @@ fn step14_drops_a_client_that_never_reads() {
 
     // alice chats, bob reads each line as it comes; slow reads nothing. The
     // server may hold no more than its queue and the sockets' buffers for
-    // slow: about 10 KB of buffers and `queue` lines here.
-    const MOST: usize = 2000;
+    // slow: some tens of KB of buffers (some MB where the segments could not
+    // be made small) and `queue` lines here.
+    let most: usize = if small_segments { 2_000 } else { 12_000 };
     let padding = "-".repeat(config.max_line - 100);
     let mut dropped_after = None;
     let started = Instant::now();
     let mut sent = 0;
-    for i in 1..=MOST {
+    for i in 1..=most {
         let text = format!("line {i:04} {padding}");
         alice.send_chunked(format!("{text}\n").as_bytes(), chunking);
         sent += text.len() + 1;
@@ -1093,7 +1131,7 @@ fn step15_fifty_clients_and_one_that_never_reads() {
     let step = step!(LESSON);
     let chunking = Chunking::Random { seed: 0, max: 64 }.seeded(&step);
     let server = chat_server(Config::default());
-    let slow = connect_slow(&server, "slow");
+    let (slow, _) = connect_slow(&server, "slow");
     let mut slow = finish_join(slow, "slow", &[], Chunking::Whole);
     slow.note("from now on, slow reads nothing");
 
@@ -1110,7 +1148,7 @@ fn step15_fifty_clients_and_one_that_never_reads() {
             entries: names[i + 1..].iter().map(|n| entered(n)).collect(),
         });
     }
-    chat_at_once(chatters, 15, chunking, Some("slow"));
+    let _clients = chat_at_once(chatters, 15, chunking, Some("slow"));
     drop(slow);
     server.stop_ok(STOP_LIMIT);
 }

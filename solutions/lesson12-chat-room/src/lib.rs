@@ -392,6 +392,9 @@ type Lines = FramedRead<OwnedReadHalf, ChatLines>;
 
 /// One client's connection, from the welcome to its end.
 async fn client(stream: TcpStream, room: Arc<Mutex<Room>>, max_line: usize) {
+    // Chat lines are small and wanted now: no Nagle (lesson 10), so that a
+    // line never waits for the acknowledgement of the one before.
+    let _ = stream.set_nodelay(true);
     let (read, mut write) = stream.into_split();
     let mut lines = FramedRead::new(read, ChatLines(LinesCodec::new_with_max_length(max_line)));
     if write.write_all(WELCOME.as_bytes()).await.is_err() {
