@@ -141,7 +141,7 @@ fn table(goodput: &[Vec<f64>]) -> String {
 /// loss rate.
 fn svg(goodput: &[Vec<f64>]) -> String {
     let (width, height) = (640.0, 400.0);
-    let (left, right, top, bottom) = (70.0, 130.0, 40.0, 50.0);
+    let (left, right, top, bottom) = (105.0, 110.0, 40.0, 50.0);
     let plot_w = width - left - right;
     let plot_h = height - top - bottom;
     let all = goodput.iter().flatten().copied();
@@ -178,7 +178,7 @@ fn svg(goodput: &[Vec<f64>]) -> String {
             r##"<line x1="{left}" y1="{yy:.1}" x2="{:.1}" y2="{yy:.1}" stroke="#ddd"/>"##,
             left + plot_w
         );
-        let label = format!("{} KiB/s", trim(v));
+        let label = format!("{} KiB/s", thousands(v));
         let _ = writeln!(
             s,
             r#"<text x="{:.1}" y="{:.1}" text-anchor="end">{label}</text>"#,
@@ -205,6 +205,11 @@ fn svg(goodput: &[Vec<f64>]) -> String {
         r#"<text x="{:.1}" y="{:.1}" text-anchor="middle">window (datagrams in flight; 1 = stop-and-wait)</text>"#,
         left + plot_w / 2.0,
         height - 10.0
+    );
+    let _ = writeln!(
+        s,
+        r#"<text transform="translate(16 {:.1}) rotate(-90)" text-anchor="middle">goodput (log scale)</text>"#,
+        top + plot_h / 2.0
     );
     let _ = writeln!(
         s,
@@ -249,8 +254,15 @@ fn svg(goodput: &[Vec<f64>]) -> String {
     s
 }
 
-/// 1, 10, 0.1 without trailing zeros.
-fn trim(v: f64) -> String {
-    let t = format!("{v:.2}");
-    t.trim_end_matches('0').trim_end_matches('.').to_owned()
+/// A whole number with thousands separated: `100,000`.
+fn thousands(v: f64) -> String {
+    let digits = format!("{:.0}", v.max(0.0));
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
 }

@@ -56,7 +56,8 @@ fn parse(d: &[u8]) -> Option<(u8, u32, Vec<u8>)> {
 /// A datagram in words, for transcripts: `DATA 3 (1024 bytes)`, `ACK 4`.
 fn describe(d: &[u8]) -> String {
     match parse(d) {
-        Some((DATA, seq, p)) => format!("DATA {seq} ({} bytes: {})", p.len(), show(&p)),
+        Some((DATA, seq, p)) if p.len() <= 32 => format!("DATA {seq} ({})", show(&p)),
+        Some((DATA, seq, p)) => format!("DATA {seq} ({} bytes)", p.len()),
         Some((ACK, seq, _)) => format!("ACK {seq}"),
         Some((_, seq, _)) => format!("FIN {seq}"),
         None => format!("not a datagram of the protocol: {}", testkit::hex(d)),
@@ -73,6 +74,19 @@ fn file(seed: u64, len: usize) -> Vec<u8> {
         z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
         z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
         out.extend_from_slice(&(z ^ (z >> 31)).to_be_bytes());
+    }
+    out.truncate(len);
+    out
+}
+
+/// Readable bytes for the steps where the test plays the peer, so that its
+/// transcript shows text: numbered lines.
+fn text(len: usize) -> Vec<u8> {
+    let mut out = Vec::with_capacity(len + 64);
+    let mut n = 0;
+    while out.len() < len {
+        out.extend_from_slice(format!("line {n:04}: sent reliably over UDP\n").as_bytes());
+        n += 1;
     }
     out.truncate(len);
     out
@@ -422,7 +436,7 @@ fn step03_rejects_malformed_datagrams() {
 #[test]
 fn step04_sender_numbers_its_datagrams() {
     let _step = step!(LESSON);
-    let data = file(4, 2 * MAX_PAYLOAD + 452);
+    let data = text(2 * MAX_PAYLOAD + 452);
     let (socket, at) = learner_socket();
     let peer = Peer::new("the test's receiver", at);
     let cfg = config(50, 40, 1);
@@ -577,7 +591,7 @@ fn step06_perfect_link() {
 #[test]
 fn step07_sender_retransmits_after_timeout() {
     let _step = step!(LESSON);
-    let data = file(7, 3 * MAX_PAYLOAD);
+    let data = text(3 * MAX_PAYLOAD);
     let (socket, at) = learner_socket();
     let peer = Peer::new(
         "the test's receiver (it ignores the first copy of each)",
@@ -863,7 +877,7 @@ fn collect_window(
 fn step13_window_pipelines() {
     let _step = step!(LESSON);
     let window = 8;
-    let data = file(13, 20 * MAX_PAYLOAD);
+    let data = text(20 * MAX_PAYLOAD);
     let (socket, at) = learner_socket();
     let peer = Peer::new("the test's receiver (it holds its ACKs)", at);
     // A timer so long that nothing is resent while the test looks: what the
@@ -904,7 +918,7 @@ fn step14_window_through_30_percent_loss(#[case] salt: u64) {
     let (socket, at) = learner_socket();
     let peer = Peer::new("a dead receiver (it never answers)", at);
     let cfg = config(20, 4, 4);
-    let sender = spawn_sender(socket, peer.addr(), file(1, 10 * MAX_PAYLOAD), cfg, true);
+    let sender = spawn_sender(socket, peer.addr(), text(10 * MAX_PAYLOAD), cfg, true);
     let mut peer = peer.watching(&sender);
     let outcome = sender.wait(
         cfg.patience() * 10 + LIMIT,
