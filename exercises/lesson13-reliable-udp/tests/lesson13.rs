@@ -92,6 +92,10 @@ fn text(len: usize) -> Vec<u8> {
     out
 }
 
+/// A configuration. The steps give the sender a patience of seconds
+/// (`rto × (max_retries + 1)`) wherever the other side is alive, so that a
+/// thread of the test's that the machine's load holds back for a moment
+/// is never taken for a dead peer.
 fn config(rto_ms: u64, max_retries: u32, window: usize) -> Config {
     Config {
         rto: Duration::from_millis(rto_ms),
@@ -439,7 +443,7 @@ fn step04_sender_numbers_its_datagrams() {
     let data = text(2 * MAX_PAYLOAD + 452);
     let (socket, at) = learner_socket();
     let peer = Peer::new("the test's receiver", at);
-    let cfg = config(50, 40, 1);
+    let cfg = config(50, 100, 1);
     let sender = spawn_sender(socket, peer.addr(), data.clone(), cfg, false);
     let mut peer = peer.watching(&sender);
     let pieces: Vec<&[u8]> = data.chunks(MAX_PAYLOAD).collect();
@@ -487,7 +491,7 @@ fn step05_receiver_acks_and_delivers() {
     let _step = step!(LESSON);
     let (socket, at) = learner_socket();
     let peer = Peer::new("the test's sender", at);
-    let cfg = config(50, 40, 1);
+    let cfg = config(100, 40, 1);
     let receiver = spawn_receiver(socket, cfg);
     let mut peer = peer.watching(&receiver);
     let pieces: [&[u8]; 3] = [b"Hello, ", "滑动".as_bytes(), b" window!"];
@@ -583,7 +587,7 @@ fn step06_perfect_link() {
     transfer(
         LossPlan::perfect(step.seed()),
         &data,
-        config(50, 40, 1),
+        config(20, 150, 1),
         false,
     );
 }
@@ -597,7 +601,7 @@ fn step07_sender_retransmits_after_timeout() {
         "the test's receiver (it ignores the first copy of each)",
         at,
     );
-    let cfg = config(20, 100, 1);
+    let cfg = config(20, 250, 1);
     let sender = spawn_sender(socket, peer.addr(), data.clone(), cfg, false);
     let mut peer = peer.watching(&sender);
     // The first copy of each datagram is "lost": the test does not answer
@@ -651,7 +655,7 @@ fn step08_loss_10_percent(#[case] salt: u64) {
     transfer(
         plan(step.seed() ^ salt, 0.1, 0.0, 0.0),
         &data,
-        config(20, 100, 1),
+        config(20, 150, 1),
         false,
     );
 }
@@ -661,7 +665,7 @@ fn step09_duplicates_are_delivered_once() {
     let _step = step!(LESSON);
     let (socket, at) = learner_socket();
     let peer = Peer::new("the test's sender (it repeats itself)", at);
-    let cfg = config(50, 40, 1);
+    let cfg = config(100, 40, 1);
     let receiver = spawn_receiver(socket, cfg);
     let mut peer = peer.watching(&receiver);
     peer.send(DATA, 0, b"ab");
@@ -714,7 +718,7 @@ fn step10_loss_30_with_duplication_and_reordering(#[case] salt: u64) {
     transfer(
         plan(step.seed() ^ salt, 0.3, 0.2, 0.2),
         &data,
-        config(20, 100, 1),
+        config(20, 150, 1),
         false,
     );
 }
@@ -724,7 +728,7 @@ fn step11_keeps_early_datagrams_and_acks_cumulatively() {
     let _step = step!(LESSON);
     let (socket, at) = learner_socket();
     let peer = Peer::new("the test's sender (out of order)", at);
-    let cfg = config(50, 40, 8);
+    let cfg = config(100, 40, 8);
     let receiver = spawn_receiver(socket, cfg);
     let mut peer = peer.watching(&receiver);
     peer.send(DATA, 1, b"cd");
@@ -911,7 +915,7 @@ fn step14_window_through_30_percent_loss(#[case] salt: u64) {
     transfer(
         plan(step.seed() ^ salt, 0.3, 0.2, 0.2),
         &data,
-        config(20, 100, 8),
+        config(20, 150, 8),
         true,
     );
     // And a window whose receiver is dead ends too.
@@ -955,7 +959,7 @@ fn step15_one_megabyte_through_30_percent_loss() {
     transfer(
         plan(step.seed(), 0.3, 0.2, 0.2),
         &data,
-        config(20, 100, 16),
+        config(20, 150, 16),
         true,
     );
 }
