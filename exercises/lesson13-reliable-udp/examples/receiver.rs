@@ -27,12 +27,16 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    // Wait a long while for the sender to start: a minute of silence.
-    let config = Config {
-        max_retries: 3000,
-        ..Config::default()
-    };
+    // Wait as long as it takes for the sender's first datagram (peek_from
+    // leaves it in the socket for recv_reliable), then give the transfer
+    // the default patience: a second of silence means the sender is gone.
     println!("receiver: waiting on {addr} ...");
+    let mut first = [0u8; 1];
+    if let Err(e) = socket.peek_from(&mut first) {
+        eprintln!("receiver: {e}");
+        return ExitCode::FAILURE;
+    }
+    let config = Config::default();
     let started = Instant::now();
     match recv_reliable(&socket, &config) {
         Ok(data) => {

@@ -83,7 +83,7 @@ fn main() -> ExitCode {
         Ok(sent) => {
             let secs = started.elapsed().as_secs_f64();
             println!(
-                "sender: {} bytes in {secs:.2} s ({:.0} KB/s), window {window}, {loss}% loss: \
+                "sender: {} bytes in {secs:.2} s ({:.0} KiB/s), window {window}, {loss}% loss: \
                  {} datagrams sent, {} of them resent",
                 data.len(),
                 data.len() as f64 / 1024.0 / secs,
