@@ -173,9 +173,14 @@ impl Peer {
     fn expect_ack(&mut self, seq: u32, after: &str) {
         let (kind, got, _) = self.recv(LIMIT, &format!("ACK {seq}"));
         if kind != ACK || got != seq {
+            let meaning = if seq == 0 {
+                "DATA 0 has not arrived yet".to_owned()
+            } else {
+                format!("every datagram before {seq} has arrived")
+            };
             self.fail(format!(
                 "after {after} the receiver must answer ACK {seq} (the next sequence number it \
-                 expects: every datagram before {seq} has arrived), but it sent {}",
+                 expects: {meaning}), but it sent {}",
                 describe(&wire(kind, got, &[]))
             ));
         }
