@@ -148,10 +148,26 @@ pub enum Command {
         #[arg(long)]
         all: bool,
     },
+    /// For maintainers: start a new lesson: its exercise, solution, a first
+    /// step, a mistake, its chapter, and its lines in SUMMARY.md and
+    /// README.md (then follow CONTRIBUTING.md).
+    NewLesson {
+        /// The lesson's number, 1 to 99.
+        number: u32,
+        /// Its slug: lowercase letters, digits and dashes (`chat-room`).
+        slug: String,
+        /// Its title, as the book and the table show it.
+        title: String,
+    },
     /// For maintainers: check that every step fails against its stub and
     /// passes against its solution, that lesson.toml names exactly the tests
     /// there are, and that every chapter exists.
-    Verify,
+    Verify {
+        /// First write each stub's fingerprint into its lesson.toml (after
+        /// changing a stub on purpose).
+        #[arg(long)]
+        update_stubs: bool,
+    },
     /// Re-run the lesson you are editing on every save, showing its first
     /// failing step and hint.
     ///

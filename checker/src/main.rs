@@ -6,63 +6,39 @@
 //! `cargo checker hint LESSON` its next hint, and `cargo checker verify`
 //! proves the course itself sound. See the book's checker chapter.
 //!
-//! Modules, in the order a run uses them:
+//! `main` only parses the command line ([`cli`]) and dispatches to
+//! [`commands`]. The work is grouped by job:
 //!
-//! - [`cli`]: the command line;
-//! - [`workspace`] and [`lesson`]: the workspace root and each `lesson.toml`;
-//! - [`build`]: one cargo invocation for every selected test binary;
-//! - [`run`], [`process`] and [`libtest`]: each step in its own process
-//!   group, under the lesson's time limit, its output read back;
-//! - [`outcome`] and [`grade`]: steps and lessons graded;
-//! - [`report`], [`json`], [`junit`], [`classroom`] and [`ui`]: what people
-//!   and programs read;
-//! - [`verify`]: the maintainers' soundness check;
-//! - [`watch`] and [`reset`]: the learner's loop, re-running on every save
-//!   and putting a stub back;
-//! - for instructors, [`class`] grades a class's submissions ([`submission`],
-//!   [`mirror`], [`sandbox`], [`gradebook`]) and [`export`] writes the
-//!   learner's copy ([`manifest`]).
+//! - [`course`]: the workspace, each `lesson.toml`, the manifests;
+//! - [`steps`]: building the test binaries and running each step in its
+//!   own process group, confirmed by testkit, graded into outcomes;
+//! - [`report`]: what people and programs read (tables, hints, JSON,
+//!   JUnit, Classroom, the "grade would flag this" preview);
+//! - [`learner`]: `watch` and `reset`, the learner's loop;
+//! - [`class`]: grading a class in the bubblewrap sandbox;
+//! - [`maintain`]: `verify`, the mistakes, `new-lesson` and `export-student`.
 
-pub mod build;
 pub mod class;
-pub mod classroom;
 pub mod cli;
-pub mod export;
-pub mod grade;
-pub mod gradebook;
-pub mod hints;
-pub mod jail;
-pub mod json;
-pub mod junit;
-pub mod lesson;
-pub mod libtest;
-pub mod manifest;
-pub mod mirror;
-pub mod outcome;
-pub mod preview;
-pub mod process;
+pub mod commands;
+pub mod course;
+pub mod learner;
+pub mod maintain;
 pub mod report;
-pub mod reset;
-pub mod run;
-pub mod sandbox;
-pub mod submission;
-pub mod ui;
-pub mod verify;
-pub mod watch;
-pub mod workspace;
+pub mod steps;
 
 use std::process::ExitCode;
-use std::time::Duration;
 
 use anyhow::Result;
 use clap::Parser;
 
-use crate::cli::{Cli, Command, Format, Global, LimitArgs};
-use crate::lesson::Lesson;
-use crate::outcome::{LessonOutcome, LessonStatus};
-use crate::run::Options;
-use crate::ui::Progress;
-use crate::workspace::Workspace;
+use crate::cli::{Cli, Command};
+use crate::commands::{
+    detail, export_student, grade_class, hint, new_lesson, only, options, progress, reset, verify,
+};
+use crate::course::workspace::Workspace;
+use crate::learner::watch;
+use crate::report::ui;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -90,7 +66,15 @@ fn run(cli: Cli) -> Result<ExitCode> {
         (Some(Command::Hint { lesson, all }), _) => {
             hint(&workspace, lesson.as_deref(), all, &global)
         }
-        (Some(Command::Verify), _) => verify(&workspace, &global),
+        (Some(Command::Verify { update_stubs }), _) => verify(&workspace, update_stubs, &global),
+        (
+            Some(Command::NewLesson {
+                number,
+                slug,
+                title,
+            }),
+            _,
+        ) => new_lesson(&workspace, number, &slug, &title),
         (
             Some(Command::Watch {
                 lesson,
@@ -138,220 +122,4 @@ fn run(cli: Cli) -> Result<ExitCode> {
             _,
         ) => export_student(&workspace, &destination, classroom),
     }
-}
-
-fn options(global: &Global) -> Options {
-    let cpus = std::thread::available_parallelism().map_or(1, usize::from);
-    Options {
-        timeout: Duration::from_secs(global.timeout),
-        jobs: global.jobs.map_or(cpus, |j| j as usize),
-        sandbox: None,
-        jail: None,
-    }
-}
-
-/// Prints `outcomes` in the format asked for; `detail` picks the one-lesson view.
-fn print_results(outcomes: &[LessonOutcome], global: &Global, detail: bool) {
-    match global.format() {
-        Format::Json => println!("{}", json::Results::new(outcomes).to_json()),
-        Format::Junit => print!("{}", junit::document("checker", outcomes)),
-        Format::Classroom => println!("{}", classroom::document(outcomes)),
-        Format::Table if detail => anstream::print!("{}", report::detail(&outcomes[0])),
-        Format::Table => anstream::print!("{}", report::progress(outcomes)),
-    }
-}
-
-/// The lessons named on the command line (all when none is), in course order.
-fn select<'a>(workspace: &'a Workspace, args: &[String]) -> Result<Vec<&'a Lesson>> {
-    if args.is_empty() {
-        return Ok(workspace.lessons.iter().collect());
-    }
-    let mut chosen: Vec<&Lesson> = Vec::new();
-    for arg in args {
-        let lesson = lesson::select(&workspace.lessons, arg)?;
-        if !chosen.iter().any(|l| l.number == lesson.number) {
-            chosen.push(lesson);
-        }
-    }
-    chosen.sort_by_key(|l| l.number);
-    Ok(chosen)
-}
-
-fn exit_code(outcomes: &[LessonOutcome]) -> ExitCode {
-    if outcomes.iter().all(|o| o.status == LessonStatus::Done) {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::from(1)
-    }
-}
-
-fn progress(workspace: &Workspace, args: &[String], global: &Global) -> Result<ExitCode> {
-    let lessons = select(workspace, args)?;
-    if lessons.is_empty() {
-        anyhow::bail!("no lessons found: no exercises/lessonNN-*/lesson.toml");
-    }
-    let bar = Progress::new(false);
-    let outcomes = grade::grade(workspace, &lessons, options(global), &bar)?;
-    drop(bar);
-    warn_would_flag(workspace, &lessons);
-    print_results(&outcomes, global, false);
-    Ok(exit_code(&outcomes))
-}
-
-/// Tells the learner, on stderr, what `grade` would flag in their lessons.
-fn warn_would_flag(workspace: &Workspace, lessons: &[&Lesson]) {
-    for lesson in lessons {
-        let src = workspace.path(lesson.exercise_dir()).join("src");
-        for found in preview::would_flag(&src) {
-            anstream::eprintln!(
-                "warning: grade would flag this: {}/{found} (no lesson needs it; an instructor's grade gives the lesson 0 points)",
-                lesson.exercise_dir().display()
-            );
-        }
-    }
-}
-
-fn detail(workspace: &Workspace, arg: &str, global: &Global) -> Result<ExitCode> {
-    let lesson = lesson::select(&workspace.lessons, arg)?;
-    let bar = Progress::new(false);
-    let outcomes = grade::grade(workspace, &[lesson], options(global), &bar)?;
-    drop(bar);
-    print_results(&outcomes, global, true);
-    Ok(exit_code(&outcomes))
-}
-
-fn hint(workspace: &Workspace, arg: Option<&str>, all: bool, global: &Global) -> Result<ExitCode> {
-    let lesson = match arg {
-        Some(arg) => lesson::select(&workspace.lessons, arg)?,
-        None => watch::being_worked(workspace, &options(global))?,
-    };
-    if all {
-        anstream::print!("{}", report::all_hints(lesson));
-        return Ok(ExitCode::SUCCESS);
-    }
-    let bar = Progress::new(false);
-    let outcomes = grade::grade(workspace, &[lesson], options(global), &bar)?;
-    drop(bar);
-    let outcome = &outcomes[0];
-    let level = match outcome.first_unpassed() {
-        Some(step) if outcome.compile_error.is_none() => {
-            let max = lesson.step(&step.name).map_or(1, |s| s.hints.len());
-            hints::next_level(&workspace.root, &lesson.id, &step.name, max)
-        }
-        _ => 1,
-    };
-    anstream::print!("{}", report::first_hint(outcome, level));
-    Ok(ExitCode::SUCCESS)
-}
-
-fn verify(workspace: &Workspace, global: &Global) -> Result<ExitCode> {
-    if !workspace.path("solutions").is_dir() {
-        anyhow::bail!(
-            "verify checks every lesson against its reference solution, and this workspace has no solutions/ (a learner's copy?): run it in the course's own repository"
-        );
-    }
-    let bar = Progress::new(false);
-    let verdicts = verify::verify(workspace, options(global), &bar)?;
-    drop(bar);
-    let (text, sound) = verify::render(&verdicts);
-    anstream::print!("{text}");
-    Ok(if sound {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::from(1)
-    })
-}
-
-fn reset(workspace: &Workspace, arg: &str, yes: bool, from: Option<&str>) -> Result<ExitCode> {
-    let lesson = lesson::select(&workspace.lessons, arg)?;
-    match reset::reset(workspace, lesson, yes, from)? {
-        reset::Reset::AlreadyStub => {
-            println!("{}: src/ is already the stub; nothing to do", lesson.id);
-        }
-        reset::Reset::Declined => println!("{}: nothing changed", lesson.id),
-        reset::Reset::Restored {
-            commit,
-            files,
-            backup,
-        } => {
-            println!(
-                "{}: restored the stub from commit {commit}: {}",
-                lesson.id,
-                files.join(", ")
-            );
-            println!("Your version is saved in {}/", backup.display());
-        }
-    }
-    Ok(ExitCode::SUCCESS)
-}
-
-/// The workspace with only the lessons `args` name (all when none).
-fn only(workspace: &Workspace, args: &[String]) -> Result<Workspace> {
-    let lessons = select(workspace, args)?;
-    Ok(Workspace {
-        root: workspace.root.clone(),
-        lessons: lessons.into_iter().cloned().collect(),
-    })
-}
-
-fn grade_class(
-    workspace: &Workspace,
-    submissions: &[std::path::PathBuf],
-    out: std::path::PathBuf,
-    cache: Option<std::path::PathBuf>,
-    limits: &LimitArgs,
-    (no_sandbox, allow_flagged): (bool, bool),
-    global: &Global,
-) -> Result<ExitCode> {
-    const MIB: u64 = 1024 * 1024;
-    let options = class::ClassOptions {
-        out: out.clone(),
-        cache,
-        limits: sandbox::Limits {
-            cpu_seconds: limits.cpu.unwrap_or(global.timeout),
-            memory_bytes: limits.memory * MIB,
-            file_size_bytes: limits.file_size * MIB,
-            processes: limits.processes,
-        },
-        build: class::BuildLimits {
-            timeout: Duration::from_secs(limits.build_timeout),
-            memory_bytes: limits.build_memory * MIB,
-            processes: 1024,
-        },
-        run: options(global),
-        junit: global.format() == Format::Junit,
-        no_sandbox,
-        allow_flagged,
-        tmp_bytes: limits.tmp_size * MIB,
-    };
-    let rows = class::grade_class(workspace, submissions, &options)?;
-    anstream::print!("{}", gradebook::table(&workspace.lessons, &rows));
-    println!(
-        "Wrote {} and each graded submission's report to {}/",
-        out.join(class::CSV_NAME).display(),
-        out.display()
-    );
-    Ok(ExitCode::SUCCESS)
-}
-
-fn export_student(
-    workspace: &Workspace,
-    dir: &std::path::Path,
-    classroom: bool,
-) -> Result<ExitCode> {
-    let exported = export::export(workspace, dir, classroom)?;
-    println!(
-        "Exported {} files to {} (no solutions/){}.",
-        exported.files,
-        exported.dir.display(),
-        if exported.classroom {
-            format!(", with {}", export::CLASSROOM_WORKFLOW)
-        } else {
-            String::new()
-        }
-    );
-    println!(
-        "In it: `cargo checker` for progress, `cargo test -p lesson01` for one lesson's tests."
-    );
-    Ok(ExitCode::SUCCESS)
 }

@@ -360,6 +360,23 @@ fn exports_a_learners_copy_that_builds() {
     std::fs::write(root.join("target/debug/junk"), "x").unwrap();
     std::fs::create_dir_all(root.join("classroom")).unwrap();
     std::fs::write(root.join("classroom/autograding.yml"), "name: x\n").unwrap();
+    let git = |args: &[&str]| {
+        let status = std::process::Command::new("git")
+            .current_dir(&root)
+            .args([
+                "-c",
+                "user.name=course",
+                "-c",
+                "user.email=course@example.invalid",
+            ])
+            .args(args)
+            .status()
+            .unwrap();
+        assert!(status.success(), "git {args:?}");
+    };
+    git(&["init", "-q"]);
+    git(&["add", "-A"]);
+    git(&["commit", "-q", "-m", "the course"]);
 
     // Never inside the workspace, never into a non-empty directory.
     fixture::checker(&root)
@@ -376,6 +393,18 @@ fn exports_a_learners_copy_that_builds() {
         .assert()
         .code(2)
         .stderr(predicate::str::contains("is not empty"));
+
+    // What git has at HEAD, and nothing edited since.
+    let stub = root.join("exercises/lesson01-answer/src/lib.rs");
+    let committed = std::fs::read_to_string(&stub).unwrap();
+    std::fs::write(&stub, ANSWER).unwrap();
+    fixture::checker(&root)
+        .args(["export-student"])
+        .arg(dir.path().join("early"))
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("differ from it"));
+    std::fs::write(&stub, committed).unwrap();
 
     let student = dir.path().join("student");
     fixture::checker(&root)
@@ -446,4 +475,25 @@ fn exports_a_learners_copy_that_builds() {
         .assert()
         .code(2)
         .stderr(predicate::str::contains("has no solutions/"));
+}
+
+#[test]
+fn without_bubblewrap_grade_names_the_package() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("course");
+    course(&root);
+    let empty = dir.path().join("no-tools");
+    std::fs::create_dir_all(&empty).unwrap();
+    fixture::checker(&root)
+        .env("PATH", &empty)
+        .args(["grade", "nobody-here", "--out"])
+        .arg(dir.path().join("out"))
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("install the package `bubblewrap`"))
+        .stderr(predicate::str::contains("--no-sandbox"));
+    assert!(
+        !dir.path().join("out").exists(),
+        "nothing is written without a sandbox"
+    );
 }

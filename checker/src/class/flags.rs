@@ -12,9 +12,9 @@
 
 use std::path::{Component, Path, PathBuf};
 
-use crate::build::Diagnostic;
-use crate::jail;
-use crate::lesson::Lesson;
+use crate::class::jail;
+use crate::course::lesson::Lesson;
+use crate::steps::build::Diagnostic;
 
 /// The lint codes that flag a lesson.
 const FLAGGING: &[&str] = &[

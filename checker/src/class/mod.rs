@@ -6,7 +6,7 @@
 //! - [`targets`]: the dependencies built once into a read-only base, and a
 //!   private build directory for each submission;
 //! - [`flags`]: what the compiler found that no lesson needs;
-//! - [`crate::jail`]: the bubblewrap sandbox every build and test runs in.
+//! - [`crate::class::jail`]: the bubblewrap sandbox every build and test runs in.
 //!
 //! A submission goes through four stages: its sources are taken (regular
 //! files only), the lessons that differ from the stub are built (under a
@@ -18,7 +18,12 @@
 //! built is removed when the run ends.
 
 mod flags;
+pub mod gradebook;
+pub mod jail;
+pub mod mirror;
+pub mod sandbox;
 mod scratch;
+pub mod submission;
 mod targets;
 
 use std::collections::HashMap;
@@ -30,22 +35,21 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
 
-use crate::build::{self, Built, Ended, Package};
-use crate::grade::{exercise_package, run_built};
-use crate::gradebook::{Row, Standing};
-use crate::jail::{self, Jail};
-use crate::json;
-use crate::junit;
-use crate::lesson::Lesson;
-use crate::mirror;
-use crate::outcome::{LessonOutcome, LessonStatus, StepStatus};
-use crate::run::{Jailed, Options, UNCONFIRMED};
-use crate::sandbox::{Limits, Sandbox};
-use crate::submission::{self, Found};
-use crate::ui::Progress;
-use crate::workspace::Workspace;
+use crate::class::gradebook::{Row, Standing};
+use crate::class::jail::Jail;
+use crate::class::sandbox::{Limits, Sandbox};
+use crate::class::submission::Found;
+use crate::course::lesson::Lesson;
+use crate::course::workspace::Workspace;
+use crate::report::json;
+use crate::report::junit;
+use crate::report::ui::Progress;
+use crate::steps::build::{self, Built, Ended, Package};
+use crate::steps::grade::{exercise_package, run_built};
+use crate::steps::outcome::{Cause, LessonOutcome, LessonStatus};
+use crate::steps::run::{Jailed, Options};
 
-pub use scratch::{DISALLOWED_MACROS, DISALLOWED_METHODS};
+pub use scratch::{DISALLOWED_MACROS, DISALLOWED_METHODS, Scratch};
 
 /// How to grade a class.
 #[derive(Debug, Clone)]
@@ -105,6 +109,10 @@ pub fn grade_class(
 ) -> Result<Vec<Row>> {
     if instructor.lessons.is_empty() {
         bail!("no lessons found: no exercises/lessonNN-*/lesson.toml");
+    }
+    if !options.no_sandbox {
+        // Before anything else: without a sandbox there is nothing to do.
+        jail::find()?;
     }
     std::fs::create_dir_all(&options.out)
         .with_context(|| format!("cannot create {}", options.out.display()))?;
@@ -207,7 +215,7 @@ pub fn grade_class(
             row.seconds
         );
         rows.push(row);
-        let csv = crate::gradebook::csv(&instructor.lessons, &rows);
+        let csv = crate::class::gradebook::csv(&instructor.lessons, &rows);
         std::fs::write(options.out.join(CSV_NAME), csv)
             .with_context(|| format!("cannot write {}", options.out.join(CSV_NAME).display()))?;
         sandbox.begin().context("cannot reset the sandbox")?;
@@ -343,7 +351,7 @@ impl Class {
             }
         };
         let mut notes = Vec::new();
-        let mut sources = self.take_sources(instructor, &exercises, &mut notes)?;
+        let (mut sources, modified) = self.take_sources(instructor, &exercises, &mut notes)?;
         let ended = self.build(name, &mut sources)?;
         match ended {
             Ended::TimedOut => {
@@ -363,19 +371,20 @@ impl Class {
             Ended::Finished => {}
         }
         let outcomes = self.run(lessons, sources);
-        let row = self.row(name, &outcomes, notes);
+        let row = self.row(name, &outcomes, notes, modified);
         Ok((row, Some(outcomes)))
     }
 
     /// Stage 1: copies each lesson's `src/` into the scratch tree (regular
     /// files only) and sorts the lessons into stubs, flagged, already built
-    /// and to build.
+    /// and to build; true when the learner edited files that are the
+    /// course's (tests, `lesson.toml`, manifests).
     fn take_sources(
         &self,
         instructor: &Workspace,
         exercises: &Path,
         notes: &mut Vec<String>,
-    ) -> Result<Vec<Source>> {
+    ) -> Result<(Vec<Source>, bool)> {
         let mut modified = Vec::new();
         let mut missing = Vec::new();
         let mut sources = Vec::new();
@@ -431,7 +440,7 @@ impl Class {
                 missing.join(", ")
             ));
         }
-        Ok(sources)
+        Ok((sources, !modified.is_empty()))
     }
 
     /// Stage 2: builds the lessons to build, in the sandbox when there is
@@ -559,7 +568,7 @@ impl Class {
                     let forged: Vec<&str> = outcome
                         .steps
                         .iter()
-                        .filter(|s| s.message.as_deref() == Some(UNCONFIRMED))
+                        .filter(|s| s.cause == Some(Cause::Unconfirmed))
                         .map(|s| s.name.as_str())
                         .collect();
                     if !forged.is_empty() {
@@ -579,7 +588,13 @@ impl Class {
     }
 
     /// Stage 4: the submission's row: points, standing and notes.
-    fn row(&self, name: &str, outcomes: &[LessonOutcome], mut notes: Vec<String>) -> Row {
+    fn row(
+        &self,
+        name: &str,
+        outcomes: &[LessonOutcome],
+        mut notes: Vec<String>,
+        modified: bool,
+    ) -> Row {
         let with = |status: LessonStatus| {
             outcomes
                 .iter()
@@ -620,12 +635,10 @@ impl Class {
         let limits: Vec<String> = outcomes
             .iter()
             .filter_map(|o| {
-                let step = o.steps.iter().find(|s| {
-                    s.status == StepStatus::Error
-                        && s.message.as_deref().is_some_and(|m| {
-                            m.contains("limit exceeded") || m.contains("out of memory")
-                        })
-                })?;
+                let step = o
+                    .steps
+                    .iter()
+                    .find(|s| s.cause.is_some_and(Cause::over_limit))?;
                 Some(format!(
                     "{} {} ({})",
                     o.lesson.id,
@@ -637,7 +650,6 @@ impl Class {
         if !limits.is_empty() {
             notes.push(format!("over a limit: {}", limits.join(", ")));
         }
-        let modified = notes.iter().any(|n| n.starts_with("edits ignored"));
         let standing = if !flagged.is_empty() {
             Standing::Flagged
         } else if !broken.is_empty() && broken.len() == attempted {

@@ -17,11 +17,11 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result};
 
 use super::tree_hash;
-use crate::export;
-use crate::lesson::Lesson;
-use crate::manifest;
-use crate::mirror;
-use crate::workspace::Workspace;
+use crate::class::mirror;
+use crate::course::lesson::Lesson;
+use crate::course::manifest;
+use crate::course::workspace::Workspace;
+use crate::maintain::export;
 
 /// What a lesson may not call, with the reason an instructor reads.
 pub const DISALLOWED_METHODS: &[(&str, &str)] = &[
@@ -102,15 +102,18 @@ impl Scratch {
                 .with_context(|| format!("cannot copy {}", from.display()))?;
             stubs.push(tree_hash(&from.join("src")));
         }
-        settle_lockfile(&root)?;
-        Ok(Scratch {
+        let scratch = Scratch {
             workspace: Workspace {
                 root,
                 lessons: instructor.lessons.clone(),
             },
             stubs,
             instructor_root: instructor.root.clone(),
-        })
+        };
+        // Cargo reads each lesson's library as it reads the manifests.
+        scratch.put_stubs()?;
+        settle_lockfile(&scratch.workspace.root)?;
+        Ok(scratch)
     }
 
     /// `exercises/lessonNN-*/src` of the scratch tree.
@@ -146,7 +149,7 @@ fn settle_lockfile(root: &Path) -> Result<()> {
         .find_map(|l| l.strip_prefix("host: ").map(str::to_owned))
         .context("`rustc -vV` names no host")?;
     // Only this platform's packages: others' sources are not downloaded.
-    let output = std::process::Command::new(crate::build::cargo())
+    let output = std::process::Command::new(crate::steps::build::cargo())
         .args(["metadata", "--format-version", "1", "--offline"])
         .args(["--filter-platform", &host, "--manifest-path"])
         .arg(root.join("Cargo.toml"))

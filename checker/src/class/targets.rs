@@ -12,7 +12,7 @@
 use std::io;
 use std::path::Path;
 
-use crate::sandbox::User;
+use crate::class::sandbox::User;
 
 /// True for the entries that belong to a lesson's own build (its library,
 /// its tests, their fingerprints), or that cargo writes in place.
