@@ -1353,14 +1353,11 @@ fn step15_chat_handler_bounds_line_length() {
     running.stop().server_close();
 }
 
-/// How long step 16 watches an idle server.
+/// How long step 16 watches an idle server. Waiting in `accept` or
+/// `recv_from` with a timeout costs well under a millisecond per poll, and
+/// each poll ends asleep in the kernel; a loop that retries a non-blocking
+/// socket at once never sleeps (see `testkit::cpu`).
 const IDLE: Duration = Duration::from_secs(1);
-/// The most CPU time an idle server may use in [`IDLE`]. Waiting in
-/// `accept` or `recv_from` with a timeout costs well under a millisecond per
-/// poll; a loop that retries a non-blocking socket at once takes whatever
-/// share of a core the machine gives it, far more than this even when the
-/// machine is loaded.
-const IDLE_CPU: Duration = Duration::from_millis(100);
 
 #[rstest]
 #[case::serial("TcpServer")]
@@ -1404,35 +1401,39 @@ fn greet_once<S: Serve>(running: &Running<S>, addr: SocketAddr) {
     client.expect(b"hello\n");
 }
 
-/// Fails the step if the serving thread uses more than [`IDLE_CPU`] of CPU
-/// time while nobody is connecting for [`IDLE`].
+/// Fails the step if the serving thread spins while nobody is connecting
+/// for [`IDLE`]: CPU time without going to sleep.
 fn idle_cpu<S: Serve>(running: &Running<S>) {
     let what = running.learner.what().to_owned();
     let Ok(Some(clock)) = running.clock.recv_timeout(LIMIT) else {
-        eprintln!("note: this platform cannot read a thread's CPU time; the spin check is skipped");
+        eprintln!("note: this platform cannot watch a thread's work; the spin check is skipped");
         return;
     };
     thread::sleep(Duration::from_millis(100));
-    let before = clock.used();
+    let before = clock.usage();
     thread::sleep(IDLE);
     if let Some(end) = running.learner.ended() {
         running.fail(format!(
             "{what} ended while no client was connecting: {end}"
         ));
     }
-    let (Some(before), Some(after)) = (before, clock.used()) else {
+    let (Some(before), Some(after)) = (before, clock.usage()) else {
         running.fail(format!(
             "{what}: its thread ended while the server was idle"
         ));
     };
-    let used = after.saturating_sub(before);
-    eprintln!("{what}: {used:?} of CPU time in {IDLE:?} with no client");
-    if used > IDLE_CPU {
+    let used = after.since(before);
+    eprintln!(
+        "{what}: {:?} of CPU time and {} sleeps in {IDLE:?} with no client",
+        used.cpu, used.sleeps
+    );
+    if used.spins() {
         running.fail(format!(
-            "{what} used {used:?} of CPU time in {IDLE:?} with no client at all: it spins. \
-             Between clients a server must sleep in the kernel: wait inside accept (or \
-             recv_from) with the poll interval as its timeout, instead of retrying a \
-             non-blocking socket in a loop."
+            "{what} used {:?} of CPU time in {IDLE:?} with no client at all, and went to sleep \
+             only {} times: it spins. Between clients a server must sleep in the kernel: wait \
+             inside accept (or recv_from) with the poll interval as its timeout, instead of \
+             retrying a non-blocking socket in a loop.",
+            used.cpu, used.sleeps
         ));
     }
 }
