@@ -745,6 +745,9 @@ fn big_listener() -> (std::net::TcpListener, SocketAddr) {
 
 /// How many clients step 11 wants at once.
 const CROWD: usize = 500;
+/// How long step 11's 500 waits of 0.5 s may take in all (they take about
+/// 0.5 s when they run at once; one after another, minutes).
+const CROWD_LIMIT: Duration = Duration::from_secs(10);
 
 #[test]
 fn step11_answers_500_clients_at_once() {
@@ -776,13 +779,25 @@ fn step11_answers_500_clients_at_once() {
     for client in &mut clients {
         client.send(b"wait 500\n");
     }
-    for client in &mut clients {
+    // All the waits run at once: the whole crowd is done in about 0.5 s. A
+    // server that waits for one client after another would take minutes;
+    // it fails here, long before.
+    let in_time = |client: &LineClient, n: usize, what: &str| {
+        if start.elapsed() > CROWD_LIMIT {
+            client.fail(format!(
+                "{} s after {crowd} clients each asked for a wait of 0.5 s, only {n} of them \
+                 had heard {what}: the waits must run at the same time, a task each, sleeping \
+                 with tokio::time::sleep(..).await, never blocking a thread",
+                CROWD_LIMIT.as_secs()
+            ))
+        }
+    };
+    for (n, client) in clients.iter_mut().enumerate() {
+        in_time(client, n, "`Waiting 500 ms`");
         client.expect(b"Waiting 500 ms\n");
     }
-    for client in &mut clients {
-        client.note(format!(
-            "{crowd} clients each asked for a wait of 0.5 s: their tasks sleep at the same time"
-        ));
+    for (n, client) in clients.iter_mut().enumerate() {
+        in_time(client, n, "`Done waiting 500 ms`");
         expect_promptly(
             client,
             "Done waiting 500 ms",
