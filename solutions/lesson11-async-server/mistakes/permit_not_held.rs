@@ -418,9 +418,7 @@ pub async fn serve(
         drop(permit);
         let config = Arc::clone(&config);
         let stop = stop.clone();
-        tasks.spawn(async move {
-            converse(stream, &config, stop).await
-        });
+        tasks.spawn(async move { converse(stream, &config, stop).await });
         while let Some(done) = tasks.try_join_next() {
             tally(&mut report, done);
         }
