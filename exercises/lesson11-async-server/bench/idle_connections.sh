@@ -56,6 +56,10 @@ trap cleanup EXIT
 
 # field PID NAME: a number from /proc/PID/status (VmRSS in kB, Threads).
 field() { awk -v k="$2:" '$1 == k { print $2 }' "/proc/$1/status"; }
+# The kernel stacks of every thread on the machine, in kB: a thread's kernel
+# stack is not in its process's RSS. Other programs' threads come and go
+# too, so this is a rough figure.
+kstack() { awk '$1 == "KernelStack:" { print $2 }' /proc/meminfo; }
 
 # measure LABEL COMMAND...: starts the server, measures it idle, holds N
 # clients, measures again, prints a row.
@@ -87,6 +91,8 @@ measure() {
     local rss0 threads0
     rss0=$(field "$pid" VmRSS)
     threads0=$(field "$pid" Threads)
+    local kstack0
+    kstack0=$(kstack)
     "$bin/idle_clients" "$addr" "$N" 600 > "$out" &
     local clients=$!
     pids+=("$clients")
@@ -108,26 +114,29 @@ measure() {
     local rss threads
     rss=$(field "$pid" VmRSS)
     threads=$(field "$pid" Threads)
+    local kstack1
+    kstack1=$(kstack)
     kill "$clients" 2>/dev/null || true
     kill "$pid" 2>/dev/null || true
     wait "$clients" 2>/dev/null || true
     wait "$server" 2>/dev/null || true
     printf '%-28s %8s %8s %10.1f\n' "$label" 0 "$threads0" \
         "$(echo "$rss0" | awk '{ print $1 / 1024 }')"
-    printf '%-28s %8s %8s %10.1f %10.1f %11.2f\n' "$label" "$held" "$threads" \
+    printf '%-28s %8s %8s %10.1f %10.1f %11.2f %12.1f\n' "$label" "$held" "$threads" \
         "$(echo "$rss" | awk '{ print $1 / 1024 }')" \
         "$(echo "$rss $rss0" | awk '{ print ($1 - $2) / 1024 }')" \
-        "$(echo "$rss $rss0 $held" | awk '{ print ($1 - $2) / ($3 > 0 ? $3 : 1) }')"
-    echo "$held $threads $rss $rss0" >> "$tmp/rows"
+        "$(echo "$rss $rss0 $held" | awk '{ print ($1 - $2) / ($3 > 0 ? $3 : 1) }')" \
+        "$(echo "$kstack1 $kstack0" | awk '{ print ($1 - $2) / 1024 }')"
+    echo "$held $threads $rss $rss0 $kstack1 $kstack0" >> "$tmp/rows"
 }
 
 echo "holding $N idle connections against each server (127.0.0.1)"
-printf '%-28s %8s %8s %10s %10s %11s\n' server clients threads "RSS MiB" "+RSS MiB" "KiB/client"
+printf '%-28s %8s %8s %10s %10s %11s %12s\n' server clients threads "RSS MiB" "+RSS MiB" "KiB/client" "+kstack MiB"
 measure "lesson02 thread per client" "$bin/echo_server" 127.0.0.1:0 threads
 measure "lesson11 tokio tasks" "$bin/async_echo_server" 127.0.0.1:0 lines "$((N + 16))"
 
-awk '{ per[NR] = ($3 - $4) / ($1 > 0 ? $1 : 1); threads[NR] = $2 }
+awk '{ per[NR] = ($3 - $4) / ($1 > 0 ? $1 : 1); kernel[NR] = ($5 - $6) / ($1 > 0 ? $1 : 1); threads[NR] = $2 }
      END {
          if (per[2] > 0)
-             printf "per idle client the thread-per-client server takes %.1f times the resident memory of the async one (%d threads against %d; a thread's kernel stack is not in RSS)\n", per[1] / per[2], threads[1], threads[2]
+             printf "per idle client: %.1f KiB resident + %.1f KiB of kernel stack with a thread each, %.1f KiB + %.1f KiB with tasks (%.1f times the memory; %d threads against %d)\n", per[1], kernel[1], per[2], kernel[2], (per[1] + kernel[1]) / (per[2] + (kernel[2] > 0 ? kernel[2] : 0)), threads[1], threads[2]
      }' "$tmp/rows"

@@ -12,7 +12,7 @@
 //! server and this lesson's async one.
 
 use std::io::{BufRead, BufReader};
-use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
+use std::net::{TcpStream, ToSocketAddrs};
 use std::process::ExitCode;
 use std::thread;
 use std::time::Duration;
@@ -40,14 +40,23 @@ fn main() -> ExitCode {
         eprintln!("{USAGE}");
         return ExitCode::from(2);
     };
+    // Connect them all first, then read the greetings: a server that polls
+    // its listener between accepts takes a whole queue at a time, where one
+    // connection after another would cost it a poll interval each.
     let mut held = Vec::with_capacity(count);
     for n in 0..count {
-        match greeted(addr) {
+        match TcpStream::connect_timeout(&addr, TIMEOUT) {
             Ok(stream) => held.push(stream),
             Err(e) => {
                 println!("stopped at {n} connections: {e}");
                 break;
             }
+        }
+    }
+    for (n, stream) in held.iter().enumerate() {
+        if let Err(e) = greeted(stream) {
+            println!("connection {n} was not greeted: {e}");
+            return ExitCode::FAILURE;
         }
     }
     println!("holding {} connections", held.len());
@@ -56,17 +65,16 @@ fn main() -> ExitCode {
     ExitCode::SUCCESS
 }
 
-/// One connection, after the server's greeting has arrived on it.
-fn greeted(addr: SocketAddr) -> std::io::Result<TcpStream> {
-    let stream = TcpStream::connect_timeout(&addr, TIMEOUT)?;
+/// Reads the server's greeting on one connection.
+fn greeted(stream: &TcpStream) -> std::io::Result<()> {
     stream.set_read_timeout(Some(TIMEOUT))?;
     let mut greeting = String::new();
-    BufReader::new(&stream).read_line(&mut greeting)?;
+    BufReader::new(stream).read_line(&mut greeting)?;
     if greeting.is_empty() {
         return Err(std::io::Error::new(
             std::io::ErrorKind::UnexpectedEof,
             "the server closed the connection before its greeting",
         ));
     }
-    Ok(stream)
+    Ok(())
 }
