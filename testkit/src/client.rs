@@ -219,6 +219,48 @@ impl LineClient {
         }
     }
 
+    /// Reads exactly as many bytes as `expected` holds, with no line framing
+    /// (a binary frame, say), and checks that they are `expected`.
+    #[track_caller]
+    pub fn expect_bytes(&mut self, expected: &[u8]) {
+        let mut got = Vec::with_capacity(expected.len());
+        let read = (&mut self.reader)
+            .take(expected.len() as u64)
+            .read_to_end(&mut got);
+        if !got.is_empty() {
+            self.transcript.push(format!("< {}", show(&got)));
+        }
+        let why = match read {
+            Ok(_) if got == expected => return,
+            Ok(_) if got.len() < expected.len() => {
+                self.transcript.push("< (the connection closed)".to_owned());
+                format!(
+                    "the server closed the connection after {} of the {} bytes expected",
+                    got.len(),
+                    expected.len()
+                )
+            }
+            Ok(_) => format!(
+                "the bytes that came back are not the ones expected\n{}",
+                diff_report(expected, &got)
+            ),
+            Err(e) if is_timeout(&e) => format!(
+                "{} of the {} bytes expected came, then nothing for {}",
+                got.len(),
+                expected.len(),
+                seconds(self.limit)
+            ),
+            Err(e) => {
+                let words = io_error(&e, self.limit);
+                self.transcript.push(format!("< ({words})"));
+                words
+            }
+        };
+        self.transcript
+            .push(format!("! {}   (expected)", show(expected)));
+        self.fail(why)
+    }
+
     /// Reads until the server closes the connection (at most `cap` bytes);
     /// returns what came and the error that ended the reading, if any.
     pub fn read_to_end(&mut self, cap: usize) -> (Vec<u8>, Option<io::Error>) {

@@ -16,6 +16,8 @@
 //!   every failure;
 //! - [`client`]: the line client a test plays, with the transcript of its
 //!   exchange in every failure;
+//! - [`limits`]: the process's limit on open files, raised for steps that
+//!   hold many connections;
 //! - [`net`]: loopback listeners and sockets on port 0, connecting with retry;
 //! - [`chunking`]: seeded ways to split a byte stream, and readers and writers
 //!   that deliver it that way;
@@ -35,6 +37,7 @@ pub mod deadline;
 pub mod explain;
 pub mod http;
 pub mod learner;
+pub mod limits;
 pub mod net;
 pub mod peer;
 pub mod relay;
