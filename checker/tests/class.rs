@@ -476,3 +476,24 @@ fn exports_a_learners_copy_that_builds() {
         .code(2)
         .stderr(predicate::str::contains("has no solutions/"));
 }
+
+#[test]
+fn without_bubblewrap_grade_names_the_package() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("course");
+    course(&root);
+    let empty = dir.path().join("no-tools");
+    std::fs::create_dir_all(&empty).unwrap();
+    fixture::checker(&root)
+        .env("PATH", &empty)
+        .args(["grade", "nobody-here", "--out"])
+        .arg(dir.path().join("out"))
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("install the package `bubblewrap`"))
+        .stderr(predicate::str::contains("--no-sandbox"));
+    assert!(
+        !dir.path().join("out").exists(),
+        "nothing is written without a sandbox"
+    );
+}

@@ -461,7 +461,7 @@ fn hints() {
     assert_eq!(output.status.code(), Some(0));
     assert_eq!(
         stdout(&output),
-        "lesson04 step02_adds fails:\nHint: Hint for step02_adds.\nRead: docs/src/04-panics.md\n"
+        "lesson04 step02_adds fails:\n  assertion `left == right` failed: add(2, 3) should be 5\n    left: 6\n   right: 5\nHint: Hint for step02_adds.\nRead: docs/src/04-panics.md\n"
     );
 
     let (output, _, _) = run_zoo(&["hint", "lesson03", "--all"]);

@@ -10,6 +10,7 @@
 //! - [`confirm`]: tells the checker that a step really passed, on a channel
 //!   the code under test cannot write to;
 //! - [`deadline`]: runs a learner's call under a time limit;
+//! - [`cpu`]: a thread's CPU time, to tell a sleeping wait from a spinning one;
 //! - [`learner`]: a learner's call or server on its own thread: its panic
 //!   caught with file and line, a deadline, a stop, and why it ended in
 //!   every failure;
@@ -29,6 +30,7 @@ pub mod bytes;
 pub mod chunking;
 pub mod client;
 pub mod confirm;
+pub mod cpu;
 pub mod deadline;
 pub mod explain;
 pub mod http;

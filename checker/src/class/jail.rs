@@ -109,7 +109,7 @@ impl Jail {
     /// [`MISSING`] when `bwrap` is not installed; a line saying why when it
     /// cannot make a sandbox (user namespaces disabled, ...).
     pub fn new(cache: &Path, user: Option<User>, tmp_bytes: u64) -> Result<Jail> {
-        let bwrap = find_in_path("bwrap").context(MISSING)?;
+        let bwrap = find()?;
         let sysroot = sysroot()?;
         let cargo_home = std::env::var_os("CARGO_HOME")
             .map(PathBuf::from)
@@ -329,6 +329,15 @@ pub fn limit(command: &mut Command, sandbox: &Sandbox) {
 
 fn cstring(path: &Path) -> CString {
     CString::new(path.as_os_str().as_bytes()).unwrap_or_default()
+}
+
+/// The `bwrap` binary on `PATH`.
+///
+/// # Errors
+///
+/// [`MISSING`] when there is none.
+pub fn find() -> Result<PathBuf> {
+    find_in_path("bwrap").context(MISSING)
 }
 
 fn find_in_path(name: &str) -> Option<PathBuf> {

@@ -110,6 +110,10 @@ pub fn grade_class(
     if instructor.lessons.is_empty() {
         bail!("no lessons found: no exercises/lessonNN-*/lesson.toml");
     }
+    if !options.no_sandbox {
+        // Before anything else: without a sandbox there is nothing to do.
+        jail::find()?;
+    }
     std::fs::create_dir_all(&options.out)
         .with_context(|| format!("cannot create {}", options.out.display()))?;
 

@@ -102,15 +102,18 @@ impl Scratch {
                 .with_context(|| format!("cannot copy {}", from.display()))?;
             stubs.push(tree_hash(&from.join("src")));
         }
-        settle_lockfile(&root)?;
-        Ok(Scratch {
+        let scratch = Scratch {
             workspace: Workspace {
                 root,
                 lessons: instructor.lessons.clone(),
             },
             stubs,
             instructor_root: instructor.root.clone(),
-        })
+        };
+        // Cargo reads each lesson's library as it reads the manifests.
+        scratch.put_stubs()?;
+        settle_lockfile(&scratch.workspace.root)?;
+        Ok(scratch)
     }
 
     /// `exercises/lessonNN-*/src` of the scratch tree.

@@ -277,7 +277,10 @@ pub fn first_hint(o: &LessonOutcome, level: usize) -> String {
             if let Some(entry) = lesson.step(&step.name) {
                 let shown = level.clamp(1, entry.hints.len().max(1));
                 for (i, hint) in entry.hints.iter().take(shown).enumerate() {
-                    let label = format!("Hint {}/{}:", i + 1, entry.hints.len());
+                    let label = match entry.hints.len() {
+                        1 => "Hint:".to_owned(),
+                        n => format!("Hint {}/{n}:", i + 1),
+                    };
                     let _ = writeln!(out, "{} {}", paint(LABEL, &label), hint.trim());
                 }
                 if shown < entry.hints.len() {
@@ -310,7 +313,10 @@ pub fn all_hints(lesson: &Lesson) -> String {
         let unit = if step.points == 1 { "point" } else { "points" };
         let _ = writeln!(out, "  {} ({} {unit})", step.name, step.points);
         for (i, hint) in step.hints.iter().enumerate() {
-            let text = format!("{}. {}", i + 1, hint.trim());
+            let text = match step.hints.len() {
+                1 => hint.trim().to_owned(),
+                _ => format!("{}. {}", i + 1, hint.trim()),
+            };
             out.push_str(&indent(&text, "    "));
         }
     }

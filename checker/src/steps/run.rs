@@ -133,63 +133,16 @@ struct State {
 }
 
 /// Runs every suite's steps; `on_step` hears each finished step with its suite's index.
+///
+/// Three stages: each binary's tests are listed and matched to the
+/// lesson's steps ([`plan`]), the steps run on `options.jobs` workers
+/// ([`work`]), and each suite's outcomes are collected ([`collect`]).
 pub fn run_suites(
     suites: &[Suite<'_>],
     options: Options,
     on_step: &(dyn Fn(usize, &StepOutcome) + Sync),
 ) -> Vec<SuiteRun> {
-    let mut states: Vec<State> = Vec::with_capacity(suites.len());
-    let mut listings = Vec::with_capacity(suites.len());
-    let mut queue = VecDeque::new();
-    for (i, suite) in suites.iter().enumerate() {
-        let mut state = State {
-            steps: vec![None; suite.lesson.steps.len()],
-            ..State::default()
-        };
-        let listed = list(suite, &options);
-        for (j, step) in suite.lesson.steps.iter().enumerate() {
-            let cases: Vec<String> = match &listed {
-                Ok(names) => names
-                    .iter()
-                    .filter(|n| libtest::step_of(n) == step.name)
-                    .cloned()
-                    .collect(),
-                Err(_) => Vec::new(),
-            };
-            if cases.is_empty() {
-                let (message, cause) = match &listed {
-                    Err(e) => (e.clone(), Cause::CannotRun),
-                    Ok(_) => (
-                        format!(
-                            "no test named `{}` in {}: lesson.toml and the tests disagree",
-                            step.name,
-                            suite.lesson.test_file().display()
-                        ),
-                        Cause::Missing,
-                    ),
-                };
-                let outcome = StepOutcome {
-                    name: step.name.clone(),
-                    points: step.points,
-                    status: StepStatus::Error,
-                    message: Some(message),
-                    cause: Some(cause),
-                    output: String::new(),
-                };
-                on_step(i, &outcome);
-                state.steps[j] = Some(outcome);
-            } else {
-                queue.push_back(Job {
-                    suite: i,
-                    step: j,
-                    cases,
-                });
-            }
-        }
-        listings.push(listed.unwrap_or_default());
-        states.push(state);
-    }
-
+    let (queue, states, listings) = plan(suites, &options, on_step);
     let queue = Mutex::new(queue);
     let states: Vec<Mutex<State>> = states.into_iter().map(Mutex::new).collect();
     let workers = options
@@ -208,7 +161,77 @@ pub fn run_suites(
             });
         }
     });
+    collect(suites, states, listings)
+}
 
+/// Lists each binary's tests and matches them to its lesson's steps: a job
+/// per step that has tests, an outcome at once for a step that has none.
+fn plan(
+    suites: &[Suite<'_>],
+    options: &Options,
+    on_step: &(dyn Fn(usize, &StepOutcome) + Sync),
+) -> (VecDeque<Job>, Vec<State>, Vec<Vec<String>>) {
+    let mut states = Vec::with_capacity(suites.len());
+    let mut listings = Vec::with_capacity(suites.len());
+    let mut queue = VecDeque::new();
+    for (i, suite) in suites.iter().enumerate() {
+        let mut state = State {
+            steps: vec![None; suite.lesson.steps.len()],
+            ..State::default()
+        };
+        let listed = list(suite, options);
+        for (j, step) in suite.lesson.steps.iter().enumerate() {
+            let cases: Vec<String> = match &listed {
+                Ok(names) => names
+                    .iter()
+                    .filter(|n| libtest::step_of(n) == step.name)
+                    .cloned()
+                    .collect(),
+                Err(_) => Vec::new(),
+            };
+            if !cases.is_empty() {
+                queue.push_back(Job {
+                    suite: i,
+                    step: j,
+                    cases,
+                });
+                continue;
+            }
+            let (message, cause) = match &listed {
+                Err(e) => (e.clone(), Cause::CannotRun),
+                Ok(_) => (
+                    format!(
+                        "no test named `{}` in {}: lesson.toml and the tests disagree",
+                        step.name,
+                        suite.lesson.test_file().display()
+                    ),
+                    Cause::Missing,
+                ),
+            };
+            let outcome = StepOutcome {
+                name: step.name.clone(),
+                points: step.points,
+                status: StepStatus::Error,
+                message: Some(message),
+                cause: Some(cause),
+                output: String::new(),
+            };
+            on_step(i, &outcome);
+            state.steps[j] = Some(outcome);
+        }
+        listings.push(listed.unwrap_or_default());
+        states.push(state);
+    }
+    (queue, states, listings)
+}
+
+/// Each suite's outcomes, in its lesson's order; a step that never ran
+/// (the time ran out first) says so.
+fn collect(
+    suites: &[Suite<'_>],
+    states: Vec<Mutex<State>>,
+    listings: Vec<Vec<String>>,
+) -> Vec<SuiteRun> {
     states
         .into_iter()
         .zip(listings)

@@ -34,7 +34,8 @@ pub const MAX_HEAD: usize = 64 * 1024;
 /// A parsed HTTP response.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Response {
-    /// `HTTP/1.1` or `HTTP/1.0`, as the status line says.
+    /// `HTTP/1.1` or `HTTP/1.0` (`HTTP/1.` and one digit), as the status line
+    /// says.
     pub version: String,
     /// The three-digit status code, e.g. 200.
     pub status: u16,
@@ -51,7 +52,7 @@ impl Response {
     /// header names are case-insensitive).
     pub fn header(&self, name: &str) -> Option<&str> {
         let _ = name;
-        todo!("return the value of the first header whose name equals `name`, ignoring ASCII case")
+        todo!("find the first header called `name`, ignoring ASCII case")
     }
 }
 
@@ -62,7 +63,7 @@ pub enum HttpError {
     NoHeaderEnd,
     /// The head grew past [`MAX_HEAD`] bytes without a blank line.
     HeadTooLarge,
-    /// The first line is not `HTTP/x.y NNN reason`.
+    /// The first line is not `HTTP/1.x NNN reason`.
     BadStatusLine(String),
     /// A header line has no `:` or is not text.
     BadHeader(String),
@@ -144,83 +145,104 @@ pub fn build_request(host: &str, path: &str) -> Vec<u8> {
     todo!("format the request line, the Host and Connection headers and the blank line")
 }
 
-/// Step 2. Reads from `reader` until EOF and returns every byte.
+/// Step 2. Reads `reader` to its end (EOF: a read returns `Ok(0)`, the peer
+/// closed) and returns every byte, in order, however the reader split them:
+/// one read may return as little as one byte.
 ///
-/// One `read` returns *some* bytes (as few as one), not "the message": loop,
-/// appending each piece, until `read` returns `Ok(0)`, which means the peer
-/// closed. Retry when a read fails with `ErrorKind::Interrupted`; return
-/// any other error. Python: `while chunk := s.recv(4096): data += chunk`.
+/// A read that fails with `ErrorKind::Interrupted` (a signal) lost nothing
+/// and does not end the reading; any other error is returned. Python:
+/// `while chunk := s.recv(4096): data += chunk`.
 pub fn read_until_eof<R: Read>(reader: &mut R) -> io::Result<Vec<u8>> {
     let _ = reader;
-    todo!("read in a loop until Ok(0)")
+    todo!("read until the end of the stream")
 }
 
-/// Step 4. Splits a raw response at the FIRST blank line (`\r\n\r\n`)
+/// Step 4. Splits a raw response at its FIRST blank line (`\r\n\r\n`)
 /// into the head (without the blank line) and the body (everything after
 /// it, untouched: it may be binary and may itself contain `\r\n\r\n`).
 ///
 /// No blank line: `Err(HttpError::NoHeaderEnd)`, or
-/// `Err(HttpError::HeadTooLarge)` if `raw` is longer than [`MAX_HEAD`].
+/// `Err(HttpError::HeadTooLarge)` if `raw` is longer than [`MAX_HEAD`]. A
+/// bare `\n\n` is not a blank line.
 pub fn split_head(raw: &[u8]) -> Result<(&[u8], &[u8]), HttpError> {
     let _ = raw;
-    todo!("find b\"\\r\\n\\r\\n\" and split around it")
+    todo!("split at the first blank line")
 }
 
-/// Step 5. Parses a head (status line and header lines separated by `\r\n`,
-/// without the blank line) into a [`Response`] with an empty body.
+/// Steps 5, 12 and 17. Parses a head (status line and header lines
+/// separated by `\r\n`, without the blank line) into a [`Response`] with an
+/// empty body.
 ///
-/// - The status line is `VERSION CODE REASON`: `VERSION` is `HTTP/` then
-///   digits `.` digits, `CODE` exactly three digits, `REASON` the rest of
-///   the line (may contain spaces, may be empty). Anything else is
-///   `Err(HttpError::BadStatusLine(line))` (step 12).
-/// - Each other line is `Name: value`, split at the first `:`; the value is
-///   trimmed. A line without `:` is `Err(HttpError::BadHeader(line))`.
+/// - The status line is `VERSION CODE REASON`, one space between the
+///   parts: `VERSION` is `HTTP/1.` and one digit (HTTP/1.x: `HTTP/2.0`,
+///   `HTTX/1.1` and `http/1.1` are not); `CODE` is exactly three ASCII
+///   digits (no sign); `REASON` is the rest of the line, which may contain
+///   spaces or be empty. Anything else is
+///   `Err(HttpError::BadStatusLine(line))`.
+/// - Each other line is `Name: value`: the name is what comes before the
+///   first `:` (not empty, no spaces), the value what follows it, trimmed.
+///   A line without `:` is `Err(HttpError::BadHeader(line))`.
+/// - A head that is not UTF-8 is a `BadStatusLine`.
 pub fn parse_head(head: &[u8]) -> Result<Response, HttpError> {
     let _ = head;
     todo!("parse the status line, then each header line")
 }
 
-/// Step 6. Parses a whole response (as read until EOF): [`split_head`], then
-/// [`parse_head`], then the body. With a `Content-Length: N` header the body
-/// is the first `N` bytes after the head (fewer is
-/// `Err(HttpError::TruncatedBody { expected: N, got })`); without one it is
-/// everything after the head.
+/// Steps 6, 11 to 13 and 17. Parses a whole response (as read until EOF):
+/// the head as [`split_head`] and [`parse_head`] say, then the body.
+///
+/// - The body is bytes, byte for byte: it may be binary (not UTF-8).
+/// - With a `Content-Length: N` header it is the first `N` bytes after the
+///   head; fewer than `N` is `Err(HttpError::TruncatedBody { expected: N,
+///   got })`, never a panic and never a shorter body. Without the header it
+///   is everything after the head.
+/// - `N` must be a number of bytes: ASCII digits that fit a `usize`.
+///   Anything else (`five`, `-1`, nothing) is `Err(HttpError::BadHeader(..))`.
 pub fn parse_response(raw: &[u8]) -> Result<Response, HttpError> {
     let _ = raw;
-    todo!("split, parse the head, then take the body")
+    todo!("split the response, parse its head, take its body")
 }
 
-/// Steps 7, 11, 13, 14. Reads ONE response from a stream, however its bytes
-/// are split:
+/// Steps 7, 11, 13 to 15, 17 and 18. Reads ONE response from any reader,
+/// however its bytes are split (one byte per read at worst), with the same
+/// result and errors as [`parse_response`] on the same bytes, and:
 ///
-/// 1. read until the buffer holds `\r\n\r\n`; EOF first is
-///    `Err(HttpError::NoHeaderEnd)`; more than [`MAX_HEAD`] bytes without it
-///    is `Err(HttpError::HeadTooLarge)` (never buffer without end);
-/// 2. parse the head with [`parse_head`];
-/// 3. the body: with `Content-Length: N`, read until you hold exactly `N`
-///    body bytes (EOF first is `Err(HttpError::TruncatedBody { .. })`);
-///    without it, read until EOF.
-///
-/// Read errors become `HttpError::Io`.
+/// - The head: EOF before its blank line is `Err(HttpError::NoHeaderEnd)`.
+///   More than [`MAX_HEAD`] bytes without a blank line is
+///   `Err(HttpError::HeadTooLarge)`, having read at most one read's worth
+///   past `MAX_HEAD`: memory stays bounded whatever the peer sends.
+/// - The body: with `Content-Length: N`, exactly `N` bytes, even when the
+///   reader has more after them; EOF first is `TruncatedBody`. Without it,
+///   everything until EOF.
+/// - A read that fails with `ErrorKind::Interrupted` lost nothing: it does
+///   not end the reading. Other read errors (a read timeout included) are
+///   `Err(HttpError::Io(e))`.
+/// - The work is linear in the response's size: a long head arriving one
+///   byte per read must not cost a search of everything received so far
+///   after every byte (step 18).
 pub fn read_response<R: Read>(reader: &mut R) -> Result<Response, HttpError> {
     let _ = reader;
     todo!("read the head, parse it, read the body")
 }
 
-/// Steps 9 and 10. Connects to `addr`, giving up after `timeout`
-/// (`TcpStream::connect_timeout`), and turns the failure into a value:
-/// `ConnectionRefused` is [`ConnectError::Refused`], `TimedOut` is
-/// [`ConnectError::TimedOut`], anything else [`ConnectError::Other`].
-/// Python: `s.settimeout(t); s.connect_ex(addr)`.
+/// Steps 9 and 10. Connects to `addr`, waiting at most `timeout`, and
+/// returns the failure as a value: nobody listening (the connection is
+/// refused) is [`ConnectError::Refused`], no answer within `timeout` is
+/// [`ConnectError::TimedOut`], anything else [`ConnectError::Other`]. Never
+/// a panic, never a retry. Python: `s.settimeout(t); s.connect_ex(addr)`.
 pub fn connect_ex(addr: SocketAddr, timeout: Duration) -> Result<TcpStream, ConnectError> {
     let _ = (addr, timeout);
-    todo!("connect_timeout and map the error kind")
+    todo!("connect within the timeout; tell refused from timed out")
 }
 
-/// Step 7. Fetches `path` from the HTTP server at `addr`, sending `host` as
-/// the `Host` header: connect (with `timeout`), set read and write timeouts
-/// of `timeout`, write the whole request ([`build_request`], `write_all`),
-/// then [`read_response`] from the stream.
+/// Steps 7, 11, 13, 14 and 16. Fetches `path` from the HTTP server at
+/// `addr`: sends the whole request [`build_request`]`(host, path)` and
+/// returns the response as [`read_response`] reads it from the connection.
+///
+/// No wait lasts longer than `timeout`: not connecting (a server that never
+/// answers), not a write, not a read (a server that stops sending without
+/// closing). A wait that runs out is `Err(HttpError::Io(e))` with `e` of
+/// kind `TimedOut` or `WouldBlock`.
 pub fn http_get(
     addr: SocketAddr,
     host: &str,
@@ -231,17 +253,22 @@ pub fn http_get(
     todo!("connect, send the request, read the response")
 }
 
-/// Step 8. Writes the response's body to the file at `path`, byte for byte.
+/// Step 8. Writes the response's body to the file at `path`, byte for byte
+/// (a binary body stays binary).
 pub fn save_body(response: &Response, path: &Path) -> io::Result<()> {
     let _ = (response, path);
     todo!("write the body's bytes to the file")
 }
 
-/// Step 3. The time client: connects to `addr` (with `timeout`), sets a read
-/// timeout, reads everything the server sends until it closes
-/// ([`read_until_eof`]) and returns it as text. Bytes that are not UTF-8 are
-/// an `io::Error` of kind `InvalidData`.
+/// Steps 3 and 16. The time client: connects to `addr`, reads everything
+/// the server sends until it closes, and returns it as text. Bytes that are
+/// not UTF-8 are an `io::Error` of kind `InvalidData`.
+///
+/// No wait lasts longer than `timeout`: not connecting, not a read. A
+/// server that never answers, or sends part of the time and then goes
+/// quiet without closing, ends in an `io::Error` of kind `TimedOut` or
+/// `WouldBlock`.
 pub fn fetch_time(addr: SocketAddr, timeout: Duration) -> io::Result<String> {
     let _ = (addr, timeout);
-    todo!("connect, read until EOF, decode UTF-8")
+    todo!("connect, read until the server closes, decode the text")
 }

@@ -13,7 +13,9 @@ use lesson01::*;
 use rstest::rstest;
 use testkit::chunking::ChunkedReader;
 use testkit::http::{HttpServer, Response as Canned};
+use testkit::learner::panic_report;
 use testkit::relay::TcpRelay;
+use testkit::step::catch_quietly;
 use testkit::{Chunking, assert_bytes_eq, escape, net, step, within};
 
 const LESSON: &str = include_str!("../lesson.toml");
@@ -60,28 +62,75 @@ fn step01_builds_the_request(#[case] host: &str, #[case] path: &str) {
     );
 }
 
+/// A reader whose `call`th read fails once with `ErrorKind::Interrupted`, as
+/// a read does when a signal arrives: nothing is lost, the caller retries.
+struct InterruptedOnce<R> {
+    inner: R,
+    calls: usize,
+    at: usize,
+}
+
+impl<R: Read> Read for InterruptedOnce<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        self.calls += 1;
+        if self.calls == self.at {
+            return Err(io::Error::new(
+                io::ErrorKind::Interrupted,
+                "interrupted by a signal (the test's reader: retry the read)",
+            ));
+        }
+        self.inner.read(buf)
+    }
+}
+
+impl<R> InterruptedOnce<R> {
+    fn new(inner: R, at: usize) -> Self {
+        InterruptedOnce {
+            inner,
+            calls: 0,
+            at,
+        }
+    }
+}
+
 #[rstest]
-#[case::one_byte(Chunking::Fixed(1))]
-#[case::two_bytes(Chunking::Fixed(2))]
-#[case::seven_bytes(Chunking::Fixed(7))]
-#[case::segment(Chunking::Fixed(1500))]
-#[case::random(Chunking::Random { seed: 0, max: 300 })]
-fn step02_reads_until_eof(#[case] chunking: Chunking) {
+#[case::one_byte(Chunking::Fixed(1), false)]
+#[case::two_bytes(Chunking::Fixed(2), false)]
+#[case::seven_bytes(Chunking::Fixed(7), false)]
+#[case::segment(Chunking::Fixed(1500), false)]
+#[case::random(Chunking::Random { seed: 0, max: 300 }, false)]
+#[case::interrupted_once(Chunking::Fixed(700), true)]
+fn step02_reads_until_eof(#[case] chunking: Chunking, #[case] interrupted: bool) {
     let step = step!(LESSON);
     let chunking = chunking.seeded(&step);
     let data: Vec<u8> = (0..10_000u32).map(|i| (i * 7 % 251) as u8).collect();
-    let mut reader = ChunkedReader::new(data.clone(), chunking);
+    // The third read fails with Interrupted when `interrupted` is set.
+    let at = if interrupted { 3 } else { 0 };
+    let mut reader = InterruptedOnce::new(ChunkedReader::new(data.clone(), chunking), at);
     let got = within(LIMIT, "read_until_eof", move || read_until_eof(&mut reader));
+    let about = if interrupted {
+        format!("arrive {chunking}, the third read failing once with ErrorKind::Interrupted")
+    } else {
+        format!("arrive {chunking}")
+    };
     match got {
         Ok(bytes) => assert_bytes_eq(
             &format!(
-                "read_until_eof over a stream of {} bytes that arrive {chunking}",
+                "read_until_eof over a stream of {} bytes that {about}",
                 data.len()
             ),
             &data,
             &bytes,
         ),
-        Err(e) => panic!("read_until_eof failed ({e}) on a stream that simply ended"),
+        Err(e) if e.kind() == io::ErrorKind::Interrupted => panic!(
+            "read_until_eof returned the error \"{e}\" (kind Interrupted) over a stream of {} \
+             bytes that {about}: an interrupted read lost nothing, retry it",
+            data.len()
+        ),
+        Err(e) => panic!(
+            "read_until_eof failed ({e}, kind {:?}) on a stream that {about} and simply ended",
+            e.kind()
+        ),
     }
 }
 
@@ -198,6 +247,8 @@ fn step05_parses_status_line_and_headers(
 #[case::content_length(b"HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\nabcdef".as_slice(), b"abc".as_slice())]
 #[case::until_eof(b"HTTP/1.0 200 OK\r\n\r\n\x00\x01\r\n\r\n\x02".as_slice(), b"\x00\x01\r\n\r\n\x02".as_slice())]
 #[case::zero_length(b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\n\r\n".as_slice(), b"".as_slice())]
+#[case::binary_with_length(b"HTTP/1.1 200 OK\r\nContent-Length: 8\r\n\r\n\x89PNG\xff\xfe\x00\xc3".as_slice(), b"\x89PNG\xff\xfe\x00\xc3".as_slice())]
+#[case::binary_until_eof(b"HTTP/1.0 200 OK\r\n\r\n\xe4\xbd\xa0\xe5\xa5\xbd\xc0\x80\xff".as_slice(), b"\xe4\xbd\xa0\xe5\xa5\xbd\xc0\x80\xff".as_slice())]
 fn step06_parse_response_honours_content_length(#[case] raw: &[u8], #[case] body: &[u8]) {
     let _step = step!(LESSON);
     let input = raw.to_vec();
@@ -205,8 +256,14 @@ fn step06_parse_response_honours_content_length(#[case] raw: &[u8], #[case] body
         parse_response(&input).map_err(|e| e.to_string())
     });
     let r = parsed.unwrap_or_else(|e| panic!("parse_response(\"{}\") failed: {e}", escape(raw)));
+    let binary = std::str::from_utf8(body).is_err();
+    let note = if binary {
+        " (the body is not UTF-8: keep it as bytes, only the head is text)"
+    } else {
+        ""
+    };
     assert_bytes_eq(
-        &format!("the body of parse_response(\"{}\")", escape(raw)),
+        &format!("the body of parse_response(\"{}\"){note}", escape(raw)),
         body,
         &r.body,
     );
@@ -366,6 +423,14 @@ fn step11_missing_blank_line_is_an_error(#[case] raw: &[u8]) {
 #[case::no_code("HTTP/1.1")]
 #[case::empty("")]
 #[case::no_version(" 200 OK")]
+#[case::not_http_x("HTTX/1.1 200 OK")]
+#[case::lower_case("http/1.1 200 OK")]
+#[case::http_2("HTTP/2.0 200 OK")]
+#[case::no_minor_version("HTTP/1 200 OK")]
+#[case::long_minor_version("HTTP/1.10 200 OK")]
+#[case::code_too_short("HTTP/1.1 20 OK")]
+#[case::code_with_a_sign("HTTP/1.1 +99 OK")]
+#[case::two_spaces("HTTP/1.1  200 OK")]
 fn step12_malformed_status_line_is_an_error(#[case] line: &str) {
     let _step = step!(LESSON);
     let raw = format!("{line}\r\nContent-Length: 0\r\n\r\n");
@@ -373,7 +438,9 @@ fn step12_malformed_status_line_is_an_error(#[case] line: &str) {
     let parsed = within(LIMIT, "parse_response", move || parse_response(&input));
     assert!(
         matches!(parsed, Err(HttpError::BadStatusLine(_))),
-        "the status line {line:?} is not `HTTP/x.y NNN reason`: expected Err(HttpError::BadStatusLine(..)), got {parsed:?}"
+        "the status line {line:?} is not `HTTP/1.x NNN reason` (the version `HTTP/1.` and one \
+         digit, one space, exactly three digits, one space, the reason): expected \
+         Err(HttpError::BadStatusLine(..)), got {parsed:?}"
     );
 }
 
@@ -383,6 +450,29 @@ fn step12_malformed_status_line_is_an_error(#[case] line: &str) {
 fn step13_short_body_is_an_error(#[case] chunking: Chunking) {
     let _step = step!(LESSON);
     let raw = b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\nConnection: close\r\n\r\n0123456789";
+    // First in memory: a short body is an error, never a panic or a short body.
+    let input = raw.to_vec();
+    let parsed = within(LIMIT, "parse_response", move || {
+        catch_quietly(|| parse_response(&input))
+            .map_err(|(payload, place)| panic_report(payload.as_ref(), place.as_deref()))
+    });
+    match parsed {
+        Ok(Err(HttpError::TruncatedBody {
+            expected: 100,
+            got: 10,
+        })) => {}
+        Err(panic) => panic!(
+            "parse_response(\"{}\") {panic}\nContent-Length says 100 but only 10 body bytes \
+             are there: check the length before slicing, and return \
+             Err(HttpError::TruncatedBody {{ expected: 100, got: 10 }})",
+            escape(raw)
+        ),
+        Ok(other) => panic!(
+            "parse_response(\"{}\"): Content-Length says 100 but only 10 body bytes are there: \
+             expected Err(HttpError::TruncatedBody {{ expected: 100, got: 10 }}), got {other:?}",
+            escape(raw)
+        ),
+    }
     let (_server, relay) = raw_server(raw, chunking);
     let addr = relay.addr();
     let fetched = within(LIMIT, "http_get", move || {
@@ -406,15 +496,28 @@ struct EndlessHead {
     sent: usize,
 }
 
+/// Where [`EndlessHead`] gives up: a reader without a limit fails here with
+/// an error instead of eating the machine's memory.
+const ENDLESS_CAP: usize = 8 * 1024 * 1024;
+
 impl Read for EndlessHead {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let line: &[u8] = if self.sent == 0 {
-            b"HTTP/1.1 200 OK\r\n"
-        } else {
-            b"X-Padding: aaaaaaaaaaaaaaaa\r\n"
-        };
-        let n = line.len().min(buf.len());
-        buf[..n].copy_from_slice(&line[..n]);
+        if self.sent >= ENDLESS_CAP {
+            return Err(io::Error::other(
+                "the test's endless head reached 8 MiB: read_response never gave up",
+            ));
+        }
+        // The status line, then header lines for ever: up to 4 KiB a read.
+        const STATUS: &[u8] = b"HTTP/1.1 200 OK\r\n";
+        const LINE: &[u8] = b"X-Padding: aaaaaaaaaaaaaaaa\r\n";
+        let n = buf.len().min(4096);
+        for (i, byte) in buf[..n].iter_mut().enumerate() {
+            let at = self.sent + i;
+            *byte = match at.checked_sub(STATUS.len()) {
+                None => STATUS[at],
+                Some(after) => LINE[after % LINE.len()],
+            };
+        }
         self.sent += n;
         Ok(n)
     }
@@ -452,4 +555,282 @@ fn step14_endless_head_is_cut_off() {
         matches!(&fetched, Err(HttpError::Io(e)) if testkit::is_timeout(e)),
         "a server sent half a head and went quiet: expected Err(HttpError::Io(..)) with a timeout after 500 ms, got {fetched:?}"
     );
+}
+
+/// A whole response: `head` (without the blank line), the blank line, `body`.
+fn response_bytes(head: &str, body: &[u8]) -> Vec<u8> {
+    [head.as_bytes(), b"\r\n\r\n", body].concat()
+}
+
+/// The readers step 15 gives `read_response`.
+#[derive(Debug, Clone, Copy)]
+enum Source {
+    /// `Content-Length`, a binary body, one byte per read, a read of the
+    /// head interrupted once.
+    LengthInterruptedInTheHead,
+    /// No `Content-Length`: a binary body until EOF, 16 bytes per read, a
+    /// read of the body interrupted once.
+    UntilEofInterruptedInTheBody,
+    /// `Content-Length: 5`, then more bytes than that before EOF.
+    LengthThenMore,
+}
+
+#[rstest]
+#[case::length_interrupted_in_the_head(Source::LengthInterruptedInTheHead)]
+#[case::until_eof_interrupted_in_the_body(Source::UntilEofInterruptedInTheBody)]
+#[case::length_then_more(Source::LengthThenMore)]
+fn step15_read_response_from_any_reader(#[case] source: Source) {
+    let _step = step!(LESSON);
+    let binary = binary_body();
+    let (raw, body, chunking, interrupted_at, about) = match source {
+        Source::LengthInterruptedInTheHead => (
+            response_bytes("HTTP/1.1 200 OK\r\nContent-Length: 1024", &binary),
+            binary.clone(),
+            Chunking::Fixed(1),
+            5,
+            "a response with Content-Length: 1024 and a binary body, one byte per read, the \
+             fifth read (in the head) failing once with ErrorKind::Interrupted",
+        ),
+        Source::UntilEofInterruptedInTheBody => (
+            response_bytes("HTTP/1.0 200 OK", &binary),
+            binary.clone(),
+            Chunking::Fixed(16),
+            10,
+            "a response without Content-Length and a binary body until EOF, 16 bytes per read, \
+             the tenth read (in the body) failing once with ErrorKind::Interrupted",
+        ),
+        Source::LengthThenMore => (
+            response_bytes("HTTP/1.1 200 OK\r\nContent-Length: 5", b"helloEXTRA BYTES"),
+            b"hello".to_vec(),
+            Chunking::Fixed(3),
+            0,
+            "a response with Content-Length: 5 followed by more bytes (\"helloEXTRA BYTES\"), \
+             3 bytes per read",
+        ),
+    };
+    let mut reader = InterruptedOnce::new(ChunkedReader::new(raw, chunking), interrupted_at);
+    let got = within(LIMIT, "read_response", move || read_response(&mut reader));
+    let response = match got {
+        Ok(response) => response,
+        Err(HttpError::Io(e)) if e.kind() == io::ErrorKind::Interrupted => panic!(
+            "read_response over {about} returned Err(HttpError::Io({e})): a read interrupted \
+             by a signal lost nothing, retry it"
+        ),
+        Err(e) => panic!("read_response over {about} failed: {e} ({e:?})"),
+    };
+    assert_bytes_eq(
+        &format!("the body read_response returned over {about}"),
+        &body,
+        &response.body,
+    );
+}
+
+/// What step 16 asks of a client that nobody answers.
+#[derive(Debug, Clone, Copy)]
+enum Quiet {
+    /// `fetch_time` on a server that sends half the time and keeps the
+    /// connection open, saying nothing more.
+    FetchTimeFromASilentServer,
+    /// `fetch_time` on an address where the connection is never answered.
+    FetchTimeFromNobody,
+    /// `http_get` on an address where the connection is never answered.
+    HttpGetFromNobody,
+}
+
+#[rstest]
+#[case::fetch_time_from_a_silent_server(Quiet::FetchTimeFromASilentServer)]
+#[case::fetch_time_from_nobody(Quiet::FetchTimeFromNobody)]
+#[case::http_get_from_nobody(Quiet::HttpGetFromNobody)]
+fn step16_gives_up_in_time(#[case] quiet: Quiet) {
+    let _step = step!(LESSON);
+    let timeout = Duration::from_millis(400);
+    match quiet {
+        Quiet::FetchTimeFromASilentServer => {
+            let (release, hold) = std::sync::mpsc::channel::<()>();
+            let server = net::serve_one(move |mut s: TcpStream| {
+                s.write_all(b"2026-11-21 10:")?;
+                // Keep the connection open, silent, until the step is over.
+                let _ = hold.recv_timeout(Duration::from_secs(20));
+                Ok(())
+            });
+            let addr = server.addr;
+            let got = within(
+                LIMIT,
+                "fetch_time(addr, 400 ms) against a server that sent part of the time and then \
+                 went quiet without closing (a read timeout must end the wait)",
+                move || fetch_time(addr, timeout),
+            );
+            drop(release);
+            match got {
+                Err(e) if testkit::is_timeout(&e) => {}
+                other => panic!(
+                    "fetch_time(addr, 400 ms): the server sent \"2026-11-21 10:\" and then \
+                     nothing, without closing. Expected an io::Error of kind WouldBlock or \
+                     TimedOut after about 400 ms (a read timeout), got {other:?}"
+                ),
+            }
+        }
+        Quiet::FetchTimeFromNobody => {
+            let nobody = net::unanswering();
+            let addr = nobody.addr;
+            let got = within(
+                LIMIT,
+                "fetch_time(addr, 400 ms) to an address that never answers the connection (the \
+                 timeout must bound the connect too)",
+                move || fetch_time(addr, timeout),
+            );
+            match got {
+                Err(e) if testkit::is_timeout(&e) => {}
+                other => panic!(
+                    "fetch_time(addr, 400 ms) to an address that never answers the connection: \
+                     expected an io::Error of kind TimedOut after about 400 ms, got {other:?}"
+                ),
+            }
+        }
+        Quiet::HttpGetFromNobody => {
+            let nobody = net::unanswering();
+            let addr = nobody.addr;
+            let got = within(
+                LIMIT,
+                "http_get(addr, .., 400 ms) to an address that never answers the connection \
+                 (the timeout must bound the connect too)",
+                move || http_get(addr, "localhost", "/", timeout),
+            );
+            match got {
+                Err(HttpError::Io(e)) if testkit::is_timeout(&e) => {}
+                other => panic!(
+                    "http_get(addr, .., 400 ms) to an address that never answers the \
+                     connection: expected Err(HttpError::Io(..)) of kind TimedOut after about \
+                     400 ms, got {other:?}"
+                ),
+            }
+        }
+    }
+}
+
+#[rstest]
+#[case::no_colon("HTTP/1.1 200 OK\r\nContent-Length 5")]
+#[case::length_not_a_number("HTTP/1.1 200 OK\r\nContent-Length: five")]
+#[case::negative_length("HTTP/1.1 200 OK\r\nContent-Length: -1")]
+#[case::empty_length("HTTP/1.1 200 OK\r\nContent-Length:")]
+#[case::length_with_a_sign("HTTP/1.1 200 OK\r\nContent-Length: +5")]
+#[case::length_past_usize("HTTP/1.1 200 OK\r\nContent-Length: 99999999999999999999999")]
+fn step17_bad_headers_are_errors(#[case] head: &str) {
+    let _step = step!(LESSON);
+    let raw = response_bytes(head, b"hello");
+    let shown = escape(&raw);
+    let input = raw.clone();
+    let parsed = within(LIMIT, "parse_response", move || {
+        catch_quietly(|| parse_response(&input))
+            .map_err(|(payload, place)| panic_report(payload.as_ref(), place.as_deref()))
+    });
+    let rule = "a header line needs a `:`, and Content-Length must be a number of bytes \
+                (digits only): anything else is Err(HttpError::BadHeader(line))";
+    match parsed {
+        Ok(Err(HttpError::BadHeader(_))) => {}
+        Err(panic) => panic!("parse_response(\"{shown}\") {panic}\n{rule}, never a panic"),
+        Ok(other) => panic!("parse_response(\"{shown}\"): {rule}; got {other:?}"),
+    }
+    let mut reader = ChunkedReader::new(raw, Chunking::Fixed(5));
+    let read = within(LIMIT, "read_response", move || {
+        catch_quietly(|| read_response(&mut reader))
+            .map_err(|(payload, place)| panic_report(payload.as_ref(), place.as_deref()))
+    });
+    match read {
+        Ok(Err(HttpError::BadHeader(_))) => {}
+        Err(panic) => panic!(
+            "read_response over \"{shown}\" (5 bytes per read) {panic}\n{rule}, never a panic"
+        ),
+        Ok(other) => {
+            panic!("read_response over \"{shown}\" (5 bytes per read): {rule}; got {other:?}")
+        }
+    }
+}
+
+/// How many bytes of header lines step 18's head holds: close to
+/// `MAX_HEAD`, so that searching it again on every read is slow for certain.
+const LONG_HEAD: usize = 60_000;
+
+/// A valid response whose head is about [`LONG_HEAD`] bytes of header lines.
+fn long_head_response() -> Vec<u8> {
+    let mut head = String::from("HTTP/1.1 200 OK\r\nContent-Length: 4");
+    let mut n = 0;
+    while head.len() < LONG_HEAD {
+        head.push_str(&format!("\r\nX-Padding-{n:05}: {}", "p".repeat(40)));
+        n += 1;
+    }
+    response_bytes(&head, b"body")
+}
+
+/// How long the test itself takes to take `raw` one byte per read into a
+/// buffer: the least any reader can cost. The fastest of three runs.
+fn baseline_one_byte_reads(raw: &[u8]) -> Duration {
+    (0..3)
+        .map(|_| {
+            let mut reader = ChunkedReader::new(raw.to_vec(), Chunking::Fixed(1));
+            let started = std::time::Instant::now();
+            let mut data = Vec::new();
+            let mut buf = [0u8; 4096];
+            while let Ok(n @ 1..) = reader.read(&mut buf) {
+                data.extend_from_slice(&buf[..n]);
+            }
+            std::hint::black_box(&data);
+            started.elapsed()
+        })
+        .min()
+        .unwrap_or_default()
+}
+
+/// How many times the baseline a reader may take. One that searches only
+/// the new bytes takes a few times the baseline; one that searches the
+/// whole buffer again after every read takes thousands of times.
+const SLOW_FACTOR: u32 = 100;
+
+/// What any reader may take, whatever the baseline: a busy machine must not
+/// fail a correct reader (which takes a few milliseconds).
+const SLOW_FLOOR: Duration = Duration::from_secs(1);
+
+#[test]
+fn step18_long_head_in_tiny_pieces_is_linear() {
+    let _step = step!(LESSON);
+    let raw = long_head_response();
+    let head_len = raw.len() - 8;
+    let baseline = baseline_one_byte_reads(&raw);
+    let allowed = (baseline * SLOW_FACTOR).max(SLOW_FLOOR);
+    let (done, outcome) = std::sync::mpsc::channel();
+    let mut reader = ChunkedReader::new(raw, Chunking::Fixed(1));
+    std::thread::spawn(move || {
+        let started = std::time::Instant::now();
+        let result = catch_quietly(|| read_response(&mut reader))
+            .map_err(|(payload, place)| panic_report(payload.as_ref(), place.as_deref()));
+        let _ = done.send((started.elapsed(), result));
+    });
+    let about = format!("read_response on a {head_len}-byte head arriving one byte per read");
+    let times = |took: Duration| took.as_secs_f64() / baseline.as_secs_f64().max(1e-9);
+    let (took, result) = outcome.recv_timeout(allowed).unwrap_or_else(|_| {
+        panic!(
+            "{about} had not finished after {:.1} s, {:.0} times as long as the test took just \
+             to read those bytes ({:.3} s): is the whole buffer searched again for the blank \
+             line on every read? Only the new bytes (and the 3 before them) can complete it",
+            allowed.as_secs_f64(),
+            times(allowed),
+            baseline.as_secs_f64()
+        )
+    });
+    println!(
+        "{about}: {:.3} s; the test's own reading of those bytes: {:.3} s ({:.0} times as long; \
+         allowed: {:.1} s)",
+        took.as_secs_f64(),
+        baseline.as_secs_f64(),
+        times(took),
+        allowed.as_secs_f64()
+    );
+    match result {
+        Ok(Ok(response)) if response.body == b"body" => {}
+        Err(panic) => panic!("{about} {panic}"),
+        Ok(other) => panic!(
+            "{about}: the response is valid (its head is under MAX_HEAD, {MAX_HEAD} bytes) and \
+             its body is \"body\": expected Ok with that body, got {other:?}"
+        ),
+    }
 }

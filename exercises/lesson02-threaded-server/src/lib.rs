@@ -161,30 +161,30 @@ impl From<io::Error> for LineError {
 /// ```
 ///
 /// A Python `datetime` holds whole microseconds: nanoseconds below a
-/// microsecond are cut (`t.nanosecond() / 1000` are the microseconds).
-/// chrono's `format` knows `%Y-%m-%d %H:%M:%S` and `%.6f` (a dot and six
-/// digits).
+/// microsecond are cut, never rounded (so 999 ns is a whole second, and
+/// 999 999 999 ns is `.999999`). The year has four digits (`0987`).
 pub fn format_time(t: NaiveDateTime) -> String {
     let _ = t;
-    todo!("format as %Y-%m-%d %H:%M:%S, adding %.6f only when the microseconds are not 0")
+    todo!("the date and time as Python's str(datetime) writes them")
 }
 
-/// Step 8. The local date and time now, as Python's `str(datetime.now())`:
-/// [`format_time`] of `chrono::Local::now().naive_local()`.
+/// Step 8. The local date and time now (this machine's time zone, not UTC),
+/// as Python's `str(datetime.now())` writes it ([`format_time`]).
 pub fn now_text() -> String {
-    todo!("format_time of the local time now")
+    todo!("the local time now, as format_time writes it")
 }
 
 /// Step 2. The greeting server's answer to one line (given without its line
 /// ending):
 ///
-/// - exactly `exit` (no trimming, no other case): [`Reply::Close`];
-/// - anything else `X`: [`Reply::Send`] of `Hello, X!\n`. Bytes that are not
-///   UTF-8 become U+FFFD (`String::from_utf8_lossy`; Python:
-///   `decode('utf-8', 'replace')`).
+/// - exactly `exit` (no trimming, no other case: `exit ` and `EXIT` are
+///   names): [`Reply::Close`];
+/// - anything else `X`: [`Reply::Send`] of `Hello, X!\n`. Each byte sequence
+///   that is not UTF-8 becomes U+FFFD, the replacement character (Python:
+///   `decode('utf-8', 'replace')`); an empty line is the name ``.
 pub fn reply(line: &[u8]) -> Reply {
     let _ = line;
-    todo!("Close for exactly b\"exit\", else Send(\"Hello, X!\\n\")")
+    todo!("Close for exactly exit, else the greeting")
 }
 
 /// Steps 3 and 14. Reads one line from `reader`: the bytes before the next
@@ -193,49 +193,45 @@ pub fn reply(line: &[u8]) -> Reply {
 /// - `Ok(Some(line))`: a whole line, however its bytes were split on the way;
 /// - `Ok(None)`: a clean end: EOF before the first byte of a line;
 /// - `Err(LineError::TooLong { limit: max })`: more than `max` bytes without
-///   a `\n`. Read at most `max + 1` bytes to find out (`Read::take`), so a
-///   client cannot make the server buffer without end;
-/// - `Err(LineError::Truncated { got })`: EOF after `got` bytes of a line;
+///   a `\n` (a `\r` counts). It finds out having read at most `max + 1`
+///   bytes of the line: a client cannot make the server buffer without end;
+/// - `Err(LineError::Truncated { got })`: EOF after `got` bytes of a line
+///   (an unfinished line is never returned as a line);
 /// - `Err(LineError::Io(e))`: the read failed.
 pub fn read_line<R: BufRead>(reader: &mut R, max: usize) -> Result<Option<Vec<u8>>, LineError> {
     let _ = (reader, max);
-    todo!("read_until b'\\n' through take(max + 1), then strip \\n and \\r")
+    todo!("read one line of at most max bytes")
 }
 
-/// Steps 4, 5 and 6. The server's socket calls, in order, with `socket2`:
-///
-/// 1. `Socket::new(Domain::for_address(addr), Type::STREAM, None)`;
-/// 2. `set_reuse_address(true)`: `SO_REUSEADDR`, so a restarted server can
-///    bind while its old connections wait in TIME_WAIT;
-/// 3. `bind(&addr.into())`;
-/// 4. `listen(backlog)`: room for `backlog` connections waiting to be
-///    accepted;
-/// 5. `.into()` a `std::net::TcpListener`.
-///
-/// Any failure is returned, never unwrapped: a port already in use is `Err`
-/// with kind `AddrInUse`, for the caller to report. Python: `socket()`,
+/// Steps 4, 5 and 6. A listening TCP socket on `addr` (IPv4 or IPv6, as
+/// `addr` is; port 0 lets the kernel choose), with room for `backlog`
+/// connections waiting to be accepted. Python: `socket()`,
 /// `setsockopt(SOL_SOCKET, SO_REUSEADDR, 1)`, `bind(addr)`, `listen(backlog)`.
+///
+/// - A restarted server must bind its port again at once, while the
+///   connections its previous run closed wait in TIME_WAIT (step 6): that
+///   is what `SO_REUSEADDR` allows (std's `TcpListener::bind` cannot set it
+///   before binding; `socket2` can).
+/// - A port another socket listens on is refused: `Err` of kind
+///   `AddrInUse`, returned to the caller, never unwrapped or retried
+///   (step 5).
 pub fn bind(addr: SocketAddr, backlog: i32) -> io::Result<TcpListener> {
     let _ = (addr, backlog);
-    todo!("socket, SO_REUSEADDR, bind, listen")
+    todo!("a listening socket with SO_REUSEADDR")
 }
 
 /// Step 7. The accept loop: accepts connections on `listener` and calls
 /// `on_client(stream, peer)` for each (`peer` is the client's address and
 /// port: what tells one client from another), until
-/// `shutdown.is_shutdown()`; then returns `Ok(())`, within about
-/// [`POLL_INTERVAL`] of the shutdown.
+/// `shutdown.is_shutdown()`; then returns `Ok(())`.
 ///
-/// A blocking `accept` waits for the next client and would never see the
-/// flag, so:
-///
-/// - `listener.set_nonblocking(true)` first;
-/// - `accept()` failing with `ErrorKind::WouldBlock` means nobody is
-///   waiting: sleep [`POLL_INTERVAL`], look at the flag, try again;
-/// - an accepted stream: `set_nonblocking(false)` (on some systems it
-///   inherits the listener's mode), then `on_client`;
-/// - any other `accept` error is about one connection or a passing
-///   shortage: print it, pause a poll interval, and go on.
+/// - It returns within about [`POLL_INTERVAL`] of the shutdown, even when
+///   no client ever comes: it may never block waiting for a client.
+/// - The streams it hands to `on_client` are in blocking mode, whatever
+///   mode the listener is in (some systems copy the listener's mode).
+/// - An error from one `accept` is about one connection or a passing
+///   shortage (an aborted handshake, no file descriptors left): it is
+///   printed and the loop goes on, after a poll interval's pause.
 pub fn accept_loop<F>(
     listener: &TcpListener,
     shutdown: &ShutdownHandle,
@@ -245,56 +241,64 @@ where
     F: FnMut(TcpStream, SocketAddr),
 {
     let _ = (listener, shutdown, on_client);
-    todo!("non-blocking accept in a loop until shutdown")
+    todo!("accept clients until shutdown, never blocking for long")
 }
 
-/// Step 8. The time server: with [`accept_loop`], send every client
-/// [`now_text`] and close its connection (drop the stream), one client after
-/// another, until `shutdown`. A failed write is that client's problem: print
-/// it and go on.
+/// Step 8. The time server: every client that connects is sent
+/// [`now_text`], and then its connection is closed (the close is how the
+/// client knows it has everything), one client after another, until
+/// `shutdown`. A failed write is that client's problem: printed, and the
+/// server goes on. A client that does not read must not hold the server
+/// for longer than [`WRITE_TIMEOUT`].
 pub fn serve_time(listener: TcpListener, shutdown: &ShutdownHandle) -> io::Result<()> {
     let _ = (listener, shutdown);
-    todo!("accept_loop, write the time, drop the stream")
+    todo!("send each client the time, then close its connection")
 }
 
-/// Step 9. One client's conversation with the greeting server:
+/// Step 9. One client's conversation with the greeting server: it is sent
+/// [`GREETING`], then each line it sends (as [`read_line`] reads it, up to
+/// [`MAX_LINE`] bytes, however its bytes are split) is answered as [`reply`]
+/// says, until it says `exit` or closes between lines: both are `Ok(())`.
 ///
-/// 1. set a read timeout of [`IDLE_TIMEOUT`] and a write timeout of
-///    [`WRITE_TIMEOUT`];
-/// 2. send [`GREETING`];
-/// 3. read lines with [`read_line`] (limit [`MAX_LINE`]) and answer each as
-///    [`reply`] says; return `Ok(())` on [`Reply::Close`] or at a clean EOF.
-///
-/// Any [`LineError`] ends the conversation and is returned. The connection
-/// closes when the stream is dropped, as this returns.
+/// - A client silent for [`IDLE_TIMEOUT`], or that does not take a reply
+///   within [`WRITE_TIMEOUT`], is dropped: a client must not hold a thread
+///   for ever.
+/// - Any [`LineError`] (a line too long, a close in the middle of a line, a
+///   reset, a timeout) ends the conversation and is returned, never a
+///   panic.
+/// - The connection is closed when this returns.
 pub fn handle_client(stream: TcpStream) -> Result<(), LineError> {
     let _ = stream;
-    todo!("greet, then read lines and answer them until exit or EOF")
+    todo!("greet, then answer each line until exit or the end")
 }
 
 /// Steps 10 to 13 and 15. The greeting server: [`handle_client`] for every
-/// client [`accept_loop`] hands over, shared out as `concurrency` says, until
-/// `shutdown`:
+/// client that connects, until `shutdown`, shared out as `concurrency`
+/// says:
 ///
-/// - [`Concurrency::Serial`] (step 10): call `handle_client` right in
-///   `on_client`; the next client waits until this one leaves;
-/// - [`Concurrency::ThreadPerClient`] (step 11): spawn a thread per client
-///   and keep its `JoinHandle`;
-/// - [`Concurrency::Pool`] (step 12): start `workers` threads that take
-///   clients from a `std::sync::mpsc::sync_channel(queue)`; `on_client`
-///   `try_send`s each client, and a client that does not fit (the channel is
-///   full) is sent [`BUSY`] and closed.
+/// - [`Concurrency::Serial`] (step 10): one client at a time; the next one
+///   waits, connected but not greeted, until this one leaves;
+/// - [`Concurrency::ThreadPerClient`] (step 11): every client at once, 50
+///   and more;
+/// - [`Concurrency::Pool`] (step 12): at most `workers` clients served at
+///   once; up to `queue` more wait, connected and not greeted, in arrival
+///   order, and are served as workers come free; any client beyond that is
+///   sent [`BUSY`] and closed at once. No more than `workers` threads serve
+///   clients, however many come.
 ///
-/// Step 13: after shutdown, drop the listener at once (new clients are
-/// refused), then return when the clients already connected (and, for a
-/// pool, those waiting in its queue) have finished. A serial server notices
-/// shutdown only between clients. Step 15: one client's error ends that
-/// client only; print it and go on.
+/// Shutdown (step 13): new clients are refused from the moment the server
+/// stops accepting (the listener is closed then, not later); the server
+/// returns only when the clients already connected (and, for a pool, those
+/// waiting in its queue) have finished. A serial server notices shutdown
+/// only between clients.
+///
+/// Errors (step 15): one client's error, whatever the mode, ends that
+/// client only: it is printed and the server goes on.
 pub fn serve_greetings(
     listener: TcpListener,
     concurrency: Concurrency,
     shutdown: &ShutdownHandle,
 ) -> io::Result<()> {
     let _ = (listener, concurrency, shutdown);
-    todo!("accept_loop with handle_client: serial, a thread per client, or a pool")
+    todo!("serve greetings: serial, a thread per client, or a pool")
 }

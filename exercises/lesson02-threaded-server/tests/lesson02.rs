@@ -9,7 +9,7 @@ use std::io::{self, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::sync::mpsc;
 use std::thread;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use chrono::{Local, NaiveDate, NaiveDateTime};
 use lesson02::*;
@@ -537,8 +537,41 @@ fn step13_shutdown_lets_connected_clients_finish(#[case] concurrency: Concurrenc
     let mut client = server.client("a client connected before shutdown");
     client.expect(GREETING.as_bytes());
     server.request_stop();
-    thread::sleep(POLL_INTERVAL * 2);
-    client.note("the server was told shutdown(): a connected client is served to the end");
+    client.note("the server was told shutdown()");
+    // New clients are refused once the accept loop has seen the flag.
+    let deadline = Instant::now() + STOP_LIMIT;
+    loop {
+        match TcpStream::connect_timeout(&server.addr(), Duration::from_secs(1)) {
+            Err(e) if e.kind() == io::ErrorKind::ConnectionRefused => break,
+            Ok(probe) if Instant::now() < deadline => {
+                drop(probe);
+                thread::sleep(POLL_INTERVAL);
+            }
+            Ok(_) => client.fail(format!(
+                "{} s after shutdown() a new client could still connect: close the listener as \
+                 soon as the accept loop returns (drop it), so that new clients are refused \
+                 while the connected ones finish",
+                STOP_LIMIT.as_secs()
+            )),
+            Err(e) => client.fail(format!(
+                "after shutdown() a new connection should be refused, but it failed otherwise: {}",
+                explain::io_error(&e, LIMIT)
+            )),
+        }
+    }
+    client.note("a new client was refused, as it should be");
+    // ... but the server waits for the client still connected.
+    let grace = Instant::now() + Duration::from_millis(500);
+    while server.ended().is_none() && Instant::now() < grace {
+        thread::sleep(Duration::from_millis(10));
+    }
+    if let Some(end) = server.ended() {
+        client.fail(format!(
+            "serve_greetings {end} while a client was still connected: after shutdown, wait for \
+             the connected clients (join their threads, or the pool's workers) before returning"
+        ));
+    }
+    client.note("a connected client is served to the end");
     client.send(b"still here\n");
     client.expect(b"Hello, still here!\n");
     client.send(b"exit\n");
@@ -650,18 +683,8 @@ enum Rude {
     MegabyteLine,
 }
 
-#[rstest]
-#[case::half_close_mid_line(Rude::HalfCloseMidLine)]
-#[case::reset_mid_line(Rude::ResetMidLine)]
-#[case::not_utf8(Rude::NotUtf8)]
-#[case::megabyte_line(Rude::MegabyteLine)]
-fn step15_rude_clients_do_not_stop_the_server(#[case] rude: Rude) {
-    let _step = step!(LESSON);
-    let server = greetings(Concurrency::ThreadPerClient);
-    let mut good = server.client("a polite client");
-    good.expect(GREETING.as_bytes());
-    let mut bad = server.client(&format!("the rude client ({rude:?})"));
-    bad.expect(GREETING.as_bytes());
+/// How step 15's rude client misbehaves, once greeted.
+fn misbehave(mut bad: LineClient, rude: Rude) {
     match rude {
         Rude::HalfCloseMidLine => {
             bad.send(b"Mich");
@@ -693,6 +716,39 @@ fn step15_rude_clients_do_not_stop_the_server(#[case] rude: Rude) {
             let _ = flood.join();
         }
     }
+}
+
+#[rstest]
+#[case::half_close_mid_line(Rude::HalfCloseMidLine, Concurrency::ThreadPerClient)]
+#[case::reset_mid_line(Rude::ResetMidLine, Concurrency::ThreadPerClient)]
+#[case::not_utf8(Rude::NotUtf8, Concurrency::ThreadPerClient)]
+#[case::megabyte_line(Rude::MegabyteLine, Concurrency::ThreadPerClient)]
+#[case::serial_reset_mid_line(Rude::ResetMidLine, Concurrency::Serial)]
+#[case::serial_megabyte_line(Rude::MegabyteLine, Concurrency::Serial)]
+fn step15_rude_clients_do_not_stop_the_server(
+    #[case] rude: Rude,
+    #[case] concurrency: Concurrency,
+) {
+    let _step = step!(LESSON);
+    let server = greetings(concurrency);
+    if concurrency == Concurrency::Serial {
+        // One client at a time: the rude one first, alone.
+        let mut bad = server.client(&format!("the rude client ({rude:?})"));
+        bad.expect(GREETING.as_bytes());
+        misbehave(bad, rude);
+        let mut next = server.client(&format!(
+            "a client that connects after the rude one ({rude:?}), to a serial server: one \
+             client's error must end that client only, never the server"
+        ));
+        converse(&mut next, "Tracy");
+        server.stop_ok(STOP_LIMIT);
+        return;
+    }
+    let mut good = server.client("a polite client");
+    good.expect(GREETING.as_bytes());
+    let mut bad = server.client(&format!("the rude client ({rude:?})"));
+    bad.expect(GREETING.as_bytes());
+    misbehave(bad, rude);
     good.note(format!("the rude client ({rude:?}) was dealt with"));
     good.send(b"Ann\n");
     good.expect(b"Hello, Ann!\n");

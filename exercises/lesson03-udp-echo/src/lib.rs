@@ -155,73 +155,78 @@ impl From<io::Error> for ClientError {
 /// are not UTF-8 are copied as they are.
 pub fn greeting(name: &[u8]) -> Vec<u8> {
     let _ = name;
-    todo!("b\"Hello, \", then the name's bytes, then b'!'")
+    todo!("the greeting's bytes around the name's bytes")
 }
 
 /// Steps 2, 3 and 4. Receives ONE datagram of at most `limit` bytes and
 /// returns it with its sender's address. Python: `data, addr =
 /// s.recvfrom(limit)`.
 ///
-/// - One `recv_from` is exactly one datagram: never part of one, never two.
-///   Call it once and return what it gave (step 3). An empty datagram is
-///   `Ok` with no bytes: for UDP, 0 bytes does not mean "closed" (step 2).
-/// - A datagram longer than the buffer is cut short without a word. So
-///   receive into a buffer of `limit + 1` bytes: if the datagram filled more
-///   than `limit`, return `Err(RecvError::TooLarge { from, limit })`. The
-///   datagram is consumed either way; the next call reads the next one
+/// - It returns exactly one datagram, whole: never part of one, never two
+///   (step 3). An empty datagram is `Ok` with no bytes: for UDP, 0 bytes
+///   does not mean "closed" (step 2). The address is the datagram's sender.
+/// - A datagram of more than `limit` bytes is refused whole:
+///   `Err(RecvError::TooLarge { from, limit })`, never a datagram cut to
+///   `limit` bytes (which is what `recv_from` does, without a word, with a
+///   buffer of `limit` bytes). A datagram of exactly `limit` bytes is fine.
+///   The refused datagram is consumed: the next call returns the next one
 ///   (step 4).
-/// - Retry on `ErrorKind::Interrupted`; any other error (a read timeout
-///   included) is `Err(RecvError::Io(e))`.
+/// - A receive interrupted by a signal (`ErrorKind::Interrupted`) is made
+///   again; any other error (the socket's read timeout included) is
+///   `Err(RecvError::Io(e))`.
 pub fn recv_datagram(socket: &UdpSocket, limit: usize) -> Result<(Vec<u8>, SocketAddr), RecvError> {
     let _ = (socket, limit);
-    todo!("recv_from into a buffer of limit + 1 bytes; too long is RecvError::TooLarge")
+    todo!("receive one datagram of at most limit bytes")
 }
 
-/// Step 5. Receives one name ([`recv_datagram`] with [`MAX_NAME`]) and sends
-/// its [`greeting`] back, with `send_to`, to the address the name came from;
-/// returns that address. Python: `data, addr = s.recvfrom(1024);
-/// s.sendto(b'Hello, %s!' % data, addr)`.
+/// Step 5. Receives one name (at most [`MAX_NAME`] bytes, as
+/// [`recv_datagram`] says) and sends its [`greeting`] back to the address
+/// that very datagram came from; returns that address. Python:
+/// `data, addr = s.recvfrom(1024); s.sendto(b'Hello, %s!' % data, addr)`.
 ///
-/// A name over [`MAX_NAME`] bytes gets no reply: return the
-/// [`RecvError::TooLarge`]. Send errors are `RecvError::Io`.
+/// A name over [`MAX_NAME`] bytes gets no reply: the result is the
+/// [`RecvError::TooLarge`]. Send errors are `RecvError::Io`. The socket's
+/// read timeout, if it has one, applies.
 pub fn answer_one(socket: &UdpSocket) -> Result<SocketAddr, RecvError> {
     let _ = socket;
-    todo!("recv_datagram, then send_to(&greeting(&name), from)")
+    todo!("receive a name, greet its sender")
 }
 
-/// Steps 5 to 8. The echo server: answers datagrams with [`answer_one`]
-/// until `stop` is set, then returns `Ok` with what it did.
+/// Steps 5 to 8. The echo server: answers every datagram as [`answer_one`]
+/// does until `stop` is set (`stop.load(Ordering::SeqCst)`), then returns
+/// `Ok` with what it did.
 ///
-/// - Set a read timeout of [`POLL`] on `socket` first, and look at `stop`
-///   (`stop.load(Ordering::SeqCst)`) before every receive: a receive that
-///   times out (`WouldBlock` or `TimedOut`) is the moment to look again, not
-///   an error (step 6).
-/// - Count each answered datagram in [`Served::answered`] and each
-///   [`RecvError::TooLarge`] in [`Served::too_large`]; neither stops the
-///   server (steps 6 and 8).
-/// - Every datagram may come from another client: reply to its own sender
-///   (step 7).
-/// - A client that has vanished may cause `ConnectionRefused` or
-///   `ConnectionReset` on some systems: skip those (and `Interrupted`) too.
-///   Return `Err` only for other socket errors (step 8).
+/// - It returns within about [`POLL`] of `stop` being set, even when no
+///   datagram ever comes: it may never wait longer than that for one
+///   (step 6). A wait that ends without a datagram is not an error.
+/// - [`Served::answered`] counts the datagrams answered, and
+///   [`Served::too_large`] the names refused for being over [`MAX_NAME`];
+///   neither stops the server (steps 6 and 8).
+/// - Every datagram may come from another client: each reply goes to its
+///   own datagram's sender (step 7).
+/// - Nothing a client does stops it: an empty or non-UTF-8 name is greeted;
+///   a vanished client may cause `ConnectionRefused` or `ConnectionReset`
+///   on some systems, which are skipped (as `Interrupted` is). Only other
+///   socket errors are returned, as `Err` (step 8).
 pub fn serve(socket: &UdpSocket, stop: &AtomicBool) -> io::Result<Served> {
     let _ = (socket, stop);
-    todo!("set_read_timeout(Some(POLL)); loop answer_one until stop is set; count")
+    todo!("answer datagrams until stop is set, and count them")
 }
 
 /// Steps 10 and 11. Sends `name` to `server` and returns the server's reply,
 /// `Hello, {name}!`, as a `String`.
 ///
-/// - An attempt sends the name's bytes once, then waits up to
-///   `retry.timeout` for the reply. No reply in that time: send again, at
-///   most `retry.attempts` sends in all; then return
+/// - An attempt sends the name's bytes (nothing more) once, then waits up
+///   to `retry.timeout` for the reply. No reply in that time: another
+///   attempt, at most `retry.attempts` in all; then
 ///   `Err(ClientError::NoReply { name, attempts })` (step 10).
-/// - While waiting, skip every datagram that is not the answer: one from
-///   another address than `server`, one over [`MAX_REPLY`] bytes, one that
-///   is not exactly [`greeting`]`(name)` (a late or duplicated reply to an
-///   earlier name). Skipped datagrams must not extend the wait: keep a
-///   deadline for the attempt and set the read timeout to the time left
-///   (step 11).
+/// - The reply is the datagram from `server`'s own address that is exactly
+///   [`greeting`]`(name)`. Every other datagram is skipped: one from another
+///   address, one over [`MAX_REPLY`] bytes, one that greets someone else (a
+///   late or duplicated reply to an earlier name) (step 11).
+/// - Skipped datagrams do not extend the wait: an attempt lasts
+///   `retry.timeout` from its send, whatever arrives meanwhile, so a peer
+///   that keeps sending junk cannot keep the client waiting (step 12).
 /// - Other socket errors are `Err(ClientError::Io(e))`.
 pub fn ask(
     socket: &UdpSocket,
@@ -230,32 +235,31 @@ pub fn ask(
     retry: Retry,
 ) -> Result<String, ClientError> {
     let _ = (socket, server, name, retry);
-    todo!("send, wait for the matching reply until a deadline, resend, give up")
+    todo!("ask, wait for the matching reply, ask again, give up")
 }
 
-/// Steps 9, 12 and 13. The client: binds one `UdpSocket` on port 0 of the
-/// unspecified address of `server`'s family (`0.0.0.0:0` for IPv4, `[::]:0`
-/// for IPv6), then [`ask`]s each name in turn and returns the replies in the
-/// names' order. The first name that gets no reply ends it with that error:
-/// the names after it are not sent.
+/// Steps 9, 12 and 13. The client: one UDP socket on a port the kernel
+/// chooses, of `server`'s family (IPv4 or IPv6), [`ask`]s each name in turn
+/// and returns the replies in the names' order. The first name that gets no
+/// reply ends it with that error: the names after it are not sent.
 pub fn greet_all(
     server: SocketAddr,
     names: &[&str],
     retry: Retry,
 ) -> Result<Vec<String>, ClientError> {
     let _ = (server, names, retry);
-    todo!("bind a socket, then ask each name in order")
+    todo!("one socket, then ask each name in turn")
 }
 
 /// Step 14. Binds a TCP listener AND a UDP socket to the same port number on
 /// `ip`: TCP's port 9999 and UDP's port 9999 are two separate ports.
 ///
-/// Bind the listener on port 0 (the kernel picks a free TCP port), read its
-/// port with `local_addr()`, then bind the UDP socket to `(ip, port)`. That
-/// UDP port may already be taken by someone else: on `AddrInUse`, drop the
-/// listener and start again, up to [`BIND_BOTH_TRIES`] times; then return
-/// the last error. Any other error is returned at once.
+/// The port is one the kernel finds free for TCP (never a fixed number).
+/// The same number may already be taken for UDP by someone else
+/// (`AddrInUse`): then another port is tried, up to [`BIND_BOTH_TRIES`]
+/// ports in all, and after that the last error is returned. Any other error
+/// is returned at once. Both sockets are bound on `ip` itself.
 pub fn bind_both(ip: IpAddr) -> io::Result<(TcpListener, UdpSocket)> {
     let _ = ip;
-    todo!("TcpListener::bind((ip, 0)), then UdpSocket::bind((ip, port)), retry on AddrInUse")
+    todo!("one port number, a TCP listener and a UDP socket on it")
 }

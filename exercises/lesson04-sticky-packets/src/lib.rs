@@ -12,11 +12,11 @@
 //! - [`read_message_naive`] is the tutorials' "one `recv(1024)` = one
 //!   message", written to watch it break (steps 1-2);
 //! - [`send_all`] is Python's `sendall`: loop until every byte is accepted,
-//!   retrying interrupted and "not now" writes (steps 3-5);
+//!   retrying interrupted and "not now" writes (steps 3-5 and 18);
 //! - [`MessageReader`] frames messages with a delimiter (`\n`): it keeps its
 //!   own buffer, so a message comes out whole however the bytes were cut, and
 //!   the bytes after it wait for the next call; it refuses messages over a
-//!   limit without buffering them (steps 6-10);
+//!   limit without buffering them (steps 6-10 and 17);
 //! - [`reply_to`], [`handle_client`] and [`serve`] are a line server on top
 //!   of it: each line comes back upper-cased, like the tutorials'
 //!   `data.upper()` (steps 11-14);
@@ -64,45 +64,47 @@ pub const DRAIN_LIMIT: usize = 1024 * 1024;
 /// How long the line server waits for more bytes while draining.
 pub const DRAIN_TIMEOUT: Duration = Duration::from_secs(1);
 
-/// Steps 1 and 2. The tutorials' reader: ONE `read` of up to [`NAIVE_BUF`]
-/// bytes, taken to be one message. Python: `data = conn.recv(1024)`.
+/// Steps 1 and 2. The tutorials' reader, Python's `data = conn.recv(1024)`:
+/// returns what ONE read of at most [`NAIVE_BUF`] bytes gives, taken to be
+/// one message. It never waits for more than that one read.
 ///
-/// Make a `[0u8; NAIVE_BUF]` buffer, call `reader.read` once and return the
-/// bytes it filled (`buf[..n]`). `Ok(0)` means the peer closed: return an
-/// empty `Vec` (Python's `b''`), not an error. Retry only when the read
-/// fails with `ErrorKind::Interrupted`; return any other error.
+/// The peer having closed (a read of 0 bytes) is an empty `Vec` (Python's
+/// `b''`), not an error. A read that fails with `ErrorKind::Interrupted` is
+/// made again; any other error is returned.
 ///
 /// This is wrong on purpose: the steps show that one read may hold two
 /// messages, or part of one.
 pub fn read_message_naive<R: Read + ?Sized>(reader: &mut R) -> io::Result<Vec<u8>> {
     let _ = reader;
-    todo!("one read into a NAIVE_BUF-byte buffer; return what it filled")
+    todo!("one read of at most NAIVE_BUF bytes")
 }
 
-/// Steps 3, 4 and 5. Writes every byte of `buf` to `w`: Python's
-/// `sendall`, std's `write_all` made to cope with non-blocking writers.
+/// Steps 3, 4, 5 and 18. Writes every byte of `buf` to `w`, in order:
+/// Python's `sendall`, std's `write_all` made to cope with non-blocking
+/// writers. Returns `Ok(())` once the writer has accepted them all.
 ///
-/// One `write` may accept fewer bytes than it was given (it returns how
-/// many). Keep a count of the bytes sent and loop while some remain, each
-/// time writing the rest, `&buf[sent..]`:
+/// What a `write` may answer, and what each means here:
 ///
-/// - `Ok(n)` with `n > 0`: `n` more bytes are sent;
-/// - `Ok(0)`: the writer accepts nothing: return an error of kind
+/// - fewer bytes than it was given: those are sent, the rest are not yet;
+/// - `Ok(0)`: the writer accepts nothing: an error of kind
 ///   `ErrorKind::WriteZero`;
-/// - `Err` of kind `Interrupted` (a signal arrived): try again at once;
-/// - `Err` of kind `WouldBlock` ("not now": a full non-blocking socket, or
-///   a write timeout that passed): sleep [`RETRY_PAUSE`] and try again; but
-///   once no byte has been accepted for [`STALL_LIMIT`] (measure with
-///   `Instant`), give up with an error of kind `ErrorKind::TimedOut`;
-/// - any other error: return it.
+/// - `Interrupted` (a signal): nothing happened, try again at once;
+/// - `WouldBlock` ("not now": a full non-blocking socket, or a write
+///   timeout that passed): try again after [`RETRY_PAUSE`], never in a busy
+///   loop. A writer that accepts no byte for [`STALL_LIMIT`] is dead: an
+///   error of kind `ErrorKind::TimedOut`. STALL_LIMIT bounds the time
+///   without progress, not the whole call: a slow writer that keeps
+///   accepting bytes is waited for (step 18);
+/// - any other error: returned as it is.
 ///
-/// An empty `buf` is sent without calling `write`. Do not flush.
+/// An empty `buf` needs no `write` at all. It does not flush.
 pub fn send_all<W: Write + ?Sized>(w: &mut W, buf: &[u8]) -> io::Result<()> {
     let _ = (w, buf);
-    todo!("loop until every byte is accepted")
+    todo!("write until every byte is accepted")
 }
 
-/// Reads `\n`-delimited messages from any byte stream (steps 6 to 10).
+/// Reads `\n`-delimited messages from any byte stream (steps 6 to 10 and
+/// 17).
 ///
 /// It keeps the bytes it has read but not yet returned in its own buffer:
 /// the start of the next message often arrives with the end of this one.
@@ -142,30 +144,29 @@ impl<R: Read> MessageReader<R> {
         }
     }
 
-    /// Steps 6 to 10. The next message, without its delimiter; `Ok(None)`
-    /// when the stream ended cleanly between messages.
+    /// Steps 6 to 10 and 17. The next message, without its delimiter,
+    /// however the stream's bytes were cut; `Ok(None)` when the stream ended
+    /// cleanly between messages (and again on every later call).
     ///
-    /// 1. Look for [`DELIMITER`] in the buffered bytes. Found at `i`: the
-    ///    message is the bytes before it; keep the bytes after it for the
-    ///    next call and return `Ok(Some(message))`. A message longer than
-    ///    `max_len` is an error of kind `InvalidData` (step 9), even when its
-    ///    delimiter came in the same read.
-    /// 2. Not found: if more than `max_len` bytes are waiting, return the
-    ///    `InvalidData` error now, without reading further: memory must stay
-    ///    bounded whatever the peer sends (step 9). Otherwise read a chunk
-    ///    (a few KiB) from `inner`, append what arrived, and go to 1.
-    ///    Retry a read that fails with `Interrupted`; return other errors.
-    /// 3. A read of `Ok(0)` is the end of the stream: with no bytes waiting
-    ///    it is `Ok(None)` (and stays `Ok(None)` if called again); with a
-    ///    partial message waiting it is an error of kind `UnexpectedEof`
-    ///    (step 8).
-    ///
-    /// Search only the bytes you have not searched yet: a long message that
-    /// arrives one byte per read must not cost a search of the whole buffer
-    /// per byte (step 10). Make errors with
-    /// `io::Error::new(io::ErrorKind::InvalidData, "message too long")`.
+    /// - Bytes that follow a message's delimiter belong to the next call:
+    ///   none is lost, none is returned twice. It reads from `inner` only
+    ///   when the bytes it holds contain no whole message.
+    /// - A message longer than `max_len` is an error of kind `InvalidData`
+    ///   (step 9), even when its delimiter came in the same read. It is
+    ///   refused as soon as more than `max_len` bytes wait without a
+    ///   delimiter, so memory stays bounded (the limit plus one read's
+    ///   worth) whatever the peer sends.
+    /// - The stream ending inside a message is an error of kind
+    ///   `UnexpectedEof` (step 8); the messages before it come out first.
+    /// - A read that fails with `Interrupted` is made again. Other read
+    ///   errors are returned; a read timeout (`WouldBlock` or `TimedOut`)
+    ///   loses nothing: the bytes already buffered stay, and the next call
+    ///   goes on from them (step 17).
+    /// - The work is linear in the bytes received: a long message that
+    ///   arrives one byte per read must not cost a search of everything
+    ///   buffered after every byte (step 10).
     pub fn next_message(&mut self) -> io::Result<Option<Vec<u8>>> {
-        todo!("return the next \\n-terminated message, reading more only when needed")
+        todo!("return the next \\n-terminated message")
     }
 }
 
@@ -212,60 +213,60 @@ impl<R: Read> Iterator for MessageReader<R> {
 /// (Python's `bytes.upper()`), then [`DELIMITER`]. `b"hi!"` -> `b"HI!\n"`.
 pub fn reply_to(line: &[u8]) -> Vec<u8> {
     let _ = line;
-    todo!("upper-case the ASCII letters and add the delimiter")
+    todo!("the upper-cased line and the delimiter")
 }
 
 /// Steps 12 to 14. Serves one client of the line protocol until it is done:
-/// each line `X\n` is answered with [`reply_to`]`(X)`.
+/// each line `X\n` is answered with [`reply_to`]`(X)`, in order, however
+/// the client's bytes are cut; the connection stays open between lines.
 ///
-/// - Set a read timeout of [`IDLE_TIMEOUT`] and a write timeout of
-///   [`WRITE_TIMEOUT`]. Read lines with a [`MessageReader`] over the stream
-///   and write each reply with [`send_all`] (`get_mut()` gives you the
-///   stream to write to; or `try_clone()` it first).
-/// - `Ok(None)` (the client closed or half-closed between lines): return
-///   `Ok(())`; dropping the stream closes the connection.
-/// - A line over [`MAX_MESSAGE`] bytes (`InvalidData`): send
-///   [`TOO_LONG_REPLY`], then close politely: `shutdown(Shutdown::Write)`,
-///   set a read timeout of [`DRAIN_TIMEOUT`], and read and throw away what
-///   the client still sends, until EOF, an error, or [`DRAIN_LIMIT`] bytes.
-///   Only then drop the stream and return the `InvalidData` error. (Closing
-///   a socket that still holds unread bytes makes the kernel send a reset,
-///   which can destroy the error line before the client reads it.)
-/// - Any other error (a reset, a line cut short by EOF, a timeout) ends
-///   this client: return it.
+/// - The client closing (or half-closing) between lines ends it: `Ok(())`,
+///   and the connection closes.
+/// - A client silent for [`IDLE_TIMEOUT`], or that does not take a reply
+///   within [`WRITE_TIMEOUT`], is dropped with that timeout error.
+/// - A line over [`MAX_MESSAGE`] bytes is answered [`TOO_LONG_REPLY`], and
+///   the connection is then closed politely: no more bytes from the server
+///   (EOF for the client), while what the client still sends is read and
+///   thrown away, until its EOF, an error, [`DRAIN_LIMIT`] bytes, or
+///   [`DRAIN_TIMEOUT`] without a byte. The client must see the reply and
+///   then EOF, never a reset: closing a socket that holds unread bytes, or
+///   that receives more once closed, makes the kernel send a reset, which
+///   can destroy the reply before the client reads it. Returns the
+///   `InvalidData` error.
+/// - Any other error (a reset, a line cut short by EOF) ends this client:
+///   it is returned.
 pub fn handle_client(stream: TcpStream) -> io::Result<()> {
     let _ = stream;
-    todo!("read lines, answer each, close politely on a line too long")
+    todo!("answer each line; refuse a line too long politely")
 }
 
-/// Steps 12 to 14. The line server: accepts clients forever, running
-/// [`handle_client`] for each on its own thread (`std::thread::spawn`), so
-/// that one slow or rude client never holds up the others (step 13).
+/// Steps 12 to 14. The line server: accepts clients for ever and serves
+/// each with [`handle_client`], all at once: one slow or rude client never
+/// holds up the others (step 13).
 ///
-/// An error from `handle_client` ends that client only: print it
-/// (`eprintln!`) and go on. A failed `accept` (an aborted handshake, no
-/// file descriptors left) is printed too, and the loop goes on after a
-/// short pause (say 50 ms). It never returns: `-> !`.
+/// An error from `handle_client` ends that client only: it is printed
+/// (`eprintln!`) and the server goes on. A failed `accept` (an aborted
+/// handshake, no file descriptors left) is printed too, and the server goes
+/// on after a short pause (say 50 ms). It never returns: `-> !`.
 pub fn serve(listener: TcpListener) -> ! {
     let _ = listener;
-    todo!("accept in a loop; a thread per client running handle_client")
+    todo!("accept clients for ever and serve them all at once")
 }
 
 /// Steps 15 and 16. The line client: connects to `addr`, sends every line
-/// (each followed by `\n`, all of them in one [`send_all`]), and returns one
-/// reply per line, without their delimiters.
+/// (each followed by `\n`), and returns one reply per line, in order,
+/// without their delimiters.
 ///
-/// - First, a line that contains `\n` would arrive as two lines: return an
-///   error of kind `InvalidInput` and send nothing.
-/// - Connect with `TcpStream::connect_timeout(&addr, timeout)` and set read
-///   and write timeouts of `timeout`.
-/// - Read the replies with a [`MessageReader`] (over `&stream`: `&TcpStream`
-///   implements `Read`), calling `next_message` exactly `lines.len()` times.
-///   Do not read until EOF: the server keeps the connection open for more
-///   lines, so EOF would never come.
-/// - `Ok(None)` before every reply came: an error of kind `UnexpectedEof`.
-///   Other errors (a reply too long, a timeout) are returned as they are.
+/// - A line that contains `\n` would arrive as two lines: an error of kind
+///   `InvalidInput`, before anything is sent (or even connected).
+/// - The server keeps the connection open for more lines: the client stops
+///   reading as soon as it holds one reply per line (EOF never comes).
+/// - The server closing before every reply came is `UnexpectedEof`; a reply
+///   over [`MAX_MESSAGE`] bytes is `InvalidData`.
+/// - No wait lasts longer than `timeout`: connecting, each write, each
+///   read; a wait that runs out is returned as its error (`TimedOut` or
+///   `WouldBlock`).
 pub fn exchange(addr: SocketAddr, lines: &[&[u8]], timeout: Duration) -> io::Result<Vec<Vec<u8>>> {
     let _ = (addr, lines, timeout);
-    todo!("send all lines, then read exactly one reply per line")
+    todo!("send the lines, then read one reply per line")
 }

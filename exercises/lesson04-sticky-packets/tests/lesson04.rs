@@ -18,7 +18,9 @@ use rstest::rstest;
 use socket2::SockRef;
 use testkit::bytes::diff_report;
 use testkit::chunking::ChunkedReader;
+use testkit::learner::panic_report;
 use testkit::relay::TcpRelay;
+use testkit::step::catch_quietly;
 use testkit::{
     Chunking, LineClient, Server, assert_bytes_eq, explain, net, peer, show, step, within,
 };
@@ -890,19 +892,72 @@ fn step09_oversized_message_is_refused(#[case] cut: Cut) {
     );
 }
 
+/// How long the test itself takes to take `raw` one byte per read into a
+/// buffer: the least any reader can cost. The fastest of three runs.
+fn baseline_one_byte_reads(raw: &[u8]) -> Duration {
+    (0..3)
+        .map(|_| {
+            let mut reader = ChunkedReader::new(raw.to_vec(), Chunking::Fixed(1));
+            let started = Instant::now();
+            let mut data = Vec::new();
+            let mut buf = [0u8; 8192];
+            while let Ok(n @ 1..) = reader.read(&mut buf) {
+                data.extend_from_slice(&buf[..n]);
+            }
+            std::hint::black_box(&data);
+            started.elapsed()
+        })
+        .min()
+        .unwrap_or_default()
+}
+
+/// How many times the baseline a reader may take. One that searches only
+/// the new bytes takes a few times the baseline; one that searches the
+/// whole buffer again after every read takes thousands of times.
+const SLOW_FACTOR: u32 = 100;
+
+/// What any reader may take, whatever the baseline: a busy machine must not
+/// fail a correct reader (which takes a fraction of a second).
+const SLOW_FLOOR: Duration = Duration::from_secs(2);
+
 #[test]
 fn step10_long_message_in_tiny_pieces_is_linear() {
     let _step = step!(LESSON);
     let long = pattern(512 * 1024);
     let messages = vec![long.clone(), b"tail".to_vec()];
-    let source = ChunkedReader::new(framed(&messages), Chunking::Fixed(1));
-    let limit = Duration::from_secs(10);
-    let got = within(
-        limit,
-        "MessageReader::next_message on a 512 KiB message arriving one byte per read (if this \
-         times out, you search the whole buffer again after every read: search only the new bytes)",
-        move || drain_messages(&mut MessageReader::with_max_len(source, 1024 * 1024), 4),
+    let stream = framed(&messages);
+    let baseline = baseline_one_byte_reads(&stream);
+    let allowed = (baseline * SLOW_FACTOR).max(SLOW_FLOOR);
+    let source = ChunkedReader::new(stream, Chunking::Fixed(1));
+    let (done, outcome) = mpsc::channel();
+    thread::spawn(move || {
+        let started = Instant::now();
+        let mut reader = MessageReader::with_max_len(source, 1024 * 1024);
+        let got = catch_quietly(move || drain_messages(&mut reader, 4))
+            .map_err(|(payload, place)| panic_report(payload.as_ref(), place.as_deref()));
+        let _ = done.send((started.elapsed(), got));
+    });
+    let about = "MessageReader::next_message on a 512 KiB message arriving one byte per read";
+    let times = |took: Duration| took.as_secs_f64() / baseline.as_secs_f64().max(1e-9);
+    let (took, got) = outcome.recv_timeout(allowed).unwrap_or_else(|_| {
+        panic!(
+            "{about} had not finished after {:.1} s, {:.0} times as long as the test took just \
+             to read those bytes ({:.3} s): is the whole buffer searched again for \\n on every \
+             read? Search only the bytes that arrived since the last search",
+            allowed.as_secs_f64(),
+            times(allowed),
+            baseline.as_secs_f64()
+        )
+    });
+    println!(
+        "{about}: {:.3} s; the test's own reading of those bytes: {:.3} s ({:.0} times as long; \
+         allowed: {:.1} s)",
+        took.as_secs_f64(),
+        baseline.as_secs_f64(),
+        times(took),
+        allowed.as_secs_f64()
     );
+    let got = got.unwrap_or_else(|panic| panic!("{about}: next_message {panic}"));
     assert_outcomes(
         "with_max_len(1 MiB) over a 512 KiB message then b\"tail\", one byte per read",
         &expected_outcomes(&messages),
@@ -1015,6 +1070,13 @@ fn step13_line_server_serves_clients_at_once() {
     first.expect(b"FIRST HALF\n");
 }
 
+/// What step 14 says when the line server resets a refused client.
+const RESET_ADVICE: &str = "the server reset the connection. Closing a socket that still holds \
+    unread bytes, or that receives more after it is closed, makes the kernel send a reset, which \
+    may also destroy the reply before the client reads it. After TOO_LONG_REPLY: \
+    shutdown(Write), then read and discard what the client sends until EOF, DRAIN_LIMIT bytes or \
+    DRAIN_TIMEOUT, and only then close";
+
 #[derive(Debug, Clone, Copy)]
 enum Rude {
     /// Sends two lines and shuts down its writing half: wants both replies,
@@ -1075,7 +1137,8 @@ fn step14_line_server_survives_rude_clients(#[case] rude: Rude) {
             let mut line = vec![b'a'; MAX_MESSAGE + 10_000];
             line.extend_from_slice(b"\nafter\n");
             client.note(format!(
-                "MAX_MESSAGE is {MAX_MESSAGE}: expects TOO_LONG_REPLY, then EOF"
+                "MAX_MESSAGE is {MAX_MESSAGE}: expects TOO_LONG_REPLY; the client then goes on \
+                 sending for a while, half-closes, and expects EOF"
             ));
             let mut writer = client
                 .stream()
@@ -1083,22 +1146,41 @@ fn step14_line_server_survives_rude_clients(#[case] rude: Rude) {
                 .expect("clone the client's stream");
             let written = writer.write_all(&line);
             client.note(format!("sent {}", show(&line)));
-            let (got, error) = client.read_to_end(64 * 1024);
-            if let Some(e) = written.err().or(error) {
-                client.fail(format!(
-                    "{}. The server closed its socket while the client's bytes were still \
-                     unread, so the kernel reset the connection (and a reset may destroy the \
-                     reply before the client reads it). After TOO_LONG_REPLY: shutdown(Write), \
-                     then read and discard until EOF, DRAIN_LIMIT bytes or DRAIN_TIMEOUT, and \
-                     only then close",
-                    explain::io_error(&e, LIMIT)
-                ));
+            if let Err(e) = written {
+                client.fail(format!("{}: {RESET_ADVICE}", explain::io_error(&e, LIMIT)));
             }
-            if got != TOO_LONG_REPLY {
-                client.fail(format!(
-                    "expected TOO_LONG_REPLY, then EOF\n{}",
-                    diff_report(TOO_LONG_REPLY, &got)
-                ));
+            match client.read_line() {
+                Ok(reply) if reply == TOO_LONG_REPLY => {}
+                Ok(reply) => client.fail(format!(
+                    "expected TOO_LONG_REPLY\n{}",
+                    diff_report(TOO_LONG_REPLY, &reply)
+                )),
+                Err(why) => client.fail(format!(
+                    "expected TOO_LONG_REPLY, but {why}: if it was reset, {RESET_ADVICE}"
+                )),
+            }
+            // A client does not stop at once: bytes already on their way,
+            // or more lines, keep coming while the server closes. The
+            // server must take them (drain) until EOF, not reset.
+            for n in 1..=5 {
+                thread::sleep(Duration::from_millis(50));
+                let more = format!("still talking {n}\n");
+                client.note(format!("> {}", show(more.as_bytes())));
+                if let Err(e) = writer.write_all(more.as_bytes()) {
+                    client.fail(format!(
+                        "the client went on sending after TOO_LONG_REPLY, and its write failed: \
+                         {}: {RESET_ADVICE}",
+                        explain::io_error(&e, LIMIT)
+                    ));
+                }
+            }
+            client.half_close();
+            let (got, error) = client.read_to_end(64 * 1024);
+            if let Some(e) = error {
+                client.fail(format!("{}: {RESET_ADVICE}", explain::io_error(&e, LIMIT)));
+            }
+            if !got.is_empty() {
+                client.fail("after TOO_LONG_REPLY the server must send nothing more, only EOF");
             }
         }
     }
@@ -1286,5 +1368,216 @@ fn step16_client_rejects_bad_lines_and_bad_servers(
                 shown.join(", ")
             )
         }
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Timeouts: nothing lost, and a slow but steady peer is not a dead one
+// ---------------------------------------------------------------------------
+
+/// A reader that plays a script: some bytes, or an error, per call; then EOF.
+struct Scripted {
+    parts: std::collections::VecDeque<Result<Vec<u8>, io::ErrorKind>>,
+}
+
+impl Read for Scripted {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        match self.parts.pop_front() {
+            None => Ok(0),
+            Some(Err(kind)) => Err(io::Error::new(kind, "the test's read timeout passed")),
+            Some(Ok(mut bytes)) => {
+                let n = bytes.len().min(buf.len());
+                buf[..n].copy_from_slice(&bytes[..n]);
+                if n < bytes.len() {
+                    self.parts.push_front(Ok(bytes.split_off(n)));
+                }
+                Ok(n)
+            }
+        }
+    }
+}
+
+/// Calls `next_message` exactly `calls` times, errors or not.
+fn call_next<R: Read>(reader: &mut MessageReader<R>, calls: usize) -> Vec<Got> {
+    (0..calls)
+        .map(|_| match reader.next_message() {
+            Ok(Some(m)) => Got::Message(m),
+            Ok(None) => Got::End,
+            Err(e) => Got::Error(e.kind()),
+        })
+        .collect()
+}
+
+#[test]
+fn step17_timeout_loses_nothing() {
+    let _step = step!(LESSON);
+    use io::ErrorKind::{TimedOut, WouldBlock};
+    // In memory: the read timeout passes in the middle of a message.
+    let script = vec![
+        Ok(b"hel".to_vec()),
+        Err(WouldBlock),
+        Ok(b"lo\nwor".to_vec()),
+        Err(TimedOut),
+        Ok(b"ld\n".to_vec()),
+    ];
+    let source = Scripted {
+        parts: script.into(),
+    };
+    let got = within(LIMIT, "MessageReader::next_message", move || {
+        call_next(&mut MessageReader::new(source), 5)
+    });
+    assert_outcomes(
+        "reads of \"hel\", then a read timeout (WouldBlock), then \"lo\\nwor\", then a read \
+         timeout (TimedOut), then \"ld\\n\", then EOF; next_message is called again after each \
+         timeout, as a caller that waits does, and must lose nothing: the bytes it had \
+         buffered are the start of the message",
+        &[
+            Got::Error(WouldBlock),
+            Got::Message(b"hello".to_vec()),
+            Got::Error(TimedOut),
+            Got::Message(b"world".to_vec()),
+            Got::End,
+        ],
+        &got,
+    );
+    // Over a socket with a read timeout: the rest of the message comes late.
+    let (go_on, wait) = mpsc::channel::<()>();
+    let server = net::serve_one(move |mut s| {
+        s.set_nodelay(true)?;
+        s.write_all(b"hel")?;
+        let _ = wait.recv_timeout(LIMIT * 2);
+        s.write_all(b"lo\n")?;
+        Ok(())
+    });
+    let client = net::connect(server.addr, LIMIT);
+    client
+        .set_read_timeout(Some(Duration::from_millis(200)))
+        .expect("set a read timeout (test setup)");
+    let (first, reader) = within(LIMIT, "MessageReader::next_message over a socket", {
+        move || {
+            let mut reader = MessageReader::new(client);
+            let first = call_next(&mut reader, 1);
+            (first, reader)
+        }
+    });
+    let timed_out = matches!(
+        first.first(),
+        Some(Got::Error(kind)) if matches!(kind, WouldBlock | TimedOut)
+    );
+    assert!(
+        timed_out,
+        "a server sent \"hel\" and then nothing for a while; the socket's read timeout is 200 ms: \
+         next_message must return the read's timeout error (kind WouldBlock or TimedOut), got {}",
+        first.first().map(Got::describe).unwrap_or_default()
+    );
+    let _ = go_on.send(());
+    let got = within(
+        LIMIT,
+        "MessageReader::next_message over a socket, after a timeout",
+        move || {
+            let mut reader = reader;
+            let _ = reader.get_ref().set_read_timeout(Some(LIMIT));
+            call_next(&mut reader, 2)
+        },
+    );
+    assert_outcomes(
+        "a server sent \"hel\"; next_message timed out (rightly); then the server sent \"lo\\n\" \
+         and closed, and next_message was called again: a timeout loses nothing, so the \
+         message is b\"hello\"",
+        &[Got::Message(b"hello".to_vec()), Got::End],
+        &got,
+    );
+}
+
+/// A writer that accepts `per` bytes once every `every` and says
+/// `WouldBlock` in between; after `stall_after` acceptances it says
+/// `WouldBlock` for ever.
+struct Trickle {
+    every: Duration,
+    per: usize,
+    stall_after: usize,
+    last: Instant,
+    accepted: Vec<u8>,
+    acceptances: usize,
+}
+
+impl Write for Trickle {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        if buf.is_empty() {
+            return Ok(0);
+        }
+        if self.acceptances >= self.stall_after || self.last.elapsed() < self.every {
+            return Err(io::ErrorKind::WouldBlock.into());
+        }
+        let n = buf.len().min(self.per);
+        self.accepted.extend_from_slice(&buf[..n]);
+        self.acceptances += 1;
+        self.last = Instant::now();
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+#[rstest]
+#[case::steady_trickle(usize::MAX)]
+#[case::progress_then_a_stall(3)]
+fn step18_send_all_waits_while_a_writer_makes_progress(#[case] stall_after: usize) {
+    let _step = step!(LESSON);
+    let every = Duration::from_millis(200);
+    let data = pattern(130);
+    let sent = data.clone();
+    let started = Instant::now();
+    let (writer, result) = within(
+        STALL_LIMIT * 3 + Duration::from_secs(4),
+        "send_all over a slow writer",
+        move || {
+            let mut writer = Trickle {
+                every,
+                per: 10,
+                stall_after,
+                last: Instant::now(),
+                accepted: Vec::new(),
+                acceptances: 0,
+            };
+            let result = send_all(&mut writer, &sent);
+            (writer, result)
+        },
+    );
+    let took = started.elapsed();
+    if stall_after == usize::MAX {
+        match result {
+            Ok(()) => assert_bytes_eq(
+                "send_all over a writer that accepts 10 bytes every 200 ms",
+                &data,
+                &writer.accepted,
+            ),
+            Err(e) => panic!(
+                "send_all of 130 bytes over a writer that accepts 10 bytes every 200 ms (2.6 s \
+                 in all, but never more than 200 ms without progress) gave up after {took:.1?} \
+                 and {} bytes: {e} (kind {:?}). STALL_LIMIT ({STALL_LIMIT:?}) is the longest \
+                 time WITHOUT progress: measure it from the last byte accepted, not from the \
+                 start",
+                writer.accepted.len(),
+                e.kind()
+            ),
+        }
+    } else {
+        match result {
+            Err(e) if e.kind() == io::ErrorKind::TimedOut => {}
+            other => panic!(
+                "send_all over a writer that accepted 10 bytes 3 times, 200 ms apart, then \
+                 never again: expected an error of kind TimedOut about STALL_LIMIT \
+                 ({STALL_LIMIT:?}) after the last byte accepted, got {other:?}"
+            ),
+        }
+        let least = every * 3 + STALL_LIMIT / 2;
+        assert!(
+            took >= least,
+            "send_all gave up after {took:.1?}: the writer made progress until 600 ms, so a \
+             stall is only STALL_LIMIT ({STALL_LIMIT:?}) without a byte accepted after that"
+        );
     }
 }

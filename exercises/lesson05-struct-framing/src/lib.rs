@@ -168,28 +168,26 @@ impl fmt::Display for StructError {
 impl std::error::Error for StructError {}
 
 /// Steps 1, 5 and 9. The size in bytes of the struct `fmt` describes, as
-/// Python's `struct.calcsize(fmt)`.
+/// Python's `struct.calcsize(fmt)`; [`pack`] and [`unpack`] read formats
+/// the same way (the format language is at the top of this file).
 ///
-/// Parse as CPython does, and let [`pack`] and [`unpack`] share the parser
-/// (a private helper returning the items with their offsets is a good
-/// shape):
-///
-/// 1. If the first character is one of `@ = < > !`, it sets the mode (see
-///    the tables at the top of this file); otherwise the mode is `@`.
-/// 2. Then, until the end: skip whitespace (`' ' \t \n \r \x0b \x0c`);
-///    read an optional decimal count (default 1); read one code. Digits
-///    at the very end are [`StructError::RepeatWithoutCode`]; an unknown
-///    code, or any character right after a count that is not a code (a
-///    space, say), is [`StructError::BadChar`].
-/// 3. Add `count * size`. For `s` and `p` the count is the length.
-/// 4. Native mode only: before each item (even a count of 0), round the
-///    running size up to a multiple of the code's alignment
-///    (`usize::checked_next_multiple_of`). Use
-///    `std::mem::size_of::<std::ffi::c_long>()` for `l`/`L` and
-///    `size_of::<usize>()` for `n`/`N`.
-///
-/// Use checked arithmetic: a count or a total over `isize::MAX` is
-/// [`StructError::TooLarge`] (step 9), never a panic.
+/// - The first character may be one of `@ = < > !` (the mode); without
+///   one the mode is `@`. Anywhere else those characters are
+///   [`StructError::BadChar`].
+/// - Whitespace (`' ' \t \n \r \x0b \x0c`) may separate codes, but not a
+///   count from its code. Each code has an optional decimal count (default
+///   1); for `s` and `p` the count is the length in bytes.
+/// - Digits at the very end are [`StructError::RepeatWithoutCode`]; an
+///   unknown code, or any character right after a count that is not a code
+///   (a space, say), is [`StructError::BadChar`]; so are `n` and `N`
+///   outside native mode.
+/// - Native mode (`@`, or no mode) uses this machine's C sizes (`long` is
+///   `std::ffi::c_long`, `size_t` is `usize`), and an item whose alignment
+///   is more than 1 starts at a multiple of it, even with a count of 0
+///   (`@b0i` is 4 bytes). Nothing pads the start or the end. The other
+///   modes use the standard sizes and no padding.
+/// - A count or a total over `isize::MAX` is [`StructError::TooLarge`]
+///   (step 9), never a panic or a wrapped-around size.
 ///
 /// ```text
 /// calcsize("<hiq") == Ok(14)     calcsize("@bq") == Ok(16)
@@ -197,24 +195,24 @@ impl std::error::Error for StructError {}
 /// ```
 pub fn calcsize(fmt: &str) -> Result<usize, StructError> {
     let _ = fmt;
-    todo!("parse the byte order and the codes, add up the sizes (and native alignment)")
+    todo!("the size of the struct fmt describes")
 }
 
 /// Steps 2, 4 to 8 and 10. Packs `values` as `fmt` describes: Python's
 /// `struct.pack(fmt, *values)`.
 ///
-/// - Count first: `x` takes no value, each `Ns` and `Np` takes one, every
-///   other code takes `count`. A different number of values is
-///   [`StructError::WrongCount`].
-/// - Integer codes take [`Value::Int`] (anything else: `WrongType`), range
-///   checked for their size and signedness (`OutOfRange`), written as the
-///   low bytes of the two's complement in the mode's byte order.
+/// - `x` takes no value, each `Ns` and `Np` takes one, every other code
+///   takes `count`. A different number of values is
+///   [`StructError::WrongCount`], whatever the values are.
+/// - Integer codes take [`Value::Int`] (anything else: `WrongType`) that
+///   fits their size and signedness (else `OutOfRange`), written in two's
+///   complement in the mode's byte order.
 /// - `?` takes any value and writes 1 or 0: its truth as Python's `bool()`
 ///   sees it (nonzero `Int` or `Float`, non-empty `Bytes`, `Bool(true)`).
 /// - `e f d` take [`Value::Float`]: `d` as is, `f` rounded to the nearest
-///   f32 (`x as f32`), `e` rounded to the nearest binary16, ties to even
-///   (step 7, see the chapter). A finite value that becomes infinite is
-///   `FloatTooLarge`.
+///   f32, `e` rounded to the nearest binary16, ties to even (step 7, see the
+///   chapter). A finite value that rounds past the largest finite value of
+///   its size is `FloatTooLarge`.
 /// - `c` takes `Bytes` of length exactly 1. `Ns` takes `Bytes` and writes
 ///   exactly N bytes: cut, or padded with zeros. `Np` writes a length byte
 ///   `min(len, N - 1, 255)`, then the bytes cut or padded to `N - 1`.
@@ -226,14 +224,14 @@ pub fn calcsize(fmt: &str) -> Result<usize, StructError> {
 /// ```
 pub fn pack(fmt: &str, values: &[Value]) -> Result<Vec<u8>, StructError> {
     let _ = (fmt, values);
-    todo!("parse fmt, check the number of values, then write each item")
+    todo!("the bytes of values packed as fmt says")
 }
 
 /// Steps 3 to 8 and 10. Unpacks `data` as `fmt` describes: Python's
 /// `struct.unpack(fmt, data)`.
 ///
 /// `data.len()` must equal [`calcsize`]`(fmt)`, or it is
-/// [`StructError::BufferSize`] (check before reading anything). Integers
+/// [`StructError::BufferSize`], and nothing is read. Integers
 /// come back as [`Value::Int`] (sign-extended for lowercase codes), `?` as
 /// [`Value::Bool`] (ANY nonzero byte is true), `e f d` as [`Value::Float`],
 /// `c` and `Ns` as [`Value::Bytes`] of 1 and N bytes, `Np` as the
@@ -245,7 +243,7 @@ pub fn pack(fmt: &str, values: &[Value]) -> Result<Vec<u8>, StructError> {
 /// ```
 pub fn unpack(fmt: &str, data: &[u8]) -> Result<Vec<Value>, StructError> {
     let _ = (fmt, data);
-    todo!("parse fmt, check the buffer's size, then read each item")
+    todo!("the values in data, unpacked as fmt says")
 }
 
 /// The largest payload [`Framing::TUTORIAL`] and [`Framing::NETWORK`]
@@ -277,22 +275,21 @@ impl Header {
     }
 
     /// Step 11. The header for a payload of `len` bytes, as
-    /// `pack(self.format(), &[Value::Int(len)])` gives it (or
-    /// `i32::to_le_bytes` / `u32::to_be_bytes`). A length the header cannot
-    /// hold (over `i32::MAX` or `u32::MAX`) is an `io::Error` of kind
-    /// `InvalidInput`.
+    /// `struct.pack(self.format(), len)` gives it. A length the header
+    /// cannot hold (over `i32::MAX` for `I32Le`, over `u32::MAX` for
+    /// `U32Be`) is an `io::Error` of kind `InvalidInput`, never a length
+    /// that wrapped around.
     pub fn encode(self, len: usize) -> io::Result<[u8; 4]> {
         let _ = len;
-        todo!("pack the length with self.format()")
+        todo!("the length as the header's format packs it")
     }
 
     /// Steps 12 and 16. The payload length a header announces, as
-    /// `unpack(self.format(), &bytes)` gives it (or `i32::from_le_bytes` /
-    /// `u32::from_be_bytes`). A negative `I32Le` length is an `io::Error`
-    /// of kind `InvalidData`.
+    /// `struct.unpack(self.format(), bytes)` gives it. A negative `I32Le`
+    /// length is an `io::Error` of kind `InvalidData`.
     pub fn decode(self, bytes: [u8; 4]) -> io::Result<u64> {
         let _ = bytes;
-        todo!("unpack the length, refuse a negative one")
+        todo!("the length the header announces")
     }
 }
 
@@ -328,41 +325,44 @@ impl Framing {
     }
 }
 
-/// Steps 11 and 14. Writes one frame: `framing.header.encode(len)`, then
-/// the payload, with `write_all` (a writer may accept only a few bytes per
-/// call). Python: `s.sendall(struct.pack('i', len(data)) + data)`.
+/// Steps 11 and 14. Writes one frame: the header
+/// (`framing.header.encode(payload.len())`), then the payload, every byte
+/// of both, even to a writer that takes a few bytes per call or is
+/// sometimes interrupted. Python:
+/// `s.sendall(struct.pack('i', len(data)) + data)`.
 ///
 /// A payload over `framing.max_len` is an `io::Error` of kind
-/// `InvalidInput`, and nothing is written. Tip: write header and payload
-/// from one buffer, so the header does not travel alone.
+/// `InvalidInput`, and then nothing at all is written. Header and payload
+/// should leave together, so the header does not travel alone in a segment.
 pub fn write_frame<W: Write + ?Sized>(
     w: &mut W,
     framing: Framing,
     payload: &[u8],
 ) -> io::Result<()> {
     let _ = (w, framing, payload);
-    todo!("check the size, then write the header and the payload")
+    todo!("write the header and the payload, if the payload is not too long")
 }
 
-/// Steps 12, 14, 15 and 16. Reads one frame and returns its payload;
+/// Steps 12, 14, 15 and 16. Reads one frame and returns its payload,
+/// however the stream's bytes are cut (one byte per read at worst);
 /// `Ok(None)` when the stream ends cleanly before a new frame.
 ///
-/// 1. Read exactly [`Header::SIZE`] bytes, looping over `read` (one read
-///    may return a single byte; retry `ErrorKind::Interrupted`). `Ok(0)`
-///    before the first header byte: return `Ok(None)`. `Ok(0)` after
-///    some of them: `UnexpectedEof`.
-/// 2. Decode the length. Negative, or over `framing.max_len`: `InvalidData`,
-///    BEFORE allocating or reading anything more (step 16: a header that
-///    claims 4 GB must cost nothing).
-/// 3. Read exactly that many payload bytes (never fewer: EOF first is
-///    `UnexpectedEof`; never more: the next frame's bytes stay in the
-///    reader). Let the buffer grow as bytes arrive rather than allocating
-///    the announced length up front.
-///
-/// Other read errors (a reset, a timeout) go to the caller.
+/// - It reads exactly the frame: the [`Header::SIZE`] header bytes, then
+///   exactly the announced number of payload bytes, never fewer and never
+///   more (the next frame's bytes stay in the reader for the next call).
+/// - The stream ending after some of the frame's bytes (in the header or
+///   in the payload) is an error of kind `UnexpectedEof`: never a short
+///   payload, never `Ok(None)`.
+/// - A header is untrusted: a negative length, or one over
+///   `framing.max_len`, is an error of kind `InvalidData`, found before
+///   anything more is read or allocated (step 16: a header that claims
+///   4 GB must cost nothing). Memory grows with the bytes that really
+///   arrive, not with what the header promised.
+/// - A read interrupted by a signal (`ErrorKind::Interrupted`) is made
+///   again; other read errors (a reset, a timeout) are returned.
 pub fn read_frame<R: Read + ?Sized>(r: &mut R, framing: Framing) -> io::Result<Option<Vec<u8>>> {
     let _ = (r, framing);
-    todo!("read exactly the header, check the length, read exactly the payload")
+    todo!("read one whole frame, refusing a hostile length")
 }
 
 /// Step 13. The tutorial's `n`th message: `这是第{n}次发送的数据` ("this
@@ -374,8 +374,8 @@ pub fn tutorial_message(n: usize) -> String {
 
 /// Step 13. The tutorial's server side: messages 1 to 10
 /// ([`tutorial_message`]), each as UTF-8 bytes in a [`Framing::TUTORIAL`]
-/// frame ([`write_frame`]).
+/// frame ([`write_frame`]): the length is counted in bytes, not characters.
 pub fn send_tutorial_messages<W: Write + ?Sized>(w: &mut W) -> io::Result<()> {
     let _ = w;
-    todo!("write the ten messages as frames")
+    todo!("the ten messages, each in its frame")
 }

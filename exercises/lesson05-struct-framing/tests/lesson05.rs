@@ -203,6 +203,38 @@ fn step11_writes_frames_like_python(
         ),
         Err(e) => panic!("write_frame failed{how}: {e}"),
     }
+    // The header's own limits: the largest length it holds, and one more.
+    let (top, label) = match header {
+        Header::I32Le => (i32::MAX as u64, "i32::MAX"),
+        Header::U32Be => (u64::from(u32::MAX), "u32::MAX"),
+    };
+    let fits = usize::try_from(top).expect("a 64-bit or 32-bit usize holds u32::MAX");
+    let largest = within(LIMIT, "Header::encode", move || header.encode(fits));
+    let want = match header {
+        Header::I32Le => i32::MAX.to_le_bytes(),
+        Header::U32Be => u32::MAX.to_be_bytes(),
+    };
+    match largest {
+        Ok(bytes) if bytes == want => {}
+        other => panic!(
+            "{header:?}.encode({label} = {top}): the largest length a {:?} header holds; \
+             expected Ok([{}]), got {other:?}",
+            header.format(),
+            hex(&want)
+        ),
+    }
+    if let Ok(over) = usize::try_from(top + 1) {
+        let refused = within(LIMIT, "Header::encode", move || header.encode(over));
+        match refused {
+            Err(e) if e.kind() == io::ErrorKind::InvalidInput => {}
+            other => panic!(
+                "{header:?}.encode({label} + 1 = {over}): a {:?} header cannot hold that length \
+                 (as a cast it would wrap around to another length); expected an error of kind \
+                 InvalidInput, got {other:?}",
+                header.format()
+            ),
+        }
+    }
     // Over the limit: an error, and not a byte on the wire.
     let small = framing.with_max_len(4);
     let (result, out) = within(
@@ -236,16 +268,41 @@ enum Cut {
     Merged,
     Threes,
     Random,
+    /// Two bytes per read, and every fifth read interrupted by a signal.
+    Interrupted,
 }
 
 impl Cut {
     fn chunking(self, seed: u64) -> Chunking {
         match self {
             Cut::OneByte => Chunking::Fixed(1),
+            Cut::Interrupted => Chunking::Fixed(2),
             Cut::Merged => Chunking::Whole,
             Cut::Threes => Chunking::Fixed(3),
             Cut::Random => Chunking::Random { seed, max: 40 },
         }
+    }
+}
+
+/// A reader whose every `every`th read (none when `every` is 0) fails with
+/// `ErrorKind::Interrupted`, as a read does when a signal arrives: nothing
+/// is lost, the caller retries.
+struct Interrupting<R> {
+    inner: R,
+    calls: usize,
+    every: usize,
+}
+
+impl<R: Read> Read for Interrupting<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        self.calls += 1;
+        if self.every > 0 && self.calls % self.every == 0 {
+            return Err(io::Error::new(
+                io::ErrorKind::Interrupted,
+                "interrupted by a signal (the test's reader: retry the read)",
+            ));
+        }
+        self.inner.read(buf)
     }
 }
 
@@ -279,12 +336,27 @@ fn check_frames(context: &str, want: &[Vec<u8>], got: io::Result<Vec<Vec<u8>>>) 
 #[rstest]
 fn step12_reads_frames_however_they_arrive(
     #[values(Header::I32Le, Header::U32Be)] header: Header,
-    #[values(Cut::OneByte, Cut::Merged, Cut::Threes, Cut::Random)] cut: Cut,
+    #[values(Cut::OneByte, Cut::Merged, Cut::Threes, Cut::Random, Cut::Interrupted)] cut: Cut,
 ) {
     let step = step!(LESSON);
     let chunking = cut.chunking(step.seed());
     let want = payloads();
-    let mut reader = ChunkedReader::new(python_stream(header), chunking);
+    let mut reader = Interrupting {
+        inner: ChunkedReader::new(python_stream(header), chunking),
+        calls: 0,
+        every: if matches!(cut, Cut::Interrupted) {
+            5
+        } else {
+            0
+        },
+    };
+    let how = match cut {
+        Cut::Interrupted => format!(
+            "{chunking}, every fifth read failing with ErrorKind::Interrupted (a signal: nothing \
+             was lost, retry the read)"
+        ),
+        _ => chunking.to_string(),
+    };
     let framing = framing(header);
     let limit = want.len();
     let got = within(LIMIT, "read_frame until Ok(None)", move || {
@@ -292,7 +364,7 @@ fn step12_reads_frames_however_they_arrive(
     });
     check_frames(
         &format!(
-            "{} frames made by `{}`, arriving {chunking}",
+            "{} frames made by `{}`, arriving {how}",
             want.len(),
             python_call(header)
         ),

@@ -77,21 +77,24 @@ pub struct StreamRequest {
 }
 
 impl StreamRequest {
-    /// Step 2. Wraps an accepted connection: `rfile` is a `BufReader` over
-    /// one handle of the socket, `wfile` a `BufWriter` over another
-    /// (`stream.try_clone()`), as Python's `makefile('rb')` and
-    /// `makefile('wb')` do; `client_address` is kept as given.
+    /// Step 2. Wraps an accepted connection for a handler, as Python's
+    /// `makefile('rb')` and `makefile('wb')` do: `rfile` reads what this
+    /// client sends and `wfile` writes to this same client, both buffered
+    /// and usable at the same time; `client_address` is kept as given.
+    ///
+    /// Errors: the operating system could not give a second handle on the
+    /// socket.
     pub fn new(stream: TcpStream, client_address: SocketAddr) -> io::Result<StreamRequest> {
         let _ = (stream, client_address);
-        todo!("try_clone the stream; BufReader on one handle, BufWriter on the other")
+        todo!("StreamRequest::new: a buffered reader and writer on the connection")
     }
 }
 
 /// What to do with one TCP connection: Python's `BaseRequestHandler`.
 ///
 /// The server makes a fresh handler for every connection and calls `setup`,
-/// then `handle`, then `finish` (even when `handle` failed). Only `handle`
-/// must be written; the others do nothing by default.
+/// then `handle`, then `finish` (even when `handle` failed or panicked).
+/// Only `handle` must be written; the others do nothing by default.
 pub trait StreamHandler {
     /// Runs first. An error here skips `handle` and `finish`.
     fn setup(&mut self, _request: &mut StreamRequest) -> io::Result<()> {
@@ -102,7 +105,7 @@ pub trait StreamHandler {
     /// `request.wfile`. Returning ends the connection.
     fn handle(&mut self, request: &mut StreamRequest) -> io::Result<()>;
 
-    /// Runs last, after `handle` returned or failed: clean up here.
+    /// Runs last, after `handle` returned, failed or panicked: clean up here.
     fn finish(&mut self, _request: &mut StreamRequest) -> io::Result<()> {
         Ok(())
     }
@@ -121,11 +124,13 @@ pub struct DatagramRequest<'a> {
 }
 
 impl DatagramRequest<'_> {
-    /// Step 10. Sends `bytes` back to the client as one datagram:
-    /// `socket.send_to(bytes, client_address)` (Python's `sendto`).
+    /// Step 10. Sends `bytes` to `client_address` as one datagram from the
+    /// server's socket (Python's `sendto`).
+    ///
+    /// Errors: the send failed, or sent fewer bytes than asked.
     pub fn reply(&self, bytes: &[u8]) -> io::Result<()> {
         let _ = bytes;
-        todo!("send_to the client's address")
+        todo!("DatagramRequest::reply: the bytes back to the client as one datagram")
     }
 }
 
@@ -140,7 +145,7 @@ pub trait DatagramHandler {
     /// Serves the datagram, usually with [`DatagramRequest::reply`].
     fn handle(&mut self, request: &DatagramRequest<'_>) -> io::Result<()>;
 
-    /// Runs last, after `handle` returned or failed.
+    /// Runs last, after `handle` returned, failed or panicked.
     fn finish(&mut self, _request: &DatagramRequest<'_>) -> io::Result<()> {
         Ok(())
     }
@@ -180,31 +185,29 @@ impl From<io::Error> for HandlerError {
 /// Steps 3 and 11. Serves one TCP connection with `handler`: what Python's
 /// handler constructor and the server's `shutdown_request` do together.
 ///
-/// 1. wrap `stream` in a [`StreamRequest`];
-/// 2. call `setup`; if it fails, stop there (no `handle`, no `finish`);
-/// 3. call `handle`, then `finish` even if `handle` failed;
-/// 4. whatever happened, flush `wfile` (so what the handler wrote reaches
-///    the client) and close the connection (`shutdown(Shutdown::Write)`
-///    sends the FIN at once);
-/// 5. return the first error as [`HandlerError::Io`].
-///
-/// A panic in a handler method must not escape: run the calls inside
-/// `std::panic::catch_unwind(AssertUnwindSafe(|| ...))` and return
-/// [`HandlerError::Panic`] with the panic's message (the payload is a `&str`
-/// or a `String`: try `downcast_ref` on both).
+/// - The methods run in Python's order: `setup`; then `handle`; then
+///   `finish`, which runs whether `handle` returned, failed or panicked (a
+///   `try`/`finally`). A failed or panicking `setup` runs neither.
+/// - Whatever happened, everything the handler wrote to `wfile` reaches the
+///   client, and then the client sees EOF at once, even if the handler kept
+///   a clone of the socket.
+/// - Returns `Ok(())` when every method succeeded; otherwise the first
+///   failure: [`HandlerError::Io`] for an error, [`HandlerError::Panic`]
+///   with the panic's message for a panic. No panic escapes.
 pub fn serve_stream<H: StreamHandler + ?Sized>(
     handler: &mut H,
     stream: TcpStream,
     client_address: SocketAddr,
 ) -> Result<(), HandlerError> {
     let _ = (handler, stream, client_address);
-    todo!("StreamRequest::new, setup, handle, finish, flush, close; catch panics")
+    todo!("serve_stream: setup, handle, finish in Python's order, then flush and close")
 }
 
 /// Step 10. Serves one datagram with `handler`, as [`serve_stream`] does a
-/// connection: `setup` (an error stops there), `handle`, then `finish` even
-/// if `handle` failed. The first error is returned as [`HandlerError::Io`],
-/// a panic as [`HandlerError::Panic`].
+/// connection: `setup` (a failure stops there), `handle`, then `finish`
+/// whether `handle` returned, failed or panicked. Returns the first failure,
+/// an error as [`HandlerError::Io`], a panic as [`HandlerError::Panic`]; no
+/// panic escapes.
 pub fn serve_datagram<H: DatagramHandler + ?Sized>(
     handler: &mut H,
     socket: &UdpSocket,
@@ -212,7 +215,7 @@ pub fn serve_datagram<H: DatagramHandler + ?Sized>(
     client_address: SocketAddr,
 ) -> Result<(), HandlerError> {
     let _ = (handler, socket, data, client_address);
-    todo!("build the DatagramRequest, call setup, handle, finish; catch panics")
+    todo!("serve_datagram: setup, handle, finish in Python's order")
 }
 
 /// Step 11. Python's default `handle_error`: prints to stderr, between two
@@ -221,7 +224,7 @@ pub fn serve_datagram<H: DatagramHandler + ?Sized>(
 /// `set_handle_error` replaces it.
 pub fn print_error(client_address: SocketAddr, error: &HandlerError) {
     let _ = (client_address, error);
-    todo!("eprintln! the client's address and the error")
+    todo!("print_error: Python's report of a failed request, on stderr")
 }
 
 // ---------------------------------------------------------------------------
@@ -248,20 +251,22 @@ pub struct ShutdownHandle {
 }
 
 impl ShutdownHandle {
-    /// Step 6. Tells `serve_forever` to stop and waits until it has
+    /// Step 6. Tells `serve_forever` to stop and returns only once it has
     /// returned, as Python's `shutdown()` does.
     ///
-    /// Set `requested`; then, unless the current thread is the one serving
-    /// (a handler of a serial server calling its own server's shutdown:
-    /// Python deadlocks there, you only ask), wait on `stopped` until
-    /// `serving` is `None`. Called when nothing is serving, it returns at
-    /// once.
-    ///
-    /// `serve_forever`'s side: on entry, store its thread's id in `serving`;
-    /// on the way out, however it leaves (a guard with `Drop` is the sure
-    /// way), clear `requested` and `serving` and `notify_all`.
+    /// - An idle server stops within about one poll interval; a serial
+    ///   server first finishes the request it is serving (it is served
+    ///   inside `serve_forever`), and `shutdown()` waits for that too.
+    /// - Called on the serving thread itself (a handler of a serial server
+    ///   stopping its own server), it only asks and returns at once: Python
+    ///   deadlocks there; this one must not.
+    /// - Called when nothing is serving, it returns at once, and the next
+    ///   `serve_forever` returns immediately.
+    /// - The request is used up when `serve_forever` returns, however it
+    ///   returns: a later `serve_forever` on the same server serves again
+    ///   until the next `shutdown()`.
     pub fn shutdown(&self) {
-        todo!("set the flag, then wait (Condvar::wait_while) until serve_forever has returned")
+        todo!("ShutdownHandle::shutdown: ask serve_forever to stop, wait until it has returned")
     }
 }
 
@@ -274,18 +279,18 @@ type StreamFactory = Arc<dyn Fn() -> Box<dyn StreamHandler> + Send + Sync>;
 /// The `handle_error` hook; shared between threads.
 type ErrorHook = Arc<dyn Fn(SocketAddr, &HandlerError) + Send + Sync>;
 
-/// Step 7. Creates a TCP socket, sets `SO_REUSEADDR` if
-/// `allow_reuse_address`, binds it to `addr` and listens with a backlog of
-/// [`REQUEST_QUEUE_SIZE`]: Python's `server_bind` and `server_activate`.
+/// Step 7. A TCP listener on `addr` (IPv4 or IPv6), listening with a
+/// backlog of [`REQUEST_QUEUE_SIZE`], with `SO_REUSEADDR` set exactly when
+/// `allow_reuse_address`: Python's `server_bind` and `server_activate`.
 ///
-/// Use `socket2::Socket` (std cannot set an option before `bind`):
-/// `Socket::new(Domain::for_address(addr), Type::STREAM, Some(Protocol::TCP))`,
-/// `set_reuse_address`, `bind(&addr.into())`, `listen`, then `.into()` a
-/// `TcpListener`. Without `SO_REUSEADDR` the kernel refuses (`AddrInUse`) a
-/// port that a recently closed connection still holds in `TIME_WAIT`.
+/// Errors: `AddrInUse` when `allow_reuse_address` is false and the port is
+/// still held by a recently closed connection in `TIME_WAIT` (with it, the
+/// bind succeeds); any other error of creating, binding or listening. The
+/// option only counts if set before the bind, which std's `TcpListener`
+/// cannot do (the chapter shows the crate that can).
 pub fn bind_listener(addr: SocketAddr, allow_reuse_address: bool) -> io::Result<TcpListener> {
     let _ = (addr, allow_reuse_address);
-    todo!("socket2: new, set_reuse_address, bind, listen, into TcpListener")
+    todo!("bind_listener: a listening socket, SO_REUSEADDR only when asked")
 }
 
 /// A TCP server that serves one connection at a time: Python's
@@ -309,41 +314,44 @@ impl fmt::Debug for TcpServer {
 }
 
 impl TcpServer {
-    /// Step 7. Binds `addr` (without `SO_REUSEADDR`, as Python's default)
-    /// and listens; `factory` makes one handler per connection. Try
-    /// [`bind_listener`] on each address `addr.to_socket_addrs()` gives.
+    /// Step 7. Listens on the first address `addr` resolves to that can be
+    /// bound (without `SO_REUSEADDR`, as Python's default); `factory` makes
+    /// one handler per connection.
+    ///
+    /// Errors: resolving failed, no address could be bound (the last bind
+    /// error), or `addr` resolved to no address at all (`InvalidInput`).
     pub fn bind<F, H>(addr: impl ToSocketAddrs, factory: F) -> io::Result<TcpServer>
     where
         F: Fn() -> H + Send + Sync + 'static,
         H: StreamHandler + 'static,
     {
         let _ = (addr.to_socket_addrs(), factory);
-        todo!("bind_listener on the address, then from_listener")
+        todo!("TcpServer::bind: a listener on the address, then a server on it")
     }
 
-    /// Step 4. Serves on a listener that is already bound and listening.
-    /// Box the handlers the factory makes, so that one field holds any
-    /// factory: `Arc::new(move || Box::new(factory()) as Box<dyn StreamHandler>)`.
-    /// The error hook starts as [`print_error`], the timeout as `None`.
+    /// Step 4. A server on a listener that is already bound and listening.
+    /// `factory` is called once per connection, on whichever thread serves
+    /// it. The error hook starts as [`print_error`], the timeout as `None`;
+    /// nothing is accepted until `handle_request` or `serve_forever`.
     pub fn from_listener<F, H>(listener: TcpListener, factory: F) -> TcpServer
     where
         F: Fn() -> H + Send + Sync + 'static,
         H: StreamHandler + 'static,
     {
         let _ = (listener, factory);
-        todo!("store the listener, the boxed factory, print_error, no timeout, a ShutdownHandle")
+        todo!("TcpServer::from_listener: keep the listener and the factory")
     }
 
     /// Step 4. The address the server listens on, with the real port when it
     /// was bound to port 0 (Python's `server_address`).
     pub fn server_address(&self) -> io::Result<SocketAddr> {
-        todo!("the listener's local address")
+        todo!("TcpServer::server_address: the address listened on")
     }
 
-    /// Step 6. A handle that stops `serve_forever` from another thread (a
-    /// clone of the server's own).
+    /// Step 6. A handle that stops this server's `serve_forever` from
+    /// another thread; every handle taken stops the same server.
     pub fn shutdown_handle(&self) -> ShutdownHandle {
-        todo!("clone the server's ShutdownHandle")
+        todo!("TcpServer::shutdown_handle: a handle on this server's shutdown")
     }
 
     /// Step 12. Sets a read and write timeout on every connection (Python's
@@ -351,12 +359,12 @@ impl TcpServer {
     /// makes its handler's read fail instead of holding the server. `None`,
     /// the default, waits for ever.
     ///
-    /// Apply it to each accepted stream (`set_read_timeout`,
-    /// `set_write_timeout`) even when it is `None`: an accepted socket
-    /// inherits the listener's timeout, which `serve_forever` uses to poll.
+    /// Every accepted connection gets exactly this timeout, `None` included:
+    /// never the one `serve_forever` polls the listener with (an accepted
+    /// socket inherits its listener's).
     pub fn set_timeout(&mut self, timeout: Option<Duration>) {
         let _ = timeout;
-        todo!("remember the timeout")
+        todo!("TcpServer::set_timeout: the timeout of the connections to come")
     }
 
     /// Step 11. Replaces the `handle_error` hook, called with the client's
@@ -367,31 +375,33 @@ impl TcpServer {
         E: Fn(SocketAddr, &HandlerError) + Send + Sync + 'static,
     {
         let _ = hook;
-        todo!("store Arc::new(hook)")
+        todo!("TcpServer::set_handle_error: the hook for the requests to come")
     }
 
-    /// Step 4. Waits for one connection and serves it to the end (Python's
-    /// `handle_request`): `accept`, make a handler with the factory,
-    /// [`serve_stream`], and give an `Err` to the error hook. An `accept`
-    /// error is returned.
+    /// Step 4. Waits, without a time limit, for one connection and serves it
+    /// to the end with a fresh handler (Python's `handle_request`). A failed
+    /// request goes to the error hook, not to the caller: the only `Err` is
+    /// an `accept` error.
     pub fn handle_request(&mut self) -> io::Result<()> {
-        todo!("accept one connection and serve it")
+        todo!("TcpServer::handle_request: one connection, served to the end")
     }
 
-    /// Steps 5 and 6. Serves connections one after another until a
-    /// [`ShutdownHandle`] asks it to stop. Returns `Ok(())` when shut down,
-    /// or the error that broke the listening socket.
+    /// Steps 5, 6 and 16. Serves connections one after another, each to its
+    /// end on the calling thread, until a [`ShutdownHandle`] asks it to
+    /// stop (Python waits in `select(poll_interval)` between clients).
     ///
-    /// Python waits in `select(poll_interval)`; here, set the listener's
-    /// read timeout to `poll_interval` (`socket2::SockRef::from(&listener)
-    /// .set_read_timeout(..)`: on Linux it bounds `accept` too). Then loop
-    /// while no shutdown is requested: `accept`; `WouldBlock` or `TimedOut`
-    /// (the poll interval passed), `Interrupted` and `ConnectionAborted`
-    /// just go round again; a connection is served to the end on this
-    /// thread, as in `handle_request`.
+    /// - While no client connects it sleeps in the kernel, waking at least
+    ///   every `poll_interval` to look for a shutdown; it never spins.
+    ///   `Duration::ZERO` means "look as often as you can", not "never".
+    ///   (On Linux a read timeout on the listening socket bounds `accept`.)
+    /// - An accept that times out, is interrupted, or meets a client that
+    ///   left (`WouldBlock`, `TimedOut`, `Interrupted`, `ConnectionAborted`,
+    ///   `ConnectionReset`) is no error: it goes on.
+    /// - Returns `Ok(())` when shut down, or the error that broke the
+    ///   listening socket. May be called again afterwards.
     pub fn serve_forever(&mut self, poll_interval: Duration) -> io::Result<()> {
         let _ = poll_interval;
-        todo!("poll accept, serve each connection, stop when shut down")
+        todo!("TcpServer::serve_forever: serve connections in turn until shut down")
     }
 }
 
@@ -426,35 +436,35 @@ impl ThreadingTcpServer {
         H: StreamHandler + 'static,
     {
         let _ = (addr.to_socket_addrs(), factory);
-        todo!("bind_listener on the address, then from_listener")
+        todo!("ThreadingTcpServer::bind: a listener on the address, then a server on it")
     }
 
-    /// Step 8. Serves on a listener that is already bound and listening, as
-    /// [`TcpServer::from_listener`].
+    /// Step 8. A server on a listener that is already bound and listening,
+    /// as [`TcpServer::from_listener`].
     pub fn from_listener<F, H>(listener: TcpListener, factory: F) -> ThreadingTcpServer
     where
         F: Fn() -> H + Send + Sync + 'static,
         H: StreamHandler + 'static,
     {
         let _ = (listener, factory);
-        todo!("as TcpServer::from_listener, with no workers yet")
+        todo!("ThreadingTcpServer::from_listener: keep the listener and the factory")
     }
 
     /// Step 8. The address the server listens on.
     pub fn server_address(&self) -> io::Result<SocketAddr> {
-        todo!("the listener's local address")
+        todo!("ThreadingTcpServer::server_address: the address listened on")
     }
 
     /// Step 8. A handle that stops `serve_forever` from another thread.
     pub fn shutdown_handle(&self) -> ShutdownHandle {
-        todo!("clone the server's ShutdownHandle")
+        todo!("ThreadingTcpServer::shutdown_handle: a handle on this server's shutdown")
     }
 
     /// Step 8. Sets a read and write timeout on every connection; see
     /// [`TcpServer::set_timeout`].
     pub fn set_timeout(&mut self, timeout: Option<Duration>) {
         let _ = timeout;
-        todo!("remember the timeout")
+        todo!("ThreadingTcpServer::set_timeout: the timeout of the connections to come")
     }
 
     /// Step 11. Replaces the `handle_error` hook; see
@@ -464,27 +474,27 @@ impl ThreadingTcpServer {
         E: Fn(SocketAddr, &HandlerError) + Send + Sync + 'static,
     {
         let _ = hook;
-        todo!("store Arc::new(hook)")
+        todo!("ThreadingTcpServer::set_handle_error: the hook for the requests to come")
     }
 
-    /// Step 8. Accepts connections until shut down, as
-    /// [`TcpServer::serve_forever`], but serves each on a new thread
-    /// (Python's `ThreadingMixIn.process_request`) and goes straight back to
-    /// `accept`. The thread gets clones of the `Arc`s it needs (factory,
-    /// hook) and the timeout. Keep each `JoinHandle` in `workers`, dropping
-    /// the finished ones (`is_finished`) so the list stays small. Returns as
-    /// soon as it is shut down, while handlers may still be running.
+    /// Steps 8 and 16. Accepts connections until shut down, as
+    /// [`TcpServer::serve_forever`] does (the same polling, the same
+    /// errors), but serves each on a thread of its own (Python's
+    /// `ThreadingMixIn.process_request`): a connected client never holds up
+    /// the next one. Returns as soon as it is shut down, while handlers may
+    /// still be running; the server remembers them for `server_close`
+    /// without growing for ever on a long-running server.
     pub fn serve_forever(&mut self, poll_interval: Duration) -> io::Result<()> {
         let _ = poll_interval;
-        todo!("poll accept, spawn a thread per connection, stop when shut down")
+        todo!("ThreadingTcpServer::serve_forever: a thread per connection until shut down")
     }
 
-    /// Step 9. Closes the listening socket and waits for the handlers still
-    /// running (Python's `server_close` with `block_on_close`): the clients
-    /// already connected are served to the end. Drop the listener, then
-    /// `join` every worker.
+    /// Step 9. Stops listening, then returns only once every handler still
+    /// running has finished (Python's `server_close` with
+    /// `block_on_close`): the clients already connected are served to the
+    /// end.
     pub fn server_close(self) {
-        todo!("drop the listener, join the workers")
+        todo!("ThreadingTcpServer::server_close: stop listening, wait for the handlers")
     }
 }
 
@@ -523,28 +533,28 @@ impl UdpServer {
         H: DatagramHandler + 'static,
     {
         let _ = (addr.to_socket_addrs(), factory);
-        todo!("UdpSocket::bind, then from_socket")
+        todo!("UdpServer::bind: a UDP socket on the address, then a server on it")
     }
 
-    /// Step 10. Serves on a socket that is already bound. Box the factory's
-    /// handlers as [`TcpServer::from_listener`] does.
+    /// Step 10. A server on a socket that is already bound; `factory` is
+    /// called once per datagram. The hook starts as [`print_error`].
     pub fn from_socket<F, H>(socket: UdpSocket, factory: F) -> UdpServer
     where
         F: Fn() -> H + Send + Sync + 'static,
         H: DatagramHandler + 'static,
     {
         let _ = (socket, factory);
-        todo!("store the socket, the boxed factory, print_error, a ShutdownHandle")
+        todo!("UdpServer::from_socket: keep the socket and the factory")
     }
 
     /// Step 10. The address the server's socket is bound to.
     pub fn server_address(&self) -> io::Result<SocketAddr> {
-        todo!("the socket's local address")
+        todo!("UdpServer::server_address: the address bound to")
     }
 
     /// Step 10. A handle that stops `serve_forever` from another thread.
     pub fn shutdown_handle(&self) -> ShutdownHandle {
-        todo!("clone the server's ShutdownHandle")
+        todo!("UdpServer::shutdown_handle: a handle on this server's shutdown")
     }
 
     /// Step 11. Replaces the `handle_error` hook; see
@@ -554,29 +564,30 @@ impl UdpServer {
         E: Fn(SocketAddr, &HandlerError) + Send + Sync + 'static,
     {
         let _ = hook;
-        todo!("store Arc::new(hook)")
+        todo!("UdpServer::set_handle_error: the hook for the datagrams to come")
     }
 
-    /// Step 10. Waits for one datagram and serves it (Python's
-    /// `handle_request`), as one round of `serve_forever` without a timeout.
+    /// Step 10. Waits, without a time limit, for one datagram and serves it
+    /// as `serve_forever` would (Python's `handle_request`).
     pub fn handle_request(&mut self) -> io::Result<()> {
-        todo!("receive one datagram and serve it")
+        todo!("UdpServer::handle_request: one datagram, served")
     }
 
-    /// Steps 10, 11 and 13. Serves datagrams until a [`ShutdownHandle`] asks
-    /// it to stop.
+    /// Steps 10, 11, 13 and 16. Serves datagrams, each with a fresh handler
+    /// given the bytes and the sender's address, until a [`ShutdownHandle`]
+    /// asks it to stop; polls as [`TcpServer::serve_forever`] does (asleep
+    /// in the kernel between datagrams, never spinning).
     ///
-    /// Set the socket's read timeout to `poll_interval`; loop while no
-    /// shutdown is requested: `recv_from` into a buffer of
-    /// `MAX_PACKET_SIZE + 1` bytes (`WouldBlock`, `TimedOut`, `Interrupted`
-    /// and `ConnectionReset` go round again); more than [`MAX_PACKET_SIZE`]
-    /// bytes means the datagram was too long: report
-    /// [`HandlerError::DatagramTooLarge`] to the hook and answer nothing.
-    /// Otherwise make a handler with the factory and [`serve_datagram`];
-    /// an `Err` goes to the hook.
+    /// - A datagram longer than [`MAX_PACKET_SIZE`] is neither handled nor
+    ///   answered: it is reported as [`HandlerError::DatagramTooLarge`]. An
+    ///   empty datagram is a request like any other.
+    /// - A failed request goes to the hook and serving goes on; a receive
+    ///   that times out, is interrupted or reports an earlier datagram
+    ///   refused (`ConnectionReset`) is no error.
+    /// - Returns `Ok(())` when shut down, or the error that broke the socket.
     pub fn serve_forever(&mut self, poll_interval: Duration) -> io::Result<()> {
         let _ = poll_interval;
-        todo!("poll recv_from, serve each datagram, stop when shut down")
+        todo!("UdpServer::serve_forever: serve datagrams until shut down")
     }
 }
 
@@ -587,35 +598,35 @@ impl UdpServer {
 /// Step 1. The tutorial's answer to one line: the line with every `发送`
 /// ("sent") replaced by `接收` ("received"), byte for byte otherwise.
 ///
-/// Work on bytes, so a line that is not UTF-8 passes through: UTF-8 never
-/// puts a character's bytes inside another's, so replacing the 6 bytes of
-/// `"发送".as_bytes()` by those of `"接收".as_bytes()` cannot cut a
-/// character in two.
+/// A line that is not UTF-8 is answered too: its bytes pass through
+/// unchanged, and any 发送 among them is still swapped (UTF-8 never puts a
+/// character's bytes inside another's, so this cannot cut a character).
 pub fn chat_reply(line: &[u8]) -> Vec<u8> {
     let _ = line;
-    todo!("copy the line, replacing each 发送 by 接收")
+    todo!("chat_reply: the line with every 发送 replaced by 接收")
 }
 
 /// Steps 14 and 15. Reads one line (up to and including `\n`) of at most
-/// `max` bytes. `Ok(None)` at a clean EOF; the last line may lack its `\n`.
-/// A longer line is an `InvalidData` error, after reading no more than
-/// `max + 1` bytes: `reader.by_ref().take(max as u64 + 1).read_until(b'\n', ..)`.
+/// `max` bytes, newline included. `Ok(None)` at a clean EOF; the last line
+/// may lack its `\n`. A longer line is an `InvalidData` error, and no more
+/// than `max + 1` bytes are taken from `reader` to find that out: memory
+/// stays bounded whatever the client sends.
 pub fn read_line_limited<R: BufRead>(reader: &mut R, max: usize) -> io::Result<Option<Vec<u8>>> {
     let _ = (reader, max);
-    todo!("read_until through take(max + 1); empty = EOF, too long = InvalidData")
+    todo!("read_line_limited: one line, at most max bytes")
 }
 
-/// The demo server's handler. Step 14: `handle` writes [`GREETING`] and
-/// flushes, then answers every line ([`read_line_limited`] with
-/// [`MAX_LINE`]) with [`chat_reply`], flushing after each so the client sees
-/// it at once, until the client closes (`Ok(None)`). A line over
-/// [`MAX_LINE`] ends the connection with the `InvalidData` error (step 15).
+/// The demo server's handler. Step 14: the client gets [`GREETING`] as soon
+/// as it connects, then the [`chat_reply`] to every line it sends, each as
+/// soon as the line is complete, until it closes its side (a last line
+/// without `\n` is answered too). Step 15: a line over [`MAX_LINE`] ends the
+/// connection with an `InvalidData` error.
 #[derive(Debug, Default, Clone, Copy)]
 pub struct ChatHandler;
 
 impl StreamHandler for ChatHandler {
     fn handle(&mut self, request: &mut StreamRequest) -> io::Result<()> {
         let _ = request;
-        todo!("greet, then answer each line with chat_reply until EOF")
+        todo!("ChatHandler::handle: greet, then answer each line until EOF")
     }
 }

@@ -15,6 +15,7 @@ use std::time::{Duration, Instant};
 
 use lesson06::*;
 use rstest::rstest;
+use testkit::cpu::ThreadClock;
 use testkit::learner::panic_report;
 use testkit::relay::{LossPlan, Route, UdpRelay};
 use testkit::step::catch_quietly;
@@ -271,7 +272,7 @@ impl StreamHandler for Recorder {
 #[case::all_well("", &["setup", "handle", "finish"], "from handle;from finish", "Ok(())")]
 #[case::handle_fails("handle", &["setup", "handle", "finish"], "from handle;from finish", "HandlerError::Io")]
 #[case::setup_fails("setup", &["setup"], "", "HandlerError::Io")]
-#[case::handle_panics("panic", &["setup", "handle"], "", "HandlerError::Panic")]
+#[case::handle_panics("panic", &["setup", "handle", "finish"], "from handle;from finish", "HandlerError::Panic")]
 fn step03_handler_runs_setup_handle_finish(
     #[case] fail_in: &'static str,
     #[case] calls: &[&str],
@@ -305,45 +306,30 @@ fn step03_handler_runs_setup_handle_finish(
     );
     let seen = events(&log);
     let seen: Vec<&str> = seen.iter().map(String::as_str).collect();
-    if fail_in == "panic" {
-        assert_eq!(
-            seen.get(..2),
-            Some(calls),
-            "serve_stream with {what}: the methods called, in order"
-        );
-    } else {
-        assert_eq!(
-            seen, calls,
-            "serve_stream with {what}: the methods called, in order (Python calls finish() \
-             even when handle() raised, and nothing after a failed setup())"
-        );
-    }
+    assert_eq!(
+        seen, calls,
+        "serve_stream with {what}: the methods called, in order (Python calls finish() even \
+         when handle() raised or panicked, as a try/finally does, and nothing after a failed \
+         setup())"
+    );
     let mut received = Vec::new();
-    let read = client.read_to_end(&mut received);
-    if fail_in != "panic" {
-        if let Err(e) = read {
-            panic!(
-                "serve_stream with {what}: the client expected \"{client_sees}\" then EOF, \
-                 but reading failed ({}) after \"{}\". Flush wfile, then close the connection.",
-                testkit::explain::io_error(&e, LIMIT),
-                escape(&received)
-            );
-        }
-        assert_bytes_eq(
-            &format!(
-                "serve_stream with {what}: what the client received before EOF (handle and \
-                 finish write to wfile without flushing: serve_stream must flush it at the end)"
-            ),
-            client_sees.as_bytes(),
-            &received,
-        );
-    } else if let Err(e) = &read {
-        assert!(
-            !testkit::is_timeout(e),
-            "serve_stream with {what}: the connection must be closed when the request ends, \
-             but the client's read timed out"
+    if let Err(e) = client.read_to_end(&mut received) {
+        panic!(
+            "serve_stream with {what}: the client expected \"{client_sees}\" then EOF, but \
+             reading failed ({}) after \"{}\". Flush wfile, then close the connection, \
+             whatever the handler did.",
+            testkit::explain::io_error(&e, LIMIT),
+            escape(&received)
         );
     }
+    assert_bytes_eq(
+        &format!(
+            "serve_stream with {what}: what the client received before EOF (handle and finish \
+             write to wfile without flushing: serve_stream must flush it at the end)"
+        ),
+        client_sees.as_bytes(),
+        &received,
+    );
 }
 
 // ---------------------------------------------------------------------------
@@ -379,16 +365,24 @@ impl<S> std::fmt::Debug for Served<S> {
     }
 }
 
-/// A server in `serve_forever(POLL)` on its own thread.
+/// A server in `serve_forever(poll)` on its own thread.
 struct Running<S> {
     handle: Option<ShutdownHandle>,
     learner: Learner<Served<S>>,
+    poll: Duration,
+    /// The serving thread's CPU clock, sent as it starts.
+    clock: mpsc::Receiver<Option<ThreadClock>>,
 }
 
 impl<S: Serve> Running<S> {
     /// Takes the shutdown handle (before serving, as a program would) and
     /// starts `serve_forever(POLL)` on a thread.
-    fn start(name: &'static str, mut server: S, with_handle: bool) -> Running<S> {
+    fn start(name: &'static str, server: S, with_handle: bool) -> Running<S> {
+        Running::polling(name, server, with_handle, POLL)
+    }
+
+    /// As [`Running::start`], with `serve_forever(poll)`.
+    fn polling(name: &'static str, mut server: S, with_handle: bool, poll: Duration) -> Running<S> {
         let mut handle = None;
         if with_handle {
             let (s, h) = within(LIMIT, &format!("{name}::shutdown_handle"), move || {
@@ -398,11 +392,18 @@ impl<S: Serve> Running<S> {
             server = s;
             handle = Some(h);
         }
-        let learner = Learner::spawn(&format!("{name}::serve_forever({POLL:?})"), move || {
-            let result = server.serve(POLL);
+        let (tx, clock) = mpsc::channel();
+        let learner = Learner::spawn(&format!("{name}::serve_forever({poll:?})"), move || {
+            let _ = tx.send(ThreadClock::current());
+            let result = server.serve(poll);
             Served(result, server)
         });
-        Running { handle, learner }
+        Running {
+            handle,
+            learner,
+            poll,
+            clock,
+        }
     }
 
     /// A client of this server at `to` (the server, or a relay in front of
@@ -417,25 +418,48 @@ impl<S: Serve> Running<S> {
         self.learner.fail(message)
     }
 
+    /// Calls `shutdown()` on another thread; the channel tells when it returned.
+    fn request_shutdown(&self) -> mpsc::Receiver<Result<(), String>> {
+        let handle = self.handle.clone().expect("started with a shutdown handle");
+        let (tx, returned) = mpsc::channel();
+        thread::spawn(move || {
+            let outcome = catch_quietly(|| handle.shutdown()).map_err(|(payload, place)| {
+                format!(
+                    "ShutdownHandle::shutdown {}",
+                    panic_report(payload.as_ref(), place.as_deref())
+                )
+            });
+            let _ = tx.send(outcome);
+        });
+        returned
+    }
+
     /// Calls `shutdown()` and waits for `serve_forever` to return the server.
     #[track_caller]
     fn stop(self) -> S {
-        let handle = self.handle.expect("started with a shutdown handle");
-        let (tx, returned) = mpsc::channel();
-        thread::spawn(move || {
-            let _ = tx.send(catch_quietly(|| handle.shutdown()));
-        });
+        let returned = self.request_shutdown();
+        self.stopped(&returned)
+    }
+
+    /// Waits for a `shutdown()` started by [`Running::request_shutdown`] to
+    /// return, then for `serve_forever` to return the server.
+    #[track_caller]
+    fn stopped(self, returned: &mpsc::Receiver<Result<(), String>>) -> S {
+        let zero = if self.poll.is_zero() {
+            " With serve_forever(Duration::ZERO): a zero timeout means no timeout at all to the \
+             kernel (and std's set_read_timeout refuses it), so a zero poll interval must still \
+             poll, every millisecond say."
+        } else {
+            ""
+        };
         match returned.recv_timeout(SHUTDOWN_LIMIT) {
             Ok(Ok(())) => {}
-            Ok(Err((payload, place))) => panic!(
-                "ShutdownHandle::shutdown {}",
-                panic_report(payload.as_ref(), place.as_deref())
-            ),
+            Ok(Err(panicked)) => panic!("{panicked}"),
             Err(_) => self.learner.fail(format!(
                 "ShutdownHandle::shutdown() did not return within {:.1} s. serve_forever must \
                  look at the shutdown flag at least once per poll interval (give the listening \
                  socket a read timeout of poll_interval), and shutdown() must be woken when \
-                 serve_forever returns (Condvar::notify_all).",
+                 serve_forever returns (Condvar::notify_all).{zero}",
                 SHUTDOWN_LIMIT.as_secs_f64()
             )),
         }
@@ -593,6 +617,9 @@ impl StreamHandler for Stopper {
 #[case::idle("idle")]
 #[case::after_a_client("after_a_client")]
 #[case::from_a_handler("from_a_handler")]
+#[case::zero_poll_interval("zero_poll_interval")]
+#[case::while_a_client_is_served("while_a_client_is_served")]
+#[case::serves_again_after("serves_again_after")]
 fn step06_shutdown_stops_serve_forever(#[case] when: &str) {
     let _step = step!(LESSON);
     let (listener, addr) = net::listener();
@@ -623,6 +650,12 @@ fn step06_shutdown_stops_serve_forever(#[case] when: &str) {
     }
     let log = new_log();
     let server = serial(listener, echo(true, &log));
+    match when {
+        "zero_poll_interval" => return shutdown_with_zero_poll(server, addr),
+        "while_a_client_is_served" => return shutdown_waits_for_the_request(server, addr),
+        "serves_again_after" => return serves_again_after_shutdown(server, addr, &log),
+        _ => {}
+    }
     let running = Running::start("TcpServer", server, true);
     if when == "after_a_client" {
         let mut client = running.client(addr, "a client served before the shutdown");
@@ -641,6 +674,66 @@ fn step06_shutdown_stops_serve_forever(#[case] when: &str) {
         took < SHUTDOWN_LIMIT,
         "shutdown() took {took:?} with a poll interval of {POLL:?}"
     );
+}
+
+/// `serve_forever(Duration::ZERO)` serves, and notices a shutdown.
+fn shutdown_with_zero_poll(server: TcpServer, addr: SocketAddr) {
+    let running = Running::polling("TcpServer", server, true, Duration::ZERO);
+    let mut client = running.client(addr, "a client of serve_forever(Duration::ZERO)");
+    client.note(
+        "a poll interval of zero means \"look for a shutdown as often as you can\", not \
+         \"never\"",
+    );
+    client.expect(b"hello\n");
+    drop(client);
+    running.stop();
+}
+
+/// A serial server serves its request inside `serve_forever`: `shutdown()`
+/// returns only after that request ends and `serve_forever` returns.
+fn shutdown_waits_for_the_request(server: TcpServer, addr: SocketAddr) {
+    let running = Running::start("TcpServer", server, true);
+    let mut client = running.client(addr, "a client being served when shutdown() is called");
+    client.expect(b"hello\n");
+    let returned = running.request_shutdown();
+    match returned.recv_timeout(Duration::from_millis(500)) {
+        Err(RecvTimeoutError::Timeout) => {}
+        Ok(Err(panicked)) => panic!("{panicked}"),
+        Ok(Ok(())) | Err(RecvTimeoutError::Disconnected) => running.fail(
+            "shutdown() returned while serve_forever was still serving a client (a serial \
+             server serves its request inside serve_forever). shutdown() must wait until \
+             serve_forever has returned, as Python's does: a program that closes its resources \
+             after shutdown() must not pull them from under a running handler.",
+        ),
+    }
+    client.note("shutdown() was called: the client being served is served to the end");
+    client.send(b"last words\n");
+    client.expect(b"last words\n");
+    drop(client);
+    running.stopped(&returned);
+}
+
+/// After a shutdown, `serve_forever` on the same server serves again.
+fn serves_again_after_shutdown(server: TcpServer, addr: SocketAddr, log: &Log) {
+    let running = Running::start("TcpServer", server, true);
+    let mut client = running.client(addr, "a client before the shutdown");
+    client.expect(b"hello\n");
+    drop(client);
+    let start = Instant::now();
+    while !events(log).iter().any(|e| e.starts_with("end")) && start.elapsed() < LIMIT {
+        thread::sleep(Duration::from_millis(5));
+    }
+    let server = running.stop();
+    let running = Running::start("TcpServer", server, true);
+    let mut again = running.client(addr, "a client after serve_forever was called again");
+    again.note(
+        "the same server was shut down, then serve_forever was called again: it must serve \
+         again, as Python's does (clear the shutdown request when serve_forever returns, or the \
+         next serve_forever stops before it starts)",
+    );
+    again.expect(b"hello\n");
+    drop(again);
+    running.stop();
 }
 
 #[test]
@@ -1258,4 +1351,89 @@ fn step15_chat_handler_bounds_line_length() {
     drop(next);
     let _ = flood.stream().shutdown(Shutdown::Both);
     running.stop().server_close();
+}
+
+/// How long step 16 watches an idle server. Waiting in `accept` or
+/// `recv_from` with a timeout costs well under a millisecond per poll, and
+/// each poll ends asleep in the kernel; a loop that retries a non-blocking
+/// socket at once never sleeps (see `testkit::cpu`).
+const IDLE: Duration = Duration::from_secs(1);
+
+#[rstest]
+#[case::serial("TcpServer")]
+#[case::threading("ThreadingTcpServer")]
+#[case::udp("UdpServer")]
+fn step16_idle_servers_do_not_spin(#[case] kind: &'static str) {
+    let _step = step!(LESSON);
+    let log = new_log();
+    match kind {
+        "TcpServer" => {
+            let (listener, addr) = net::listener();
+            let running = Running::start(kind, serial(listener, echo(true, &log)), true);
+            greet_once(&running, addr);
+            idle_cpu(&running);
+            running.stop();
+        }
+        "ThreadingTcpServer" => {
+            let (listener, addr) = net::listener();
+            let running = Running::start(kind, threading(listener, echo(true, &log)), true);
+            greet_once(&running, addr);
+            idle_cpu(&running);
+            running.stop().server_close();
+        }
+        _ => {
+            let (server, addr) = udp_server();
+            let running = Running::start(kind, server, true);
+            let (client, _) = net::udp();
+            client
+                .set_read_timeout(Some(Duration::from_millis(50)))
+                .expect("set a read timeout");
+            ask(&client, addr, b"Idle", "directly");
+            idle_cpu(&running);
+            running.stop();
+        }
+    }
+}
+
+/// One client served, so the server is surely in its loop.
+fn greet_once<S: Serve>(running: &Running<S>, addr: SocketAddr) {
+    let mut client = running.client(addr, "a client before the server is left idle");
+    client.expect(b"hello\n");
+}
+
+/// Fails the step if the serving thread spins while nobody is connecting
+/// for [`IDLE`]: CPU time without going to sleep.
+fn idle_cpu<S: Serve>(running: &Running<S>) {
+    let what = running.learner.what().to_owned();
+    let Ok(Some(clock)) = running.clock.recv_timeout(LIMIT) else {
+        eprintln!("note: this platform cannot watch a thread's work; the spin check is skipped");
+        return;
+    };
+    thread::sleep(Duration::from_millis(100));
+    let before = clock.usage();
+    thread::sleep(IDLE);
+    if let Some(end) = running.learner.ended() {
+        running.fail(format!(
+            "{what} ended while no client was connecting: {end}"
+        ));
+    }
+    let (Some(before), Some(after)) = (before, clock.usage()) else {
+        running.fail(format!(
+            "{what}: its thread ended while the server was idle"
+        ));
+    };
+    let used = after.since(before);
+    eprintln!(
+        "{what}: {:?} of CPU time and {} sleeps in {IDLE:?} with no client",
+        used.cpu, used.sleeps
+    );
+    if used.spins() {
+        running.fail(format!(
+            "{what} used {:?} of CPU time in {IDLE:?} with no client at all, and went to sleep \
+             only {} times: it spins. Between clients a server must sleep in the kernel: wait \
+             inside accept (or recv_from) with the poll interval as its timeout, instead of \
+             retrying a non-blocking socket in a loop.",
+            used.cpu, used.sleeps
+        ));
+    }
 }

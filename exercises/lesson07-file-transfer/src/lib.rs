@@ -226,7 +226,7 @@ fn to_hex(bytes: &[u8]) -> String {
 /// backslashes escaped), the data in standard base64 with `=` padding.
 pub fn encode_message(filename: &str, data: &[u8]) -> Vec<u8> {
     let _ = (filename, data);
-    todo!("base64-encode the data and write the JSON object with Python's spacing")
+    todo!("encode_message: the tutorial's JSON, byte for byte")
 }
 
 /// Steps 2, 3, 9. Parses a message in any valid JSON spelling (any spacing,
@@ -238,7 +238,7 @@ pub fn encode_message(filename: &str, data: &[u8]) -> Vec<u8> {
 /// `Err(TransferError::BadBase64(..))`.
 pub fn decode_message(bytes: &[u8]) -> Result<FileMessage, TransferError> {
     let _ = bytes;
-    todo!("serde_json::from_slice into a struct, then base64-decode filedata")
+    todo!("decode_message: the name and the decoded bytes, or why not")
 }
 
 /// Steps 4 and 5. Accepts `name` only if it names a file directly inside a
@@ -256,32 +256,37 @@ pub fn decode_message(bytes: &[u8]) -> Result<FileMessage, TransferError> {
 /// Everything else is fine: `.bashrc`, `..hidden`, `résumé.pdf`, spaces.
 pub fn check_name(name: &str) -> Result<(), NameError> {
     let _ = name;
-    todo!("apply the six rules in order")
+    todo!("check_name: the first rule the name breaks, if any")
 }
 
 /// Steps 6 and 11. Reads until EOF (the server closes when it has sent the
 /// message), however the bytes are split, holding at most `limit` bytes:
 /// more than `limit` is `Err(TransferError::TooLarge { limit })`, exactly
-/// `limit` is fine. Read errors are `TransferError::Io`.
-/// Python: `while chunk := s.recv(4096): data += chunk`, with a cap.
+/// `limit` is fine, and no more than `limit + 1` bytes are ever taken from
+/// `reader` (a peer that never stops must not fill memory). Read errors
+/// are `TransferError::Io`. Python's `while chunk := s.recv(4096)`, with a
+/// cap.
 pub fn read_message<R: Read>(reader: &mut R, limit: usize) -> Result<Vec<u8>, TransferError> {
     let _ = (reader, limit);
-    todo!("read until Ok(0), but never more than limit + 1 bytes")
+    todo!("read_message: everything until EOF, at most limit bytes")
 }
 
-/// Steps 7, 9, 10, 11. The tutorials' client: connects to `addr` (giving up
-/// after `timeout`), sets a read timeout of `timeout`, reads the message
-/// until the server closes ([`read_message`] with [`MAX_MESSAGE`]), decodes
-/// it ([`decode_message`]), checks the name ([`check_name`]; a refusal is
-/// `Err(TransferError::UnsafeName { name, why })`) and only then saves the
-/// data as `dir/filename`. Returns that path. A failure writes no file.
+/// Steps 7, 9, 10, 11. The tutorials' client: connects to `addr` and
+/// receives one JSON message, which ends when the server closes, at most
+/// [`MAX_MESSAGE`] bytes; saves its file as `dir/filename` and returns that
+/// path.
+///
+/// Connecting and every read give up after `timeout`. Errors: those of
+/// [`read_message`] and [`decode_message`]; a name [`check_name`] refuses
+/// is `Err(TransferError::UnsafeName { name, why })`. A failure writes no
+/// file at all.
 pub fn receive_file(
     addr: SocketAddr,
     dir: &Path,
     timeout: Duration,
 ) -> Result<PathBuf, TransferError> {
     let _ = (addr, dir, timeout);
-    todo!("connect, read_message, decode_message, check_name, save")
+    todo!("receive_file: one message received, checked and saved")
 }
 
 /// Step 12. Writes the streamed format's header frame: the JSON of
@@ -290,7 +295,7 @@ pub fn receive_file(
 /// `j = json.dumps(h).encode(); s.sendall(struct.pack("!I", len(j)) + j)`.
 pub fn write_header<W: Write>(writer: &mut W, header: &Header) -> io::Result<()> {
     let _ = (writer, header);
-    todo!("serialize, then write the 4-byte length and the JSON")
+    todo!("write_header: the length-prefixed JSON header")
 }
 
 /// Steps 12 and 13. Reads one header frame, and not one byte more: the
@@ -303,14 +308,14 @@ pub fn write_header<W: Write>(writer: &mut W, header: &Header) -> io::Result<()>
 ///   `e.kind() == UnexpectedEof` (what `read_exact` returns).
 pub fn read_header<R: Read>(reader: &mut R) -> Result<Header, TransferError> {
     let _ = reader;
-    todo!("read_exact the length, check it, read_exact the JSON, parse it")
+    todo!("read_header: one header frame, no byte more")
 }
 
 /// Step 14. Sends a file in the streamed format: the header frame
 /// ([`write_header`] with `name` and `size`), then exactly `size` bytes
-/// read from `data` and copied through a fixed buffer of [`CHUNK`] bytes
-/// (never the whole file in memory), then the SHA-256 of those bytes (32
-/// bytes, `sha2::Sha256`). Returns the checksum sent.
+/// taken from `data`, then the SHA-256 of those bytes (32 bytes). Returns
+/// the checksum sent. Memory stays bounded by [`CHUNK`] bytes of file,
+/// whatever the file's size.
 ///
 /// `data` ending before `size` bytes is
 /// `Err(TransferError::Truncated { expected: size, got })`.
@@ -321,59 +326,56 @@ pub fn send_stream<W: Write, R: Read>(
     data: &mut R,
 ) -> Result<[u8; CHECKSUM_LEN], TransferError> {
     let _ = (writer, name, size, data);
-    todo!("header, then copy size bytes through a buffer while hashing, then the hash")
+    todo!("send_stream: header, the bytes, their checksum")
 }
 
-/// Steps 15, 17, 18, 19. Receives a file in the streamed format into `dir`:
+/// Steps 15, 17, 18, 19. Receives one file in the streamed format into
+/// `dir` and returns its path, `dir/name`.
 ///
-/// 1. [`read_header`], then [`check_name`] on its name
-///    (`Err(TransferError::UnsafeName { .. })`);
-/// 2. create a temporary file in `dir` itself
-///    (`tempfile::NamedTempFile::new_in(dir)`);
-/// 3. copy exactly `size` bytes into it through a fixed buffer, hashing
-///    them as they pass; EOF first is
-///    `Err(TransferError::Truncated { expected: size, got })`;
-/// 4. read the 32-byte trailer (EOF inside it: `read_exact`'s
-///    `UnexpectedEof`, as `TransferError::Io`);
-/// 5. if it differs from the hash,
-///    `Err(TransferError::ChecksumMismatch { sent, computed })`;
-///    otherwise rename the temporary file to `dir/name` (`persist`) and
-///    return that path.
-///
-/// On every error the temporary file is removed (dropping a
-/// `NamedTempFile` does that) and nothing appears under `dir/name`.
+/// - The name is checked first ([`check_name`]; a refusal is
+///   `Err(TransferError::UnsafeName { .. })`).
+/// - The bytes are written as they arrive, under a temporary name in `dir`
+///   itself; the file appears under `dir/name` only once the checksum
+///   matches, and never half-written.
+/// - Memory stays bounded by [`CHUNK`] bytes of file, whatever size the
+///   header announces: the size comes from the network.
+/// - Errors: those of [`read_header`]; EOF before `size` bytes is
+///   `Err(TransferError::Truncated { expected: size, got })`; EOF inside the
+///   32-byte trailer is an `UnexpectedEof` `TransferError::Io`; a trailer
+///   that is not the SHA-256 of the bytes received is
+///   `Err(TransferError::ChecksumMismatch { sent, computed })`.
+/// - On every error the directory is left as it was: no temporary file, no
+///   `dir/name`.
 pub fn receive_stream<R: Read>(reader: &mut R, dir: &Path) -> Result<PathBuf, TransferError> {
     let _ = (reader, dir);
-    todo!("header, temporary file, copy and hash, compare, rename")
+    todo!("receive_stream: one file, saved only if whole and intact")
 }
 
-/// Steps 16 and 17. The streamed client: connects to `addr` (giving up
-/// after `timeout`), sets a read timeout of `timeout`, and
-/// [`receive_stream`]s one file into `dir`.
+/// Steps 16 and 17. The streamed client: connects to `addr` and receives
+/// one file into `dir` as [`receive_stream`] does; connecting and every
+/// read give up after `timeout`.
 pub fn receive_file_streamed(
     addr: SocketAddr,
     dir: &Path,
     timeout: Duration,
 ) -> Result<PathBuf, TransferError> {
     let _ = (addr, dir, timeout);
-    todo!("connect, set a read timeout, receive_stream")
+    todo!("receive_file_streamed: connect, then receive one file")
 }
 
-/// Steps 8 and 16. The file server: for every client that `listener`
-/// accepts, a new thread sends `file` in `format` and then closes the
-/// connection:
+/// Steps 8 and 16. The file server: every client that `listener` accepts
+/// gets `file` in `format` ([`Format::Json`]: [`encode_message`]'s message;
+/// [`Format::Stream`]: [`send_stream`]'s frames), then the connection
+/// closes: that close is how a JSON client knows the message ended.
 ///
-/// - [`Format::Json`]: reads the file and writes
-///   [`encode_message`]`(name, &data)`;
-/// - [`Format::Stream`]: opens the file and [`send_stream`]s it with its
-///   size from the file's metadata.
-///
-/// The name sent is the file's own name without its directories
-/// (`file.file_name()`, Python's `os.path.basename`). Set a write timeout
-/// of [`CLIENT_TIMEOUT`] on each client; print a failed client's error to
-/// stderr and carry on. Runs until the process ends; returns at once with
-/// an `InvalidInput` error if `file` has no UTF-8 file name.
+/// - Clients are served at the same time: one that does not read holds up
+///   nobody else. Writes to a client give up after [`CLIENT_TIMEOUT`].
+/// - The name sent is the file's own name without its directories (Python's
+///   `os.path.basename`); the file is read anew for each client.
+/// - A failed client is reported on stderr and the server carries on. Runs
+///   until the process ends; returns at once with an `InvalidInput` error
+///   if `file` has no UTF-8 file name.
 pub fn serve(listener: TcpListener, file: &Path, format: Format) -> io::Result<()> {
     let _ = (listener, file, format);
-    todo!("accept in a loop, a thread per client")
+    todo!("serve: the file to every client, each on its own")
 }

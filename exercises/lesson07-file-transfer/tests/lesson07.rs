@@ -409,7 +409,16 @@ fn step07_receives_a_file_over_tcp(#[case] chunking: Chunking) {
         "the server sent {{\"filename\": \"photo.jpg\", \"filedata\": <{} bytes in base64>}} {chunking} and closed",
         data.len()
     );
-    let path = got.unwrap_or_else(|e| panic!("{context}: receive_file failed: {e}"));
+    let path = got.unwrap_or_else(|e| {
+        let why = match e {
+            TransferError::BadJson(_) | TransferError::BadBase64(_) => {
+                "\n(the message only ends when the server closes: was the JSON parsed from what \
+                 one read returned? Read until EOF first; one read is never the whole message)"
+            }
+            _ => "",
+        };
+        panic!("{context}: receive_file failed: {e}{why}")
+    });
     assert_saved(&path, &dir.path().join("photo.jpg"), &data, &context);
 }
 
@@ -1047,6 +1056,8 @@ enum Cut {
     CloseAfter(usize),
     /// Reset after this many bytes of the stream.
     ResetAfter(usize),
+    /// Announce `u64::MAX` bytes, send this many, then close.
+    HugeSize(usize),
 }
 
 #[rstest]
@@ -1055,6 +1066,7 @@ enum Cut {
 #[case::cut_in_the_checksum(Cut::CloseAfter(100_010), Want::Eof)]
 #[case::no_checksum(Cut::CloseAfter(100_000), Want::Eof)]
 #[case::reset_in_the_data(Cut::ResetAfter(60_000), Want::AnyIo)]
+#[case::huge_size_announced(Cut::HugeSize(1_000), Want::Truncated { expected: u64::MAX, got: 1_000 })]
 fn step19_short_transfer_leaves_no_file(#[case] cut: Cut, #[case] want: Want) {
     let step = step!(LESSON);
     let data = noise(100_000, step.seed());
@@ -1086,6 +1098,30 @@ fn step19_short_transfer_leaves_no_file(#[case] cut: Cut, #[case] want: Want) {
                 ),
                 receive_over(server.addr, dir.path(), LONG),
             )
+        }
+        Cut::HugeSize(n) => {
+            let mut wire = header_frame("movie.mkv", u64::MAX);
+            wire.extend_from_slice(&data[..n]);
+            let server = send_and_close(wire);
+            let context = format!(
+                "a peer announced {} bytes (u64::MAX), sent {n}, then closed",
+                u64::MAX
+            );
+            let addr = server.addr;
+            let target = dir.path().to_path_buf();
+            let got = within(LONG, "receive_stream", move || {
+                let mut stream = net::connect(addr, LONG);
+                catch_quietly(|| receive_stream(&mut stream, &target))
+            });
+            let got = got.unwrap_or_else(|(payload, _)| {
+                panic!(
+                    "{context}: receive_stream panicked ({}). The size in the header comes from \
+                     the network: never allocate or reserve memory by it; copy through a buffer \
+                     of CHUNK bytes and let an early EOF end it as Truncated.",
+                    panic_text(payload.as_ref())
+                )
+            });
+            (context, got)
         }
     };
     assert_fails(&got, want, &format!("{context}; receive_stream"));

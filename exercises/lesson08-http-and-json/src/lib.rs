@@ -190,25 +190,25 @@ impl std::error::Error for ApiError {}
 impl From<ureq::Error> for ApiError {
     fn from(e: ureq::Error) -> Self {
         let _ = e;
-        todo!("match on the ureq::Error variants")
+        todo!("From<ureq::Error>: the ApiError that says what went wrong")
     }
 }
 
-/// Steps 1, 7, 8. Parses a JSON body into `T` (Python: `json.loads`).
+/// Steps 1, 7, 8. Parses a JSON body into `T` (Python: `json.loads`, then
+/// picking the fields), as `T`'s derives describe it: unknown fields are
+/// ignored, an `Option` field may be missing or `null`.
 ///
-/// `serde_json::from_slice` does the parsing, guided by `T`'s derives;
-/// unknown fields are ignored. On failure, `serde_json::Error::classify()`
-/// says which mistake it is:
+/// Errors tell two mistakes apart (serde_json's errors can say which):
 ///
-/// - `Category::Syntax` or `Category::Eof` (or `Io`): the text is not JSON
-///   at all, [`ApiError::MalformedJson`] with the error's text (step 7);
-/// - `Category::Data`: valid JSON of the wrong shape (a missing field, a
-///   string where a number belongs, 300 for a `u8`),
-///   [`ApiError::UnexpectedShape`] with the error's text, which names the
-///   problem (step 8).
+/// - the text is not JSON at all (a syntax error, Python's `str(dict)`,
+///   an empty body, a document that ends too soon, trailing garbage):
+///   [`ApiError::MalformedJson`] with the parser's message (step 7);
+/// - valid JSON of the wrong shape (a missing field, a string where a
+///   number belongs, 300 for a `u8`): [`ApiError::UnexpectedShape`] with
+///   the parser's message, which names the problem (step 8).
 pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
     let _ = body;
-    todo!("serde_json::from_slice, then classify the error")
+    todo!("parse_json: a T, or which kind of bad JSON it was")
 }
 
 /// A client for the weather API at one base URL: a configured
@@ -220,51 +220,51 @@ pub struct WeatherClient {
 }
 
 impl WeatherClient {
-    /// Step 2 (and 5, 6, 11). A client for the API at `base_url` (e.g.
-    /// `http://127.0.0.1:8000`; drop a trailing `/`). Build its agent with
-    /// `ureq::Agent::config_builder()`:
+    /// Step 2 (and 5, 6, 10, 11). A client for the API at `base_url` (e.g.
+    /// `http://127.0.0.1:8000`; a trailing `/` is ignored). Connects to
+    /// nothing yet. Every call it makes:
     ///
-    /// - `.timeout_global(Some(timeout))`: the whole call, connecting,
-    ///   redirects and the body included, ends by then (step 6);
-    /// - `.http_status_as_error(false)`: a 404 or 500 comes back as a
-    ///   response whose body you can read (step 5);
-    /// - `.max_redirects(MAX_REDIRECTS)` (step 11);
-    ///
-    /// then `.build().new_agent()`.
+    /// - ends within `timeout`, connecting, redirects and the body included
+    ///   (step 6), where `requests` has no timeout unless asked;
+    /// - gets a non-2xx status as an answer whose body can still be read,
+    ///   not as a failed exchange (step 5);
+    /// - follows redirects, at most [`MAX_REDIRECTS`] of them (steps 10, 11).
     pub fn new(base_url: &str, timeout: Duration) -> WeatherClient {
         let _ = (base_url, timeout);
-        todo!("configure a ureq::Agent and keep the base URL")
+        todo!("WeatherClient::new: an HTTP agent configured for every call")
     }
 
-    /// Steps 2, 3, 5-13. The weather in `city`:
-    /// `GET {base}/weather?city={city}&units=metric` (add the parameters
-    /// with `.query`, which percent-encodes them; `units` is [`UNITS`]) with
-    /// the header `Accept: application/json`. Then:
+    /// Steps 2, 3, 5-13. The weather in `city`: Python's
+    /// `requests.get(url, params={...}, timeout=t)`, `raise_for_status()`
+    /// and `.json()`.
     ///
-    /// 1. a status that is not 2xx is [`ApiError::Status`] with the code and
-    ///    a snippet: the first [`SNIPPET_LEN`] bytes of the body, lossily
-    ///    decoded (`String::from_utf8_lossy`) and trimmed (step 5);
-    /// 2. read the body with a limit of [`MAX_BODY`] bytes
-    ///    (`body_mut().with_config().limit(MAX_BODY).read_to_vec()`), so an
-    ///    endless body ends in [`ApiError::TooLarge`] (step 12) and a
-    ///    broken one in [`ApiError::Transport`] (step 13);
-    /// 3. then [`parse_json`] it.
-    ///
-    /// Python: `requests.get(url, params={...}, timeout=t)`, then
-    /// `raise_for_status()` and `.json()`.
+    /// - The request: `GET {base}/weather` with the query parameters `city`
+    ///   (any text: spaces, `&`, `=`, non-ASCII letters arrive intact, so
+    ///   percent-encoded) and `units` = [`UNITS`], and the header
+    ///   `Accept: application/json`.
+    /// - A status that is not 2xx is [`ApiError::Status`] with the code and
+    ///   a snippet: the first [`SNIPPET_LEN`] bytes of the body, lossily
+    ///   decoded and trimmed. Only those are read: the rest of an error body
+    ///   may be huge, or never come (step 5).
+    /// - The body, however it is framed (length, chunks, until close), is
+    ///   read whole before it is parsed with [`parse_json`]: over
+    ///   [`MAX_BODY`] bytes is [`ApiError::TooLarge`], found out without
+    ///   reading much more (step 12); a connection that breaks mid-body is
+    ///   [`ApiError::Transport`] (step 13) and a stall is
+    ///   [`ApiError::Timeout`] (step 6), never taken for bad JSON.
     pub fn weather(&self, city: &str) -> Result<Weather, ApiError> {
         let _ = (&self.agent, &self.base, city);
-        todo!("GET /weather with the query, check the status, read and parse the body")
+        todo!("WeatherClient::weather: the request, then the checked, parsed answer")
     }
 
-    /// Step 4. Sends `report` with `POST {base}/reports` as JSON
-    /// (`.send_json(report)` serializes it and sets
-    /// `Content-Type: application/json`; add `Accept: application/json`),
-    /// and returns the [`Report`] the server created (status 201), read
-    /// exactly as [`WeatherClient::weather`] reads its answer.
+    /// Step 4. Sends `report` as a JSON body (`Content-Type:
+    /// application/json`) with `POST {base}/reports` and the header
+    /// `Accept: application/json`, and returns the [`Report`] the server
+    /// created. Any 2xx is success (this API answers `201 Created`); the
+    /// answer is checked and read exactly as [`WeatherClient::weather`]'s.
     /// Python: `requests.post(url, json=report, timeout=t).json()`.
     pub fn post_report(&self, report: &NewReport) -> Result<Report, ApiError> {
         let _ = report;
-        todo!("POST the report as JSON, then read the created Report")
+        todo!("WeatherClient::post_report: the report sent, the created one read")
     }
 }

@@ -15,7 +15,7 @@ use rstest::rstest;
 use serde_json::{Value, json};
 use testkit::http::{HttpServer, Request, Response as Canned};
 use testkit::net::{self, Server};
-use testkit::{Chunking, escape, peer, step, within};
+use testkit::{Chunking, Learner, escape, peer, step, within};
 
 const LESSON: &str = include_str!("../lesson.toml");
 /// The deadline for a pure call.
@@ -273,8 +273,12 @@ fn step04_posts_json_and_reads_the_created_report(
 #[case::server_error(500, "Internal Server Error", "the database is on fire\n")]
 #[case::unavailable(503, "Service Unavailable", "")]
 #[case::long_body(500, "Internal Server Error", &"Traceback (most recent call last): ".repeat(100))]
+#[case::body_that_never_ends(500, "Internal Server Error", ENDLESS)]
 fn step05_http_errors_are_values(#[case] code: u16, #[case] reason: &str, #[case] body: &str) {
     let _step = step!(LESSON);
+    if body == ENDLESS {
+        return error_body_that_never_ends();
+    }
     let server = HttpServer::canned(Canned::json(code, reason, body));
     let got = get_weather(server.url(""), "Atlantis", CLIENT_TIMEOUT);
     let what = format!(
@@ -299,6 +303,40 @@ fn step05_http_errors_are_values(#[case] code: u16, #[case] reason: &str, #[case
         "{what} ({} bytes): the snippet is the first SNIPPET_LEN ({SNIPPET_LEN}) bytes of \
          the body, trimmed",
         body.len()
+    );
+}
+
+/// Step 5's marker for an error body that never ends.
+const ENDLESS: &str = "(a body that never ends)";
+
+/// A `500` whose body starts, then neither goes on nor ends: the snippet is
+/// its start, and the call returns at once with it.
+fn error_body_that_never_ends() {
+    let start = "Traceback (most recent call last): ".repeat(10);
+    let sent = start.clone();
+    let server = rude_server(move |mut stream| {
+        stream
+            .write_all(b"HTTP/1.1 500 Internal Server Error\r\nContent-Type: text/plain\r\n\r\n")?;
+        stream.write_all(sent.as_bytes())?;
+        // Neither more nor EOF, well past the step's deadline.
+        std::thread::sleep(Duration::from_secs(6));
+        Ok(())
+    });
+    let base = format!("http://{}", server.addr);
+    let call = Learner::spawn("WeatherClient::weather (timeout 10 s)", move || {
+        WeatherClient::new(&base, Duration::from_secs(10)).weather("Atlantis")
+    });
+    let got = call.wait(
+        LIMIT,
+        "the server answered `500 Internal Server Error` and sent 350 bytes of a body that \
+         never ends. The snippet is the first SNIPPET_LEN bytes: read only those, the rest may \
+         never come (or never stop)",
+    );
+    let want = start.get(..SNIPPET_LEN).unwrap_or(&start).trim();
+    assert!(
+        matches!(&got, Err(ApiError::Status { code: 500, snippet }) if snippet == want),
+        "a `500` with a body that never ends: expected Err(ApiError::Status {{ code: 500, \
+         snippet: {want:?} }}), got {got:?}"
     );
 }
 
@@ -330,9 +368,17 @@ fn step06_times_out(#[case] mid_body: bool) {
     let started = Instant::now();
     let got = get_weather(format!("http://{}", server.addr), "Oslo", timeout);
     let took = started.elapsed();
+    let why = match &got {
+        Err(ApiError::MalformedJson(_) | ApiError::UnexpectedShape(_)) => {
+            "\n(the timeout was taken for bad JSON: read the whole body first, with its limit, \
+             then parse it)"
+        }
+        _ => "",
+    };
     assert!(
         matches!(got, Err(ApiError::Timeout)),
-        "{what}; the client had a 500 ms timeout: expected Err(ApiError::Timeout), got {got:?} after {took:?}"
+        "{what}; the client had a 500 ms timeout: expected Err(ApiError::Timeout), got {got:?} \
+         after {took:?}{why}"
     );
     assert!(
         took < Duration::from_millis(2500),

@@ -91,7 +91,7 @@ impl std::error::Error for Ipv4Error {}
 /// `127.0.0.1`). Python: `socket.inet_ntoa(struct.pack("!I", n))`.
 pub fn format_ipv4(n: u32) -> String {
     let _ = n;
-    todo!("the four bytes of n, most significant first, joined by dots")
+    todo!("format_ipv4: n as a dotted quad")
 }
 
 /// Steps 2 and 3. Reads a dotted quad into its 32-bit number
@@ -105,7 +105,7 @@ pub fn format_ipv4(n: u32) -> String {
 /// then each part from the left: empty, not decimal, leading zero, over 255.
 pub fn parse_ipv4(text: &str) -> Result<u32, Ipv4Error> {
     let _ = text;
-    todo!("check the length, split on dots, check and parse each part")
+    todo!("parse_ipv4: the number, or the first problem found")
 }
 
 // ---------------------------------------------------------------------------
@@ -156,7 +156,7 @@ impl fmt::Display for AddrClass {
 /// carries, and is classed as that.
 pub fn classify(ip: IpAddr) -> AddrClass {
     let _ = ip;
-    todo!("compare the address with each range of AddrClass")
+    todo!("classify: the range of AddrClass the address is in")
 }
 
 // ---------------------------------------------------------------------------
@@ -189,14 +189,14 @@ pub enum PortRange {
 /// Step 6. The range `port` falls in.
 pub fn port_range(port: u16) -> PortRange {
     let _ = port;
-    todo!("match the port against the three ranges")
+    todo!("port_range: the range the port is in")
 }
 
 /// Step 6. The service [`SERVICES`] names for `port`, if any. Python:
 /// `socket.getservbyport(port)`.
 pub fn service_name(port: u16) -> Option<&'static str> {
     let _ = port;
-    todo!("look the port up in SERVICES")
+    todo!("service_name: the name SERVICES gives the port")
 }
 
 // ---------------------------------------------------------------------------
@@ -257,7 +257,7 @@ impl std::error::Error for SocketAddrError {}
 /// `[fe80::1%2]:80`. [`parse_socket_addr`] reads it back.
 pub fn format_socket_addr(addr: SocketAddr) -> String {
     let _ = addr;
-    todo!("IPv4 as a.b.c.d:port, IPv6 as [ip]:port or [ip%scope]:port")
+    todo!("format_socket_addr: the address as text parse_socket_addr reads back")
 }
 
 /// Steps 7 and 8. Reads a socket address written as `IPV4:PORT` or
@@ -273,7 +273,7 @@ pub fn format_socket_addr(addr: SocketAddr) -> String {
 ///   digits up to 65535, else `BadPort`.
 pub fn parse_socket_addr(text: &str) -> Result<SocketAddr, SocketAddrError> {
     let _ = text;
-    todo!("brackets or not, the address, the scope id, the port")
+    todo!("parse_socket_addr: the address, or the first problem found")
 }
 
 // ---------------------------------------------------------------------------
@@ -347,8 +347,8 @@ impl std::error::Error for ResolveError {}
 
 /// Steps 9 and 10. Resolves `host` and `port` to socket addresses, as
 /// `socket.getaddrinfo(host, port, family, SOCK_STREAM)` does, in the
-/// resolver's order, without duplicates, keeping only `family`'s. Rust's
-/// way to call `getaddrinfo` is `(host, port).to_socket_addrs()`.
+/// resolver's order, without duplicates, keeping only `family`'s (the
+/// chapter shows std's door to `getaddrinfo`).
 ///
 /// A name that cannot be a host name is refused before any lookup
 /// ([`ResolveError::BadHost`]): empty, over [`MAX_HOST_LEN`] bytes, bytes
@@ -361,7 +361,7 @@ impl std::error::Error for ResolveError {}
 /// [`ResolveError::NoAddress`].
 pub fn resolve(host: &str, port: u16, family: Family) -> Result<Vec<SocketAddr>, ResolveError> {
     let _ = (host, port, family);
-    todo!("check the name, to_socket_addrs, keep the family, drop duplicates")
+    todo!("resolve: the addresses of the family, or why there are none")
 }
 
 /// Why no connection could be made.
@@ -404,14 +404,17 @@ impl From<ResolveError> for ConnectError {
     }
 }
 
-/// Steps 11 to 13. Tries each address in turn, each with
-/// `TcpStream::connect_timeout(addr, timeout)`, and returns the first
-/// connection made. When all fail: [`ConnectError::AllFailed`] with every
-/// address and its error, in order. Python: `socket.create_connection`
-/// (with `all_errors=True`).
+/// Steps 11 to 13. Tries each address in turn and returns the first
+/// connection made: an address that refuses or never answers is only one
+/// failed attempt, the next one may answer (an IPv6 address failing, an
+/// IPv4 one answering, or the other way round). No attempt takes longer
+/// than `timeout`, even against an address that never answers. When all
+/// fail: [`ConnectError::AllFailed`] with every address and its own error,
+/// in the order tried (empty when `addrs` is). Python:
+/// `socket.create_connection` (with `all_errors=True`).
 pub fn connect_first(addrs: &[SocketAddr], timeout: Duration) -> Result<TcpStream, ConnectError> {
     let _ = (addrs, timeout);
-    todo!("connect_timeout to each address in turn, collecting the errors")
+    todo!("connect_first: the first address that answers, or every failure")
 }
 
 /// Steps 11 and 13. Resolves `host` and `port` ([`resolve`], keeping
@@ -424,7 +427,7 @@ pub fn connect_host(
     timeout: Duration,
 ) -> Result<TcpStream, ConnectError> {
     let _ = (host, port, family, timeout);
-    todo!("resolve, then connect_first")
+    todo!("connect_host: the name resolved, then its first answering address")
 }
 
 // ---------------------------------------------------------------------------
@@ -459,7 +462,7 @@ impl UnixServer {
     /// unconditionally, which steals a live server's name.
     pub fn bind(path: &Path) -> io::Result<UnixServer> {
         let _ = path;
-        todo!("look at what is at path, remove only a stale socket, then UnixListener::bind")
+        todo!("UnixServer::bind: listen at path, replacing only a stale socket")
     }
 
     /// The path the server is bound to.
@@ -473,31 +476,35 @@ impl UnixServer {
     }
 
     /// Steps 14 and 18. Accepts `clients` connections, one after the
-    /// other, and echoes each: every byte read is written back, until the
-    /// client closes its side (EOF). Each connection gets read and write
-    /// timeouts of `idle`; a timeout or an error on one connection (a client
-    /// that went silent or vanished) ends that connection only. A failed
-    /// `accept` is returned.
+    /// other, and echoes each: every byte read is written back, however the
+    /// bytes arrive, until the client closes its side (EOF); then the
+    /// connection is closed. A client silent or stuck for longer than
+    /// `idle`, or one that vanished, ends that connection only, never the
+    /// server. Returns `Ok(())` after the last client; only a failed
+    /// `accept` is an error.
     pub fn serve_echo(&self, clients: usize, idle: Duration) -> io::Result<()> {
         let _ = (clients, idle);
-        todo!("accept each client, set its timeouts, echo until EOF")
+        todo!("UnixServer::serve_echo: each client echoed until it closes")
     }
 }
 
 impl Drop for UnixServer {
-    /// Step 16. Remove the socket file here (`std::fs::remove_file`), or its
-    /// name outlives the server. (Left empty, not `todo!()`: a panic in
-    /// `drop` while a failing test unwinds would abort every test.)
+    /// Step 16. When the server goes, its socket file goes too, or the name
+    /// outlives the server. (Left empty, not `todo!()`: a panic in `drop`
+    /// while a failing test unwinds would abort every test.)
     fn drop(&mut self) {}
 }
 
-/// Step 15. The echo client: connects to the Unix socket at `path`, sets
-/// read and write timeouts of `timeout`, writes all of `message`, closes its
-/// writing side (`shutdown(Write)`, so the server reads EOF) and reads the
-/// reply until the server closes. A message over [`MAX_MESSAGE`] bytes is
-/// an error of kind `InvalidInput` (nothing is sent); a reply over
-/// [`MAX_REPLY`] bytes is an error of kind `InvalidData`.
+/// Step 15 (and 18). The echo client: sends all of `message` to the Unix
+/// socket at `path`, tells the server it is complete by closing only its
+/// own writing side (the server reads EOF, the reply can still come), and
+/// returns the reply, read until the server closes.
+///
+/// Every read and write waits at most `timeout`: a silent server is an
+/// error, not a hang. A message over [`MAX_MESSAGE`] bytes is an error of
+/// kind `InvalidInput` (nothing is sent); a reply over [`MAX_REPLY`] bytes
+/// is an error of kind `InvalidData`, found out without reading much more.
 pub fn unix_request(path: &Path, message: &[u8], timeout: Duration) -> io::Result<Vec<u8>> {
     let _ = (path, message, timeout);
-    todo!("check the size, connect, write, shutdown(Write), read the reply")
+    todo!("unix_request: the message sent, half-closed, the whole reply read")
 }

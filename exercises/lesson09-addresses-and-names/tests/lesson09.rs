@@ -19,7 +19,7 @@ use lesson09::*;
 use rstest::rstest;
 use socket2::{Domain, Socket, Type};
 use testkit::chunking::write_chunked;
-use testkit::{Chunking, assert_bytes_eq, escape, net, show, step, within};
+use testkit::{Chunking, Learner, assert_bytes_eq, escape, net, show, step, within};
 
 const LESSON: &str = include_str!("../lesson.toml");
 const LIMIT: Duration = testkit::DEFAULT_LIMIT;
@@ -453,8 +453,12 @@ fn step11_tries_each_address_in_turn(#[case] refused_before: usize) {
     addrs.push(target);
     let list = addrs.clone();
     let got = within(LIMIT, "connect_first", move || connect_first(&list, LIMIT));
-    let stream =
-        got.unwrap_or_else(|e| panic!("connect_first({addrs:?}) failed ({e}); {target} listens"));
+    let stream = got.unwrap_or_else(|e| {
+        panic!(
+            "connect_first({addrs:?}) failed ({e}); {target} listens: when an address fails, \
+                 try the next one"
+        )
+    });
     assert_eq!(
         stream.peer_addr().ok(),
         Some(target),
@@ -548,9 +552,14 @@ fn step13_reports_every_failed_attempt() {
     let last = net::refusing(Ipv4Addr::LOCALHOST.into());
     let list = vec![first.addr, quiet.addr, last.addr];
     let l = list.clone();
-    let got = within(LIMIT, "connect_first with a 300 ms timeout", move || {
+    let got = Learner::spawn("connect_first with a 300 ms timeout", move || {
         connect_first(&l, Duration::from_millis(300))
-    });
+    })
+    .wait(
+        LIMIT,
+        "trying three addresses, the middle one never answers: each attempt must give up after \
+         `timeout` (connect_timeout), not after the minutes a plain connect waits",
+    );
     let attempts = match got {
         Err(ConnectError::AllFailed(attempts)) => attempts,
         other => panic!(
@@ -717,7 +726,9 @@ fn step15_unix_client_reads_the_whole_echo(#[case] chunking: Chunking) {
     let listener = UnixListener::bind(&path).expect("bind a test server");
     let server = thread::spawn(move || -> io::Result<Vec<u8>> {
         let (mut stream, _) = listener.accept()?;
-        stream.set_read_timeout(Some(LIMIT))?;
+        // Longer than the client's timeout: a client that never half-closes
+        // meets its own timeout first.
+        stream.set_read_timeout(Some(LIMIT * 2))?;
         stream.set_write_timeout(Some(LIMIT))?;
         let mut got = Vec::new();
         stream.read_to_end(&mut got)?;
@@ -726,9 +737,14 @@ fn step15_unix_client_reads_the_whole_echo(#[case] chunking: Chunking) {
     });
     let message = echo_message();
     let (p, m) = (path.clone(), message.clone());
-    let got = within(LIMIT, "unix_request", move || unix_request(&p, &m, LIMIT));
+    let got = within(LIMIT * 3, "unix_request", move || {
+        unix_request(&p, &m, LIMIT)
+    });
     let reply = got.unwrap_or_else(|e| {
-        panic!("unix_request failed: {e}\n(the server reads until EOF, then echoes {chunking} and closes)")
+        panic!(
+            "unix_request failed: {e}\n(the server reads until EOF, then echoes {chunking} and \
+             closes: after the message, shut down the writing side so that it sees EOF)"
+        )
     });
     let heard = within(
         LIMIT,

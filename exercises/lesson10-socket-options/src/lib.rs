@@ -74,22 +74,19 @@ pub enum ReadOutcome {
     WouldBlock,
 }
 
-/// Step 1. Turns the result of one `read` on a socket in `mode` into a
-/// [`ReadOutcome`]:
+/// Step 1. Says what the result of one `read` on a socket in `mode` meant,
+/// as a [`ReadOutcome`]: data, EOF, "timed out" (the mode has a timeout) or
+/// "nothing yet" (the mode is non-blocking; `Timeout(ZERO)` means the same).
 ///
-/// - `Ok(0)` is [`ReadOutcome::Eof`], `Ok(n)` is [`ReadOutcome::Data`]`(n)`;
-/// - an error of kind `WouldBlock` is [`ReadOutcome::WouldBlock`] when the
-///   mode is [`Mode::NonBlocking`] (or `Timeout(ZERO)`, which means the
-///   same), and [`ReadOutcome::TimedOut`] when the mode is `Timeout(t)`:
-///   on Unix a read timeout is reported as `EAGAIN`, i.e. `WouldBlock`;
-/// - `TimedOut` (how Windows reports a read timeout) is
-///   [`ReadOutcome::TimedOut`] in `Timeout` mode;
-/// - every other error, and `WouldBlock`/`TimedOut` in a mode that cannot
-///   explain them (`Blocking`: there a `TimedOut` is a dead connection), is
-///   returned unchanged as `Err`.
+/// Facts to build on: on Unix a read that hits its timeout fails with
+/// `WouldBlock` (`EAGAIN`), the very error a non-blocking read with no data
+/// gives, so only the mode tells them apart; Windows reports a read timeout
+/// as `TimedOut`. An error the mode cannot explain (any other kind, or
+/// `WouldBlock`/`TimedOut` on a `Blocking` socket, where `TimedOut` is a
+/// dead connection) is returned unchanged as `Err`.
 pub fn classify(result: io::Result<usize>, mode: Mode) -> io::Result<ReadOutcome> {
     let _ = (result, mode);
-    todo!("match the result and the error kind against the mode")
+    todo!("classify: what the read result means in this mode")
 }
 
 /// A TCP stream that remembers its [`Mode`], as a Python socket remembers
@@ -101,45 +98,44 @@ pub struct Conn {
 }
 
 impl Conn {
-    /// Step 2. Wraps `stream` and puts it in [`Mode::Blocking`] with
-    /// [`Conn::set_mode`], whatever state it was left in.
+    /// Step 2. Wraps `stream` and puts it in [`Mode::Blocking`], whatever
+    /// non-blocking flag or timeouts it was left with.
     pub fn new(stream: TcpStream) -> io::Result<Conn> {
         let _ = Conn {
             stream,
             mode: Mode::Blocking,
         };
-        todo!("build the Conn, then set_mode(Mode::Blocking)")
+        todo!("Conn::new: a Conn in Blocking mode")
     }
 
     /// Step 2. Switches the socket's mode: Python's `settimeout` /
-    /// `setblocking`. Sets all three switches every time:
+    /// `setblocking`. Afterwards the socket itself is in exactly that mode,
+    /// whatever the previous one was:
     ///
-    /// | mode          | `set_nonblocking` | read and write timeouts |
+    /// | mode          | non-blocking flag | read and write timeouts |
     /// |---------------|-------------------|-------------------------|
-    /// | `Blocking`    | `false`           | `None`                  |
-    /// | `Timeout(t)`  | `false`           | `Some(t)`               |
-    /// | `NonBlocking` | `true`            | `None`                  |
+    /// | `Blocking`    | off               | none                    |
+    /// | `Timeout(t)`  | off               | `t`                     |
+    /// | `NonBlocking` | on                | none                    |
     ///
-    /// `Timeout(ZERO)` is treated, and stored, as `NonBlocking` (std's
-    /// `set_read_timeout` rejects a zero duration). Remember the mode for
-    /// [`Conn::mode`] and [`Conn::read_once`].
+    /// `Timeout(ZERO)` means `NonBlocking`, and reads back as it (std refuses
+    /// a zero timeout). Errors: the socket refused an option.
     pub fn set_mode(&mut self, mode: Mode) -> io::Result<()> {
         let _ = (&self.stream, self.mode, mode);
-        todo!("set the non-blocking flag and both timeouts, then store the mode")
+        todo!("Conn::set_mode: the socket in exactly this mode")
     }
 
     /// Step 2. The mode last set (`Timeout(0)` reads back as `NonBlocking`).
     pub fn mode(&self) -> Mode {
-        todo!("return the stored mode")
+        todo!("Conn::mode: the mode last set")
     }
 
-    /// Step 3. Reads once into `buf` and says what happened: one
-    /// `self.stream.read(buf)` (retried only if it fails with
-    /// `ErrorKind::Interrupted`), passed to [`classify`] with this socket's
-    /// mode.
+    /// Step 3. One read into `buf`, and what it meant in this socket's mode
+    /// (see [`classify`]): waits as the mode says, no longer. A read
+    /// interrupted by a signal does not count: it is made again.
     pub fn read_once(&mut self, buf: &mut [u8]) -> io::Result<ReadOutcome> {
         let _ = buf;
-        todo!("read once, retry on Interrupted, classify")
+        todo!("Conn::read_once: one read, and what it meant")
     }
 
     /// The stream inside, to write to it or read its options.
@@ -214,23 +210,42 @@ impl From<io::Error> for TransferError {
     }
 }
 
-/// Step 4. Writes all of `data` to `stream`, each write waiting at most
-/// `timeout` (`set_write_timeout`).
+/// Step 4. Writes all of `data` to `stream`, no single write waiting more
+/// than `timeout` for the peer to make room.
 ///
-/// Loop on `stream.write(&data[sent..])` yourself (not `write_all`), adding
-/// each `Ok(n)` to `sent`. A write that fails with `WouldBlock` or
-/// `TimedOut` means the peer stopped reading:
-/// `Err(TransferError::WriteTimedOut { sent })` with exactly the bytes the
-/// kernel took. Retry `Interrupted`; `Ok(0)` is an error (`WriteZero`);
-/// other errors are `TransferError::Io`. Unlike Python's `sendall`, the
-/// caller learns how much got out.
+/// Unlike Python's `sendall`, a failure says how much got out: when the
+/// peer stops reading and a write waits out the timeout, the result is
+/// `Err(TransferError::WriteTimedOut { sent })` with exactly the number of
+/// bytes the kernel took, no more, no fewer. A write the kernel takes
+/// nothing of (`Ok(0)`) is a `WriteZero` error; a signal is no error; any
+/// other failure is [`TransferError::Io`].
+///
+/// Takes `&TcpStream`, which implements `Write` as `TcpStream` does, so
+/// that one thread can write while another reads the same stream
+/// ([`exchange`]); a `&mut TcpStream` passes as well.
 pub fn write_all_timeout(
-    stream: &mut TcpStream,
+    stream: &TcpStream,
     data: &[u8],
     timeout: Duration,
 ) -> Result<(), TransferError> {
     let _ = (stream, data, timeout);
-    todo!("set the write timeout, write in a loop, count the bytes")
+    todo!("write_all_timeout: every byte, or how many got out before the stall")
+}
+
+/// Steps 6 and 12. Reads `stream` until the peer closes (EOF), each read
+/// waiting at most the stream's own read timeout (the caller sets it).
+///
+/// Never keeps more than `limit` bytes: once more arrive the result is
+/// `Err(TransferError::TooLarge { limit })`, and no more is read. A read
+/// that times out is `Err(TransferError::ReadTimedOut { received })` with
+/// the count received so far; a signal is no error; any other failure is
+/// [`TransferError::Io`].
+///
+/// Takes `&TcpStream`, which implements `Read`, so that one thread can read
+/// while another writes the same stream ([`exchange`]).
+pub fn read_to_end_limited(stream: &TcpStream, limit: usize) -> Result<Vec<u8>, TransferError> {
+    let _ = (stream, limit);
+    todo!("read_to_end_limited: everything until EOF, at most limit bytes")
 }
 
 /// Both ends of a connection as seen from one socket: two of the four
@@ -250,23 +265,24 @@ impl fmt::Display for Endpoints {
 }
 
 /// Step 5. The local and peer address of a connected stream: Python's
-/// `s.getsockname()` and `s.getpeername()` (`local_addr`, `peer_addr`).
+/// `s.getsockname()` and `s.getpeername()`. Errors: the socket is not
+/// connected.
 pub fn endpoints(stream: &TcpStream) -> io::Result<Endpoints> {
     let _ = stream;
-    todo!("local_addr and peer_addr")
+    todo!("endpoints: both ends of the connection")
 }
 
-/// Step 6. Sends `request`, half-closes and reads the reply until the peer
-/// closes:
+/// Step 6. Sends `request`, tells the peer the request is complete by
+/// closing this side's direction only (half-close: the peer reads EOF,
+/// this side can still read), and returns the reply, read until the peer
+/// closes.
 ///
-/// 1. set read and write timeouts of `timeout`;
-/// 2. write the whole request ([`write_all_timeout`]);
-/// 3. `stream.shutdown(Shutdown::Write)`: the peer reads EOF and knows the
-///    request is complete, while this side can still read;
-/// 4. read until `Ok(0)`. More than `max_reply` bytes is
-///    `Err(TransferError::TooLarge { limit: max_reply })` (stop reading
-///    then: never buffer without end); a read timeout (`WouldBlock` or
-///    `TimedOut`) is `Err(TransferError::ReadTimedOut { received })`.
+/// Every read and every write waits at most `timeout`: a peer that stops
+/// reading gives `WriteTimedOut { sent }`, one that never answers (nor
+/// closes) gives `ReadTimedOut { received }` after about `timeout`, never
+/// a hang. A reply over `max_reply` bytes is `TooLarge { limit: max_reply }`,
+/// found out without reading much past the limit; other failures are
+/// [`TransferError::Io`].
 pub fn request_until_eof(
     stream: &mut TcpStream,
     request: &[u8],
@@ -274,36 +290,38 @@ pub fn request_until_eof(
     timeout: Duration,
 ) -> Result<Vec<u8>, TransferError> {
     let _ = (stream, request, max_reply, timeout);
-    todo!("write, shutdown(Write), read until EOF with a limit")
+    todo!("request_until_eof: the request, a half-close, the reply until EOF")
 }
 
-/// Step 7. Connects to `addr` (`TcpStream::connect_timeout` with `timeout`)
-/// with Nagle's algorithm off (`set_nodelay(true)`, `TCP_NODELAY`) and read
-/// and write timeouts of `timeout`.
+/// Step 7. Connects to `addr`, giving up after `timeout`, and returns a
+/// stream with Nagle's algorithm off (`TCP_NODELAY`: small writes leave at
+/// once) and read and write timeouts of `timeout`.
 pub fn connect_low_latency(addr: SocketAddr, timeout: Duration) -> io::Result<TcpStream> {
     let _ = (addr, timeout);
-    todo!("connect_timeout, set_nodelay, timeouts")
+    todo!("connect_low_latency: a connection without Nagle, with timeouts")
 }
 
-/// Step 7. Sends one message made of a `header` and a `body` with ONE
-/// write: put both in one buffer, then `write_all` it. Two small writes
-/// leave as two segments (with `TCP_NODELAY`), or the second waits for the
-/// first one's ACK (with Nagle), about 40 ms on Linux.
+/// Step 7. Sends one message made of a `header` and a `body` so that it
+/// leaves as one piece: the peer's first read of it returns the whole
+/// message (it is small). Two small writes leave as two segments (with
+/// `TCP_NODELAY`), or the second waits for the first one's ACK (with
+/// Nagle), about 40 ms on Linux. Errors: the write failed.
 pub fn send_message(stream: &mut TcpStream, header: &[u8], body: &[u8]) -> io::Result<()> {
     let _ = (stream, header, body);
-    todo!("one buffer, one write_all")
+    todo!("send_message: header and body, leaving as one")
 }
 
-/// Step 8. Creates a TCP listener on `addr` with `SO_REUSEADDR` on or off,
-/// as asked, and a backlog of [`BACKLOG`].
+/// Step 8. A TCP listener on `addr` (IPv4 or IPv6) with `SO_REUSEADDR` on
+/// exactly when `reuse`, listening with a backlog of [`BACKLOG`].
 ///
-/// `TcpListener::bind` cannot do this (on Unix it always turns
-/// `SO_REUSEADDR` on): use `socket2::Socket::new(Domain::for_address(addr),
-/// Type::STREAM, Some(Protocol::TCP))`, `set_reuse_address(reuse)` BEFORE
-/// `bind(&addr.into())`, `listen(BACKLOG)`, then `.into()` a `TcpListener`.
+/// Errors: `AddrInUse` when `reuse` is false and a connection in
+/// `TIME_WAIT` still holds the port (with `reuse` the bind succeeds); any
+/// other error of creating, binding or listening. `TcpListener::bind`
+/// cannot honour `reuse = false`: on Unix it always turns the option on
+/// (the chapter shows the crate that can choose).
 pub fn bind_listener(addr: SocketAddr, reuse: bool) -> io::Result<TcpListener> {
     let _ = (addr, reuse);
-    todo!("socket2: new, set_reuse_address, bind, listen, into")
+    todo!("bind_listener: a listening socket, SO_REUSEADDR only when asked")
 }
 
 /// What [`serve_nonblocking`] did.
@@ -317,33 +335,32 @@ pub struct ServeStats {
     pub echoed: u64,
 }
 
-/// Steps 9 and 10. An echo server for many clients on ONE thread, with
-/// non-blocking sockets: Python's `setblocking(False)` loop. Returns its
-/// [`ServeStats`] once `stop` is set (check it on every pass).
+/// Steps 9, 10, 14 and 15. An echo server for many clients on ONE thread,
+/// with non-blocking sockets: Python's `setblocking(False)` loop. Returns
+/// its [`ServeStats`] soon after `stop` is set.
 ///
-/// - `listener.set_nonblocking(true)`, and the same for every accepted
-///   stream: accepted sockets do NOT inherit the listener's mode.
-/// - Each pass: accept until `WouldBlock`; then give every client one
-///   turn: one read, then one write of the bytes waiting to be echoed.
-///   `WouldBlock` means "not now", never "done"; a write may take only part
-///   of the pending bytes, so keep the rest for the next pass.
-/// - `Ok(0)` from a read: the client closed its side; send what is pending,
-///   then drop (close) it. A read or write error (reset): drop that client,
-///   never stop the server.
-/// - Bounded memory: do not read from a client while [`MAX_PENDING`] or
-///   more bytes wait to be echoed to it.
-/// - A pass in which nothing happened ends with `thread::sleep(IDLE_PAUSE)`.
-/// - Count `accepted`, the largest number of clients open at once
-///   (`most_open`) and the bytes `echoed`.
+/// - No client waits on another: the server never blocks on one socket
+///   (accepted sockets do not inherit the listener's non-blocking mode).
+/// - Every byte a client sends comes back to it, in order, none lost, even
+///   when the client reads slowly: a write may take only part of what it
+///   is given, or nothing (`WouldBlock`: "not now", never "done").
+/// - A client that closes its side gets the rest of its echo, then is
+///   closed; one whose connection fails (reset) is dropped. Neither stops
+///   the server.
+/// - Bounded memory: no more than about [`MAX_PENDING`] bytes held for one
+///   client; a client that sends without reading is no longer read from.
+/// - An idle server rests: a pass over the sockets in which nothing
+///   happened is followed by a sleep of [`IDLE_PAUSE`], never spinning.
+/// - [`ServeStats`]: connections `accepted`, the most open at one time
+///   (`most_open`), bytes `echoed`. Errors: only a failing listener.
 pub fn serve_nonblocking(listener: TcpListener, stop: &AtomicBool) -> io::Result<ServeStats> {
     let _ = (listener, stop);
-    todo!("a readiness loop over non-blocking sockets")
+    todo!("serve_nonblocking: one thread, many clients, until stop")
 }
 
-/// Step 11. The tutorial's exchange: set read and write timeouts of
-/// `timeout`, write ALL of `data` ([`write_all_timeout`]), half-close
-/// (`shutdown(Write)`), then read the reply until EOF (at most `max_reply`
-/// bytes). These are the very steps of [`request_until_eof`]: call it.
+/// Step 11. The tutorial's exchange: write ALL of `data`, half-close, then
+/// read the reply until EOF (at most `max_reply` bytes), each call waiting
+/// at most `timeout`: exactly what [`request_until_eof`] does.
 ///
 /// Fine for small messages. When both peers do this with more data than the
 /// two socket buffers hold, both block in `write` and neither reads: the
@@ -356,24 +373,20 @@ pub fn write_then_read(
     timeout: Duration,
 ) -> Result<Vec<u8>, TransferError> {
     let _ = (stream, data, max_reply, timeout);
-    todo!("write everything, shutdown(Write), then read until EOF")
+    todo!("write_then_read: everything written, then the reply")
 }
 
-/// Steps 12 and 13. The deadlock-free exchange: read the reply on a second
-/// thread WHILE writing `data`, so the peer's writes always drain.
+/// Steps 12 and 13. The deadlock-free exchange: sends all of `data`, then
+/// half-closes, and returns the peer's reply (until EOF, at most
+/// `max_reply` bytes), reading the reply WHILE writing, so that it
+/// finishes however much both sides send (10 MB each way over tiny
+/// buffers included). Each read and write waits at most `timeout`.
 ///
-/// Set read and write timeouts of `timeout`. In a `std::thread::scope`,
-/// spawn a reader that reads until EOF from `&TcpStream` (`Read` and `Write`
-/// are implemented for `&TcpStream`, so both threads can use one stream),
-/// with the limit and errors of [`request_until_eof`]; meanwhile write all
-/// of `data` on this thread (a timeout is `WriteTimedOut { sent }`), then
-/// `shutdown(Write)`, then join the reader.
-///
-/// Errors (step 13): when the reader fails (too much data, reset) it shuts
-/// the stream down (`Shutdown::Both`) so the writer stops too; when the
-/// writer fails, shut down as well, so the reader does not wait out its
-/// timeout. Report the reader's `TooLarge` first, else the writer's error,
-/// else the reader's result.
+/// Errors (step 13), as [`request_until_eof`]'s: `TooLarge`,
+/// `ReadTimedOut`, `WriteTimedOut`, `Io`. When one direction fails, the
+/// other stops at once too, never waiting out its own timeout (a reply too
+/// large while the peer reads nothing returns promptly). When both fail,
+/// a `TooLarge` reply is the one reported, else the writing side's error.
 pub fn exchange(
     stream: &mut TcpStream,
     data: &[u8],
@@ -381,5 +394,5 @@ pub fn exchange(
     timeout: Duration,
 ) -> Result<Vec<u8>, TransferError> {
     let _ = (stream, data, max_reply, timeout);
-    todo!("a reader thread while this thread writes")
+    todo!("exchange: write and read at the same time")
 }

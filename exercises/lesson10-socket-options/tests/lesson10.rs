@@ -15,8 +15,11 @@ use std::time::{Duration, Instant};
 use lesson10::*;
 use rstest::rstest;
 use socket2::SockRef;
+use testkit::cpu::ThreadClock;
 use testkit::relay::{Route, TcpRelay};
-use testkit::{Chunking, LineClient, Server, assert_bytes_eq, explain, net, peer, step, within};
+use testkit::{
+    Chunking, Learner, LineClient, Server, assert_bytes_eq, explain, net, peer, show, step, within,
+};
 
 const LESSON: &str = include_str!("../lesson.toml");
 const LIMIT: Duration = testkit::DEFAULT_LIMIT;
@@ -283,8 +286,7 @@ fn step04_write_times_out_on_a_peer_that_never_reads() {
     let (client, result) = within(LIMIT, "write_all_timeout to a peer that never reads", {
         let data = data.clone();
         move || {
-            let mut client = client;
-            let r = write_all_timeout(&mut client, &data, Duration::from_millis(300));
+            let r = write_all_timeout(&client, &data, Duration::from_millis(300));
             (client, r)
         }
     });
@@ -316,14 +318,14 @@ fn step04_write_times_out_on_a_peer_that_never_reads() {
     assert_bytes_eq("what the peer received", &data[..sent], &got);
 
     // A peer that reads: everything arrives, no error.
-    let (mut client, mut server) = net::pair_with_buffers(TINY_BUFFER);
+    let (client, mut server) = net::pair_with_buffers(TINY_BUFFER);
     net::set_timeouts(&server, LIMIT);
     let reader = thread::spawn(move || net::read_to_eof(&mut server));
     let data = pattern(300_000, 13, 253);
     let sent = within(LIMIT, "write_all_timeout to a reading peer", {
         let data = data.clone();
         move || {
-            let r = write_all_timeout(&mut client, &data, Duration::from_secs(2));
+            let r = write_all_timeout(&client, &data, Duration::from_secs(2));
             drop(client);
             r
         }
@@ -433,6 +435,45 @@ fn step06_half_close_ends_the_request(#[case] chunking: Chunking) {
         &half_close_reply(&request),
         &reply,
     );
+    if matches!(chunking, Chunking::Whole) {
+        silent_server_times_out();
+    }
+}
+
+/// A server that reads the request and then neither answers nor closes:
+/// `request_until_eof` must give up after its timeout.
+fn silent_server_times_out() {
+    let server = net::serve_one(|mut s| {
+        s.set_read_timeout(Some(Duration::from_secs(5)))?;
+        let (request, _) = net::read_to_eof(&mut s);
+        thread::sleep(Duration::from_millis(2_500));
+        Ok(request)
+    });
+    let mut stream = net::connect_retry(server.addr, LIMIT);
+    let started = Instant::now();
+    let got = within(
+        LIMIT,
+        "request_until_eof against a server that never answers",
+        move || {
+            request_until_eof(
+                &mut stream,
+                b"anyone there?",
+                1024,
+                Duration::from_millis(300),
+            )
+        },
+    );
+    let took = started.elapsed();
+    if !matches!(got, Err(TransferError::ReadTimedOut { received: 0 })) || took > LIMIT / 2 {
+        panic!(
+            "request_until_eof(.., timeout 300 ms) against a server that reads the request and \
+             then says nothing (it closes only 2.5 s later): expected \
+             Err(TransferError::ReadTimedOut {{ received: 0 }}) after about 300 ms, got {:?} \
+             after {took:?}. Every read must wait at most `timeout`: set the read timeout too, \
+             not only the write timeout.",
+            got.as_ref().map(Vec::len)
+        );
+    }
 }
 
 #[test]
@@ -582,11 +623,36 @@ fn start_echo_server() -> Server<io::Result<ServeStats>> {
     .stopped_by("`stop` was set", move || stop.store(true, Ordering::SeqCst))
 }
 
-/// Sends `line` and expects it back.
+/// Sends `line` and expects it back; a failure says whether the server hung
+/// up or stayed silent.
 #[track_caller]
 fn echo_round(client: &mut LineClient, line: &[u8]) {
     client.send(line);
-    client.expect(line);
+    match client.read_line() {
+        Ok(got) if got == line => {}
+        Ok(got) => client.fail(format!(
+            "the echo is not the line sent\n{}",
+            testkit::bytes::diff_report(line, &got)
+        )),
+        Err(why) if why.contains("closed") => {
+            client.note(format!("expected the echo {}", show(line)));
+            client.fail(format!(
+                "the server hung up on this client ({why}) instead of echoing {}. Only a read \
+                 that returns Ok(0) (the client closed) or fails ends a client: WouldBlock on a \
+                 read or a write means \"not now\", and a client is closed only once its \
+                 pending bytes are sent.",
+                show(line)
+            ))
+        }
+        Err(why) => {
+            client.note(format!("expected the echo {}", show(line)));
+            client.fail(format!(
+                "expected the echo {}, but {why}. Several clients are connected: does the \
+                 server wait on one of them (a blocking read or accept) while this one is ready?",
+                show(line)
+            ))
+        }
+    }
 }
 
 #[rstest]
@@ -605,13 +671,7 @@ fn step09_serves_many_clients_from_one_thread(
     // All clients connect first; then they take turns, LAST one first, so a
     // server that waits on client 0 never answers client 3.
     let mut clients: Vec<LineClient> = (0..CLIENTS)
-        .map(|i| {
-            let mut client = server.client_via(route.addr, &format!("client {i} ({how})"));
-            client.note(format!(
-                "{CLIENTS} clients are connected: the server must not wait on any one of them"
-            ));
-            client
-        })
+        .map(|i| server.client_via(route.addr, &format!("client {i} ({how})")))
         .collect();
     for round in 0..3 {
         for (i, client) in clients.iter_mut().enumerate().rev() {
@@ -793,11 +853,24 @@ fn step12_exchange_reads_while_writing(#[case] chunking: Option<Chunking>, #[cas
         }
     });
     drop(relay);
+    let why = |e: &TransferError, expected: usize| match e {
+        TransferError::ReadTimedOut { received } if *received == expected => {
+            "\n(the whole reply came but no EOF: once everything is written, exchange must \
+             half-close (shutdown(Write)), or the other side, reading until EOF, never ends)"
+        }
+        _ => "",
+    };
     let ra = ra.unwrap_or_else(|e| {
-        panic!("peer A: exchange of {size} bytes each way ({how}) failed: {e}")
+        panic!(
+            "peer A: exchange of {size} bytes each way ({how}) failed: {e}{}",
+            why(&e, data_b.len())
+        )
     });
     let rb = rb.unwrap_or_else(|e| {
-        panic!("peer B: exchange of {size} bytes each way ({how}) failed: {e}")
+        panic!(
+            "peer B: exchange of {size} bytes each way ({how}) failed: {e}{}",
+            why(&e, data_a.len())
+        )
     });
     assert_bytes_eq(
         &format!("what peer A received from B ({how})"),
@@ -844,6 +917,46 @@ fn step13_exchange_rejects_bad_peers() {
         );
     }
 
+    // A peer that floods without reading, while the request is too big for
+    // the buffers: the reader's TooLarge must stop the blocked writer too.
+    let (listener, addr) = net::listener();
+    let flooder = thread::spawn(move || {
+        let (s, _) = listener.accept()?;
+        SockRef::from(&s).set_recv_buffer_size(TINY_BUFFER)?;
+        s.set_write_timeout(Some(Duration::from_secs(5)))?;
+        let flood = pattern(64 * 1024, 1, 256);
+        let mut w = &s;
+        for _ in 0..16 {
+            if w.write_all(&flood).is_err() {
+                break;
+            }
+        }
+        // Keep the connection open (and unread) well past the step's deadline.
+        thread::sleep(Duration::from_secs(6));
+        Ok::<(), io::Error>(())
+    });
+    let stream = net::connect_retry(addr, LIMIT);
+    SockRef::from(&stream)
+        .set_send_buffer_size(TINY_BUFFER)
+        .expect("SO_SNDBUF");
+    let big = pattern(16 * 1024 * 1024, 3, 251);
+    let exchanging = Learner::spawn("exchange(.., timeout 10 s)", move || {
+        let mut stream = stream;
+        exchange(&mut stream, &big, limit, Duration::from_secs(10)).map(|r| r.len())
+    });
+    let got = exchanging.wait(
+        LIMIT,
+        "its reader got more than max_reply bytes while its writer was blocked on a peer that \
+         reads nothing. When the reader fails, shut the stream down (both ways) so that the \
+         writer's blocked write fails at once, instead of waiting out its 10 s timeout",
+    );
+    assert!(
+        matches!(got, Err(TransferError::TooLarge { limit: l }) if l == limit),
+        "exchange with max_reply = {limit} against a peer that floods without reading: expected \
+         Err(TransferError::TooLarge {{ limit: {limit} }}), got {got:?}"
+    );
+    drop(flooder);
+
     // A peer that reads everything and then says nothing, without closing.
     for which in ["exchange", "request_until_eof"] {
         let server = net::serve_one(|mut s| {
@@ -882,5 +995,162 @@ fn step13_exchange_rejects_bad_peers() {
         "exchange against a peer that resets the connection mid-answer: expected \
          Err(TransferError::Io(..)) (connection reset), got {:?}",
         got.as_ref().map(Vec::len)
+    );
+}
+
+/// A client whose receive buffer is tiny and which reads slowly, so that the
+/// server's writes fill its send buffer: they come back `WouldBlock`, or
+/// take only part of what they are given.
+fn slow_reader(addr: SocketAddr) -> TcpStream {
+    let socket = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None)
+        .expect("create a socket");
+    socket.set_recv_buffer_size(4 * 1024).expect("SO_RCVBUF");
+    socket
+        .connect_timeout(&addr.into(), LIMIT)
+        .expect("connect to the learner's server");
+    let stream: TcpStream = socket.into();
+    net::set_timeouts(&stream, LIMIT);
+    stream
+}
+
+#[test]
+fn step14_slow_readers_get_every_byte() {
+    let _step = step!(LESSON);
+    const TOTAL: usize = 2 * 1024 * 1024;
+    // The server's sockets get a small send buffer (accepted sockets inherit
+    // the listener's), which the kernel then cannot grow past the echo.
+    let (listener, addr) = net::listener();
+    SockRef::from(&listener)
+        .set_send_buffer_size(16 * 1024)
+        .expect("SO_SNDBUF on the listener");
+    let stop = Arc::new(AtomicBool::new(false));
+    let flag = Arc::clone(&stop);
+    let server = Server::on(addr, "serve_nonblocking(listener, stop)", move || {
+        serve_nonblocking(listener, &flag)
+    })
+    .stopped_by("`stop` was set", move || stop.store(true, Ordering::SeqCst));
+    let stream = slow_reader(addr);
+    let data = pattern(TOTAL, 29, 251);
+    let mut writer = stream.try_clone().expect("clone");
+    let sending = data.clone();
+    thread::spawn(move || {
+        let sent = writer.write_all(&sending);
+        let _ = writer.shutdown(std::net::Shutdown::Write);
+        sent
+    });
+    let (echoed, error) = within(
+        Duration::from_secs(20),
+        "reading the echo slowly",
+        move || {
+            let mut stream = stream;
+            let mut echoed = Vec::with_capacity(TOTAL);
+            let mut buf = [0u8; 1024];
+            let mut reads = 0u32;
+            loop {
+                match stream.read(&mut buf) {
+                    Ok(0) => return (echoed, None),
+                    Ok(n) => echoed.extend_from_slice(&buf[..n]),
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                    Err(e) => return (echoed, Some(e)),
+                }
+                reads += 1;
+                if reads % 64 == 0 {
+                    thread::sleep(Duration::from_millis(1));
+                }
+            }
+        },
+    );
+    let how = "the server's sockets have a 16 KiB send buffer; a client with a 4 KiB \
+               receive buffer sends 2 MiB and reads the echo slowly, so the server's writes \
+               often take only part of the pending bytes, or none (WouldBlock)";
+    let hung_up = match &error {
+        None => echoed.len() < TOTAL && data.starts_with(&echoed),
+        Some(e) => matches!(
+            e.kind(),
+            io::ErrorKind::ConnectionReset | io::ErrorKind::ConnectionAborted
+        ),
+    };
+    if hung_up {
+        server.fail(format!(
+            "{how}: the server hung up on the client after echoing {} of {TOTAL} bytes{}. A \
+             write that fails with WouldBlock means the client's buffer is full for now: keep \
+             the bytes and try again on a later pass; never drop the client for it.",
+            echoed.len(),
+            error.map_or(String::new(), |e| format!(
+                " ({})",
+                explain::io_error(&e, LIMIT)
+            ))
+        ));
+    }
+    if let Some(e) = error {
+        server.fail(format!(
+            "{how}: after {} of {TOTAL} bytes of echo, reading failed: {}",
+            echoed.len(),
+            explain::io_error(&e, LIMIT)
+        ));
+    }
+    if echoed != data {
+        let at = testkit::bytes::first_difference(&data, &echoed).unwrap_or(0);
+        server.fail(format!(
+            "{how}: the echo ({} bytes) differs from what was sent ({TOTAL} bytes) from byte \
+             {at} on: bytes went missing. A write may take only part of what it is given: keep \
+             the rest pending for the next pass.",
+            echoed.len()
+        ));
+    }
+    drop(server);
+}
+
+/// How long step 15 watches an idle server. A pass over no clients
+/// followed by a sleep of [`IDLE_PAUSE`] costs a few microseconds and ends
+/// asleep; a loop without the sleep never sleeps (see `testkit::cpu`).
+const IDLE: Duration = Duration::from_secs(1);
+
+#[test]
+fn step15_idle_server_does_not_spin() {
+    let _step = step!(LESSON);
+    let stop = Arc::new(AtomicBool::new(false));
+    let flag = Arc::clone(&stop);
+    let (tx, clock) = std::sync::mpsc::channel();
+    let server = Server::tcp("serve_nonblocking(listener, stop)", move |listener| {
+        let _ = tx.send(ThreadClock::current());
+        serve_nonblocking(listener, &flag)
+    })
+    .stopped_by("`stop` was set", move || stop.store(true, Ordering::SeqCst));
+    let mut client = server.client("a client before the server is left idle");
+    echo_round(&mut client, b"hello\n");
+    drop(client);
+    let Ok(Some(clock)) = clock.recv_timeout(LIMIT) else {
+        eprintln!("note: this platform cannot watch a thread's work; the spin check is skipped");
+        return;
+    };
+    thread::sleep(Duration::from_millis(100));
+    let before = clock.usage();
+    thread::sleep(IDLE);
+    if let Some(end) = server.ended() {
+        server.fail(format!(
+            "serve_nonblocking ended while no client was connected: {end}"
+        ));
+    }
+    let (Some(before), Some(after)) = (before, clock.usage()) else {
+        server.fail("the server's thread ended while it was idle");
+    };
+    let used = after.since(before);
+    eprintln!(
+        "serve_nonblocking: {:?} of CPU time and {} sleeps in {IDLE:?} with no client",
+        used.cpu, used.sleeps
+    );
+    if used.spins() {
+        server.fail(format!(
+            "serve_nonblocking used {:?} of CPU time in {IDLE:?} with no client at all, and \
+             went to sleep only {} times: it spins. A non-blocking loop must rest when a pass \
+             over its sockets did nothing: sleep IDLE_PAUSE ({IDLE_PAUSE:?}) then.",
+            used.cpu, used.sleeps
+        ));
+    }
+    let stats = server.stop_ok(LIMIT);
+    assert!(
+        stats.accepted >= 1,
+        "one client connected, stats say {stats:?}"
     );
 }

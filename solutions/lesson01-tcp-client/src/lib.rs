@@ -30,7 +30,8 @@ pub const MAX_HEAD: usize = 64 * 1024;
 /// A parsed HTTP response.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Response {
-    /// `HTTP/1.1` or `HTTP/1.0`, as the status line says.
+    /// `HTTP/1.1` or `HTTP/1.0` (`HTTP/1.` and one digit), as the status line
+    /// says.
     pub version: String,
     /// The three-digit status code, e.g. 200.
     pub status: u16,
@@ -60,7 +61,7 @@ pub enum HttpError {
     NoHeaderEnd,
     /// The head grew past [`MAX_HEAD`] bytes without a blank line.
     HeadTooLarge,
-    /// The first line is not `HTTP/x.y NNN reason`.
+    /// The first line is not `HTTP/1.x NNN reason`.
     BadStatusLine(String),
     /// A header line has no `:` or is not text.
     BadHeader(String),
@@ -184,22 +185,34 @@ pub fn parse_head(head: &[u8]) -> Result<Response, HttpError> {
     })
 }
 
-/// `HTTP/1.1 200 OK` -> (`HTTP/1.1`, 200, `OK`).
+/// `HTTP/1.1 200 OK` -> (`HTTP/1.1`, 200, `OK`): the version `HTTP/1.`
+/// and one digit, a space, exactly three digits, then (after a space) the
+/// reason, which may be empty or hold spaces.
 fn parse_status_line(line: &str) -> Option<(String, u16, String)> {
     let mut parts = line.splitn(3, ' ');
     let version = parts.next()?;
     let code = parts.next()?;
     let reason = parts.next().unwrap_or("");
-    let digits = version.strip_prefix("HTTP/")?;
-    let (major, minor) = digits.split_once('.')?;
-    let is_number = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
-    if !is_number(major) || !is_number(minor) {
+    let minor = version.strip_prefix("HTTP/1.")?;
+    if minor.len() != 1 || !minor.bytes().all(|b| b.is_ascii_digit()) {
         return None;
     }
-    if code.len() != 3 || !is_number(code) {
+    // `parse` alone would take `+99`: check the digits first.
+    if code.len() != 3 || !code.bytes().all(|b| b.is_ascii_digit()) {
         return None;
     }
     Some((version.to_owned(), code.parse().ok()?, reason.to_owned()))
+}
+
+/// A `Content-Length` value: ASCII digits that fit a `usize` (`parse`
+/// alone would also take a leading `+`).
+fn content_length(value: &str) -> Result<usize, HttpError> {
+    value
+        .bytes()
+        .all(|b| b.is_ascii_digit())
+        .then(|| value.parse().ok())
+        .flatten()
+        .ok_or_else(|| HttpError::BadHeader(format!("Content-Length: {value}")))
 }
 
 /// Parses a whole response read until EOF: the head, then the body. With a
@@ -211,9 +224,7 @@ pub fn parse_response(raw: &[u8]) -> Result<Response, HttpError> {
     let mut response = parse_head(head)?;
     match response.header("Content-Length") {
         Some(value) => {
-            let expected: usize = value
-                .parse()
-                .map_err(|_| HttpError::BadHeader(format!("Content-Length: {value}")))?;
+            let expected = content_length(value)?;
             if body.len() < expected {
                 return Err(HttpError::TruncatedBody {
                     expected,
@@ -256,9 +267,7 @@ pub fn read_response<R: Read>(reader: &mut R) -> Result<Response, HttpError> {
     let mut body = data.split_off(head_end + 4);
     match response.header("Content-Length") {
         Some(value) => {
-            let expected: usize = value
-                .parse()
-                .map_err(|_| HttpError::BadHeader(format!("Content-Length: {value}")))?;
+            let expected = content_length(value)?;
             if body.len() < expected {
                 let missing = (expected - body.len()) as u64;
                 reader.take(missing).read_to_end(&mut body)?;

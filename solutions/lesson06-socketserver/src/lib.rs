@@ -88,8 +88,8 @@ impl StreamRequest {
 /// What to do with one TCP connection: Python's `BaseRequestHandler`.
 ///
 /// The server makes a fresh handler for every connection and calls `setup`,
-/// then `handle`, then `finish` (even when `handle` failed). Only `handle`
-/// must be written; the others do nothing by default.
+/// then `handle`, then `finish` (even when `handle` failed or panicked).
+/// Only `handle` must be written; the others do nothing by default.
 pub trait StreamHandler {
     /// Runs first. An error here skips `handle` and `finish`.
     fn setup(&mut self, _request: &mut StreamRequest) -> io::Result<()> {
@@ -100,7 +100,7 @@ pub trait StreamHandler {
     /// `request.wfile`. Returning ends the connection.
     fn handle(&mut self, request: &mut StreamRequest) -> io::Result<()>;
 
-    /// Runs last, after `handle` returned or failed: clean up here.
+    /// Runs last, after `handle` returned, failed or panicked: clean up here.
     fn finish(&mut self, _request: &mut StreamRequest) -> io::Result<()> {
         Ok(())
     }
@@ -143,7 +143,7 @@ pub trait DatagramHandler {
     /// Serves the datagram, usually with [`DatagramRequest::reply`].
     fn handle(&mut self, request: &DatagramRequest<'_>) -> io::Result<()>;
 
-    /// Runs last, after `handle` returned or failed.
+    /// Runs last, after `handle` returned, failed or panicked.
     fn finish(&mut self, _request: &DatagramRequest<'_>) -> io::Result<()> {
         Ok(())
     }
@@ -199,22 +199,21 @@ fn catch_panic<T>(f: impl FnOnce() -> Result<T, HandlerError>) -> Result<T, Hand
 /// constructor and the server's `shutdown_request` do together.
 ///
 /// Wraps `stream` in a [`StreamRequest`], calls `setup` (an error stops
-/// there), `handle`, then `finish` even if `handle` failed, flushes `wfile`
-/// so whatever the handler wrote reaches the client, and closes the
-/// connection. The first error, or a panic in any method, is returned.
+/// there), `handle`, then `finish` even if `handle` failed or panicked,
+/// flushes `wfile` so whatever the handler wrote reaches the client, and
+/// closes the connection. The first error, or a panic in any method, is
+/// returned.
 pub fn serve_stream<H: StreamHandler + ?Sized>(
     handler: &mut H,
     stream: TcpStream,
     client_address: SocketAddr,
 ) -> Result<(), HandlerError> {
     let mut request = StreamRequest::new(stream, client_address)?;
-    let outcome = catch_panic(|| {
-        handler.setup(&mut request)?;
-        let handled = handler.handle(&mut request);
-        let finished = handler.finish(&mut request);
-        handled?;
-        finished?;
-        Ok(())
+    // Python's `try: handle() finally: finish()`: finish runs after a panic too.
+    let outcome = catch_panic(|| Ok(handler.setup(&mut request)?)).and_then(|()| {
+        let handled = catch_panic(|| Ok(handler.handle(&mut request)?));
+        let finished = catch_panic(|| Ok(handler.finish(&mut request)?));
+        handled.and(finished)
     });
     let flushed = request.wfile.flush();
     // Send FIN now, as Python's `shutdown_request` does, even if the
@@ -225,7 +224,7 @@ pub fn serve_stream<H: StreamHandler + ?Sized>(
 }
 
 /// Serves one datagram with `handler`: `setup`, `handle`, then `finish` even
-/// if `handle` failed. The first error, or a panic, is returned.
+/// if `handle` failed or panicked. The first error, or a panic, is returned.
 pub fn serve_datagram<H: DatagramHandler + ?Sized>(
     handler: &mut H,
     socket: &UdpSocket,
@@ -237,13 +236,10 @@ pub fn serve_datagram<H: DatagramHandler + ?Sized>(
         socket,
         client_address,
     };
-    catch_panic(|| {
-        handler.setup(&request)?;
-        let handled = handler.handle(&request);
-        let finished = handler.finish(&request);
-        handled?;
-        finished?;
-        Ok(())
+    catch_panic(|| Ok(handler.setup(&request)?)).and_then(|()| {
+        let handled = catch_panic(|| Ok(handler.handle(&request)?));
+        let finished = catch_panic(|| Ok(handler.finish(&request)?));
+        handled.and(finished)
     })
 }
 

@@ -245,17 +245,16 @@ fn is_timeout(e: &io::Error) -> bool {
 /// (`SO_SNDTIMEO`). Unlike Python's `sendall`, a timeout says how much was
 /// sent: [`TransferError::WriteTimedOut`] with the count of bytes the
 /// kernel took.
+///
+/// Takes `&TcpStream` (which implements `Write`), so that one thread can
+/// write while another reads the same stream, as [`exchange`] does.
 pub fn write_all_timeout(
-    stream: &mut TcpStream,
+    stream: &TcpStream,
     data: &[u8],
     timeout: Duration,
 ) -> Result<(), TransferError> {
     stream.set_write_timeout(Some(timeout))?;
-    write_all_counted(stream, data)
-}
-
-/// `write_all`, but a timeout reports how many bytes got out.
-fn write_all_counted<W: Write>(w: &mut W, data: &[u8]) -> Result<(), TransferError> {
+    let mut w = stream;
     let mut sent = 0;
     while sent < data.len() {
         match w.write(&data[sent..]) {
@@ -269,9 +268,15 @@ fn write_all_counted<W: Write>(w: &mut W, data: &[u8]) -> Result<(), TransferErr
     Ok(())
 }
 
-/// Reads until EOF, keeping at most `limit` bytes; a read timeout is
-/// [`TransferError::ReadTimedOut`].
-fn read_to_end_limited<R: Read>(r: &mut R, limit: usize) -> Result<Vec<u8>, TransferError> {
+/// Reads `stream` until EOF, each read waiting at most the stream's own
+/// read timeout: more than `limit` bytes is [`TransferError::TooLarge`]
+/// (and no more is read), a read timeout is
+/// [`TransferError::ReadTimedOut`] with the count received so far.
+///
+/// Takes `&TcpStream` (which implements `Read`), so that one thread can
+/// read while another writes the same stream, as [`exchange`] does.
+pub fn read_to_end_limited(stream: &TcpStream, limit: usize) -> Result<Vec<u8>, TransferError> {
+    let mut r = stream;
     let mut data = Vec::new();
     let mut buf = [0u8; 8192];
     loop {
@@ -532,15 +537,14 @@ pub fn exchange(
     let stream: &TcpStream = stream;
     thread::scope(|scope| {
         let reader = scope.spawn(move || {
-            let mut from = stream;
-            let got = read_to_end_limited(&mut from, max_reply);
+            let got = read_to_end_limited(stream, max_reply);
             if got.is_err() {
+                // The writer may be blocked on a peer that does not read.
                 let _ = stream.shutdown(Shutdown::Both);
             }
             got
         });
-        let mut to = stream;
-        let written = write_all_counted(&mut to, data).and_then(|()| {
+        let written = write_all_timeout(stream, data, timeout).and_then(|()| {
             stream
                 .shutdown(Shutdown::Write)
                 .map_err(TransferError::from)
