@@ -79,10 +79,11 @@ pub fn create(workspace: &Workspace, number: u32, slug: &str, title: &str) -> Re
             solution.join("mistakes/answers_zero.rs"),
             mistake(&nn, title),
         ),
-        (chapter.clone(), chapter_text(&nn, title, &dir, &id)),
+        (chapter.clone(), chapter_text(number, &nn, title, &dir, &id)),
     ];
     let summary = PathBuf::from("docs/src/SUMMARY.md");
-    let summary_line = format!("- [{nn} {title}]({nn}-{slug}.md)");
+    // The book numbers lessons in their titles ("Lesson 14: ..."), not by mdBook.
+    let summary_line = format!("- [Lesson {number}: {title}]({nn}-{slug}.md)");
     let readme = PathBuf::from("README.md");
     let readme_line = format!(
         "| {nn} | [{title}]({}) | the tutorial program it re-does |",
@@ -90,10 +91,10 @@ pub fn create(workspace: &Workspace, number: u32, slug: &str, title: &str) -> Re
     );
     let summary_text = add_after_last(
         &read(workspace, &summary)?,
-        |l| l.starts_with("- [") && l.chars().nth(3).is_some_and(|c| c.is_ascii_digit()),
+        |l| l.starts_with("- [Lesson "),
         &summary_line,
     )
-    .context("SUMMARY.md has no lesson entry (`- [01 ...](01-...md)`) to add after")?;
+    .context("SUMMARY.md has no lesson entry (`- [Lesson 1: ...](01-...md)`) to add after")?;
     let readme_text = add_after_last(
         &read(workspace, &readme)?,
         |l| l.starts_with("| ") && l.chars().nth(2).is_some_and(|c| c.is_ascii_digit()),
@@ -206,10 +207,13 @@ fn tests(nn: &str, id: &str) -> String {
     )
 }
 
-fn chapter_text(nn: &str, title: &str, dir: &str, id: &str) -> String {
+/// The chapter: its title, the stub shown in the page (mdBook's include: a
+/// link to the file would leave the book's folder and be dead where the book
+/// is served), and the step table.
+fn chapter_text(number: u32, nn: &str, title: &str, dir: &str, id: &str) -> String {
+    let stub = format!("exercises/{dir}/src/lib.rs");
     format!(
-        "# {} {title}\n\nWhat the lesson teaches, in plain words; the tutorial's Python program and\nthe Rust one side by side, with a mapping table.\n\n## The steps\n\nWork in `exercises/{dir}/src/lib.rs`; run `cargo test -p {id}` or\n`cargo checker {nn}`.\n\n| step | what it checks |\n|------|----------------|\n| `step01_answers` | `answer` returns the answer |\n",
-        nn
+        "# Lesson {number}: {title}\n\nWhat the lesson teaches, in plain words; the tutorial's Python program and\nthe Rust one side by side, with a mapping table.\n\nExercise: [`{stub}`](#exercise), the stub you fill in;\nunfold it here to read its signatures and doc comments.\n\n<details id=\"exercise\">\n<summary><code>{stub}</code></summary>\n\n```rust,ignore\n{{{{#include ../../{stub}}}}}\n```\n\n</details>\n\n## The steps\n\nWork in `{stub}`; run `cargo test -p {id}` or\n`cargo checker {nn}`.\n\n| step | what it checks |\n|------|----------------|\n| `step01_answers` | `answer` returns the answer |\n"
     )
 }
 
@@ -219,12 +223,29 @@ mod tests {
 
     #[test]
     fn adds_after_the_last_entry() {
-        let text = "# S\n\n- [01 A](01-a.md)\n- [02 B](02-b.md)\n\n# More\n";
-        let out = add_after_last(text, |l| l.starts_with("- [0"), "- [03 C](03-c.md)").unwrap();
+        let text = "# S\n\n- [Lesson 1: A](01-a.md)\n- [Lesson 2: B](02-b.md)\n\n# More\n";
+        let out = add_after_last(
+            text,
+            |l| l.starts_with("- [Lesson "),
+            "- [Lesson 3: C](03-c.md)",
+        )
+        .unwrap();
         assert_eq!(
             out,
-            "# S\n\n- [01 A](01-a.md)\n- [02 B](02-b.md)\n- [03 C](03-c.md)\n\n# More\n"
+            "# S\n\n- [Lesson 1: A](01-a.md)\n- [Lesson 2: B](02-b.md)\n- [Lesson 3: C](03-c.md)\n\n# More\n"
         );
-        assert!(add_after_last("none\n", |l| l.starts_with("- [0"), "x").is_none());
+        assert!(add_after_last("none\n", |l| l.starts_with("- [Lesson "), "x").is_none());
+    }
+
+    #[test]
+    fn the_chapter_shows_its_stub_and_links_inside_the_book() {
+        let text = chapter_text(14, "14", "Echo", "lesson14-echo", "lesson14");
+        assert!(text.starts_with("# Lesson 14: Echo\n"));
+        assert!(text.contains("{{#include ../../exercises/lesson14-echo/src/lib.rs}}"));
+        assert!(text.contains("](#exercise)") && text.contains("<details id=\"exercise\">"));
+        assert!(
+            !text.contains("](../"),
+            "no link may leave the book's folder"
+        );
     }
 }
