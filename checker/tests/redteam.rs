@@ -15,9 +15,21 @@ use serde_json::Value;
 
 const LESSON: &str = "lesson01-tcp-client";
 
+/// Lesson 01's points, as its lesson.toml gives them: what honest work earns.
+fn full() -> u64 {
+    let text =
+        std::fs::read_to_string(repo().join("exercises").join(LESSON).join("lesson.toml")).unwrap();
+    let table: toml::Table = text.parse().unwrap();
+    table["step"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["points"].as_integer().unwrap() as u64)
+        .sum()
+}
+
 /// One class at a time: each run builds the whole course once.
 static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
-const FULL: u64 = 17;
 
 fn repo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -286,7 +298,7 @@ fn every_cheat_earns_nothing_and_honest_work_keeps_its_points() {
     let rows = grade(class, &names, &[]);
     for (name, points, status, notes) in &rows {
         if name.starts_with("honest") {
-            assert_eq!(*points, FULL, "{name} ({status}): {notes}");
+            assert_eq!(*points, full(), "{name} ({status}): {notes}");
         } else {
             assert_eq!(*points, 0, "{name} earned {points} ({status}): {notes}");
         }
@@ -358,7 +370,7 @@ fn forged_output_does_not_pass_even_when_allowed_and_nothing_is_left_behind() {
     let points = |n: &str| rows.iter().find(|r| r.0 == n).map(|r| r.1).unwrap();
     assert_eq!(points("fake-output-exit"), 0, "{rows:?}");
     assert_eq!(points("litter"), 0, "{rows:?}");
-    assert_eq!(points("honest"), FULL, "{rows:?}");
+    assert_eq!(points("honest"), full(), "{rows:?}");
     let forged = rows.iter().find(|r| r.0 == "fake-output-exit").unwrap();
     assert!(forged.3.contains("unconfirmed"), "{forged:?}");
     for dir in ["/tmp", "/dev/shm"] {
