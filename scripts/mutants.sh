@@ -37,7 +37,7 @@ for n in "${lessons[@]}"; do
     out=target/mutants/lesson$n
     mkdir -p "$out"
     # --in-place: the workspace's warm build, restored after each mutant.
-    cargo mutants --in-place --no-shuffle -j 1 \
+    cargo mutants --in-place --no-shuffle \
         --package "lesson$n-solution" \
         --exclude-re 'impl .*Display for' \
         --timeout-multiplier 3 \
