@@ -361,7 +361,7 @@ fn forged_output_does_not_pass_even_when_allowed_and_nothing_is_left_behind() {
             class,
             "litter",
             &cheating(&format!(
-                "fn cheat() -> ! {{\n    for dir in [\"/tmp\", \"/dev/shm\"] {{ let _ = std::fs::write(format!(\"{{dir}}/{marker}\"), [0u8; 1024]); }}\n    let _ = std::process::Command::new(\"sleep\").arg(\"{marker}\").spawn();\n    let _ = std::process::Command::new(\"/bin/sh\").args([\"-c\", \"sleep 300; : {marker}\"]).spawn();\n    panic!()\n}}"
+                "fn cheat() -> ! {{\n    for dir in [\"/tmp\", \"/dev/shm\"] {{ let _ = std::fs::write(format!(\"{{dir}}/{marker}\"), [0u8; 1024]); }}\n    let _ = std::process::Command::new(\"/bin/sh\").args([\"-c\", \"sleep 300; : {marker}\"]).spawn();\n    panic!()\n}}"
             )),
         ),
         submission(class, "honest", &solution),

@@ -28,7 +28,7 @@ use std::process::Command;
 
 use anyhow::{Context, Result, bail};
 
-use crate::class::sandbox::{Sandbox, User};
+use crate::class::sandbox::User;
 
 /// Where the course tree is inside the sandbox.
 pub const COURSE: &str = "/course";
@@ -320,11 +320,6 @@ impl Jail {
         }
         command
     }
-}
-
-/// Adds the sandbox's resource limits to a jailed command.
-pub fn limit(command: &mut Command, sandbox: &Sandbox) {
-    sandbox.limit(command);
 }
 
 fn cstring(path: &Path) -> CString {
