@@ -181,7 +181,8 @@ pub fn now_text() -> String {
 ///   names): [`Reply::Close`];
 /// - anything else `X`: [`Reply::Send`] of `Hello, X!\n`. Each byte sequence
 ///   that is not UTF-8 becomes U+FFFD, the replacement character (Python:
-///   `decode('utf-8', 'replace')`); an empty line is the name ``.
+///   `decode('utf-8', 'replace')`); an empty line is the empty name
+///   (`Hello, !\n`).
 pub fn reply(line: &[u8]) -> Reply {
     let _ = line;
     todo!("Close for exactly exit, else the greeting")
@@ -210,8 +211,9 @@ pub fn read_line<R: BufRead>(reader: &mut R, max: usize) -> Result<Option<Vec<u8
 ///
 /// - A restarted server must bind its port again at once, while the
 ///   connections its previous run closed wait in TIME_WAIT (step 6): that
-///   is what `SO_REUSEADDR` allows (std's `TcpListener::bind` cannot set it
-///   before binding; `socket2` can).
+///   is what `SO_REUSEADDR` allows (std's `TcpListener::bind` sets it by
+///   itself on Unix, but offers no way to set an option before binding;
+///   `socket2` does).
 /// - A port another socket listens on is refused: `Err` of kind
 ///   `AddrInUse`, returned to the caller, never unwrapped or retried
 ///   (step 5).

@@ -213,13 +213,13 @@ pub fn serve(socket: &UdpSocket, stop: &AtomicBool) -> io::Result<Served> {
     todo!("answer datagrams until stop is set, and count them")
 }
 
-/// Steps 10 and 11. Sends `name` to `server` and returns the server's reply,
+/// Steps 10 to 12. Sends `name` to `server` and returns the server's reply,
 /// `Hello, {name}!`, as a `String`.
 ///
 /// - An attempt sends the name's bytes (nothing more) once, then waits up
 ///   to `retry.timeout` for the reply. No reply in that time: another
 ///   attempt, at most `retry.attempts` in all; then
-///   `Err(ClientError::NoReply { name, attempts })` (step 10).
+///   `Err(ClientError::NoReply { name, attempts })` (step 12).
 /// - The reply is the datagram from `server`'s own address that is exactly
 ///   [`greeting`]`(name)`. Every other datagram is skipped: one from another
 ///   address, one over [`MAX_REPLY`] bytes, one that greets someone else (a
