@@ -67,7 +67,9 @@ pub const MAX_LINE: usize = 64 * 1024;
 #[derive(Debug)]
 pub struct StreamRequest {
     /// Reads what the client sent, buffered: `read_line`, `read_until`,
-    /// `read_exact` (Python's `self.rfile`).
+    /// `read_exact` (Python's `self.rfile`). Read the client through it
+    /// only: a read on the stream inside (`rfile.get_mut()`, Python's
+    /// `self.request`) skips the bytes it has already buffered.
     pub rfile: BufReader<TcpStream>,
     /// Writes to the client, buffered: nothing leaves until a `flush` or the
     /// end of the request (Python's `self.wfile`).
@@ -260,8 +262,9 @@ impl ShutdownHandle {
     /// - Called on the serving thread itself (a handler of a serial server
     ///   stopping its own server), it only asks and returns at once: Python
     ///   deadlocks there; this one must not.
-    /// - Called when nothing is serving, it returns at once, and the next
-    ///   `serve_forever` returns immediately.
+    /// - Called when nothing is serving, it returns at once (Python's waits
+    ///   until some `serve_forever` has run). The request stands: the next
+    ///   `serve_forever` returns immediately without serving, using it up.
     /// - The request is used up when `serve_forever` returns, however it
     ///   returns: a later `serve_forever` on the same server serves again
     ///   until the next `shutdown()`.
@@ -359,9 +362,10 @@ impl TcpServer {
     /// makes its handler's read fail instead of holding the server. `None`,
     /// the default, waits for ever.
     ///
-    /// Every accepted connection gets exactly this timeout, `None` included:
-    /// never the one `serve_forever` polls the listener with (an accepted
-    /// socket inherits its listener's).
+    /// Every accepted connection gets exactly this timeout, `None` included,
+    /// and is in blocking mode: never the timeout `serve_forever` polls the
+    /// listener with (an accepted socket inherits its listener's timeout,
+    /// and off Linux its non-blocking mode too).
     pub fn set_timeout(&mut self, timeout: Option<Duration>) {
         let _ = timeout;
         todo!("TcpServer::set_timeout: the timeout of the connections to come")
@@ -392,8 +396,10 @@ impl TcpServer {
     ///
     /// - While no client connects it sleeps in the kernel, waking at least
     ///   every `poll_interval` to look for a shutdown; it never spins.
-    ///   `Duration::ZERO` means "look as often as you can", not "never".
-    ///   (On Linux a read timeout on the listening socket bounds `accept`.)
+    ///   `Duration::ZERO` means "look as often as you can" (still asleep in
+    ///   the kernel between looks), not "never". (On Linux a read timeout on
+    ///   the listening socket bounds `accept`; macOS and the BSDs ignore it
+    ///   there: the chapter says what to do instead.)
     /// - An accept that times out, is interrupted, or meets a client that
     ///   left (`WouldBlock`, `TimedOut`, `Interrupted`, `ConnectionAborted`,
     ///   `ConnectionReset`) is no error: it goes on.

@@ -620,6 +620,7 @@ impl StreamHandler for Stopper {
 #[case::zero_poll_interval("zero_poll_interval")]
 #[case::while_a_client_is_served("while_a_client_is_served")]
 #[case::serves_again_after("serves_again_after")]
+#[case::before_serving("before_serving")]
 fn step06_shutdown_stops_serve_forever(#[case] when: &str) {
     let _step = step!(LESSON);
     let (listener, addr) = net::listener();
@@ -654,6 +655,7 @@ fn step06_shutdown_stops_serve_forever(#[case] when: &str) {
         "zero_poll_interval" => return shutdown_with_zero_poll(server, addr),
         "while_a_client_is_served" => return shutdown_waits_for_the_request(server, addr),
         "serves_again_after" => return serves_again_after_shutdown(server, addr, &log),
+        "before_serving" => return shutdown_before_serving(server, addr),
         _ => {}
     }
     let running = Running::start("TcpServer", server, true);
@@ -737,6 +739,45 @@ fn serves_again_after_shutdown(server: TcpServer, addr: SocketAddr, log: &Log) {
         "the same server was shut down, then serve_forever was called again: it must serve \
          again, as Python's does (clear the shutdown request when serve_forever returns, or the \
          next serve_forever stops before it starts)",
+    );
+    again.expect(b"hello\n");
+    drop(again);
+    running.stop();
+}
+
+/// `shutdown()` before any `serve_forever`: it returns at once, the next
+/// `serve_forever` returns at once without serving (the request waited for
+/// it), and the one after that serves again.
+fn shutdown_before_serving(server: TcpServer, addr: SocketAddr) {
+    let (server, handle) = within(LIMIT, "TcpServer::shutdown_handle", move || {
+        let h = server.shutdown_handle();
+        (server, h)
+    });
+    Learner::spawn(
+        "ShutdownHandle::shutdown(), called before any serve_forever",
+        move || handle.shutdown(),
+    )
+    .wait(
+        SHUTDOWN_LIMIT,
+        "being called while nothing was serving: then there is no loop to wait for, so \
+         shutdown() only asks (it sets the request) and returns at once",
+    );
+    let running = Running::start("TcpServer", server, false);
+    let after = "shutdown() had been called before it started. The request stands until a \
+                 serve_forever uses it up: the next serve_forever returns at once, without \
+                 serving. Look at the request before the first accept, and clear it when \
+                 serve_forever returns, never when it starts";
+    let server = match running.learner.wait(SHUTDOWN_LIMIT, after) {
+        Served(Ok(()), server) => server,
+        Served(Err(e), _) => panic!(
+            "serve_forever, called after a shutdown() with nothing serving, returned an error: {e}"
+        ),
+    };
+    let running = Running::start("TcpServer", server, true);
+    let mut again = running.client(addr, "a client of the serve_forever after that");
+    again.note(
+        "shutdown() was called before serving and the next serve_forever returned at once, \
+         using it up: this serve_forever serves until the next shutdown()",
     );
     again.expect(b"hello\n");
     drop(again);
@@ -1270,6 +1311,11 @@ fn step14_chat_handler_speaks_the_tutorial_protocol(#[case] cut: Cut) {
         ),
     ];
     let sent: Vec<u8> = lines.iter().flat_map(|(line, _)| line.clone()).collect();
+    client.note(
+        "the four lines go in one write: rfile may read them all at once, so every line must \
+         come through rfile (a read on the raw stream, rfile.get_mut(), skips what rfile \
+         already holds)",
+    );
     client.send(&sent);
     for (_, want) in &lines {
         client.expect(want);
@@ -1368,6 +1414,7 @@ const IDLE: Duration = Duration::from_secs(1);
 
 #[rstest]
 #[case::serial("TcpServer")]
+#[case::serial_zero_poll("TcpServer, zero poll")]
 #[case::threading("ThreadingTcpServer")]
 #[case::udp("UdpServer")]
 fn step16_idle_servers_do_not_spin(#[case] kind: &'static str) {
@@ -1377,6 +1424,14 @@ fn step16_idle_servers_do_not_spin(#[case] kind: &'static str) {
         "TcpServer" => {
             let (listener, addr) = net::listener();
             let running = Running::start(kind, serial(listener, echo(true, &log)), true);
+            greet_once(&running, addr);
+            idle_cpu(&running);
+            running.stop();
+        }
+        "TcpServer, zero poll" => {
+            let (listener, addr) = net::listener();
+            let server = serial(listener, echo(true, &log));
+            let running = Running::polling("TcpServer", server, true, Duration::ZERO);
             greet_once(&running, addr);
             idle_cpu(&running);
             running.stop();
@@ -1435,11 +1490,18 @@ fn idle_cpu<S: Serve>(running: &Running<S>) {
         used.cpu, used.sleeps
     );
     if used.spins() {
+        let zero = if running.poll.is_zero() {
+            " A zero poll interval means \"look for a shutdown as often as you can\", asleep \
+             in the kernel all the same: a timeout of a millisecond, say, not a non-blocking \
+             accept retried at once."
+        } else {
+            ""
+        };
         running.fail(format!(
             "{what} used {:?} of CPU time in {IDLE:?} with no client at all, and went to sleep \
              only {} times: it spins. Between clients a server must sleep in the kernel: wait \
              inside accept (or recv_from) with the poll interval as its timeout, instead of \
-             retrying a non-blocking socket in a loop.",
+             retrying a non-blocking socket in a loop.{zero}",
             used.cpu, used.sleeps
         ));
     }

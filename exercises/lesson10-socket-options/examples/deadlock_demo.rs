@@ -8,8 +8,10 @@
 //! Two peers on loopback each send SIZE bytes (default 10 MB) to the other.
 //! First both write everything before reading (`write_then_read`): once
 //! both sockets' buffers are full, both wait in `write` for a reader that
-//! never comes; a 1 s write timeout ends the stall. Then both use
-//! `exchange`, which reads on a second thread while it writes: done.
+//! never comes; a 1 s write timeout ends the stall, after 2 s: the first
+//! write waits its second and returns the part it copied, the next one
+//! waits another and fails. Then both use `exchange`, which reads on a
+//! second thread while it writes: done.
 //!
 //! The sockets get 64 KiB buffers (`SO_SNDBUF`, `SO_RCVBUF`) so the stall
 //! is certain: Linux grows loopback buffers to several megabytes by
@@ -83,7 +85,8 @@ fn run(size: usize) -> io::Result<()> {
     Ok(())
 }
 
-/// The send and receive buffer size asked for (the kernel may double it).
+/// The send and receive buffer size asked for (Linux keeps twice it, and no
+/// longer grows it by itself).
 const BUFFER: usize = 64 * 1024;
 
 /// A connected loopback pair (client, server side) with small buffers, set

@@ -293,9 +293,13 @@ pub fn request_until_eof(
     todo!("request_until_eof: the request, a half-close, the reply until EOF")
 }
 
-/// Step 7. Connects to `addr`, giving up after `timeout`, and returns a
-/// stream with Nagle's algorithm off (`TCP_NODELAY`: small writes leave at
-/// once) and read and write timeouts of `timeout`.
+/// Steps 7 and 16. Connects to `addr`, giving up after `timeout` (the
+/// connect itself: timeouts set on the stream come too late for it), and
+/// returns a stream with Nagle's algorithm off (`TCP_NODELAY`: small writes
+/// leave at once) and read and write timeouts of `timeout`.
+///
+/// Errors: a server that never answers the handshake gives `TimedOut`
+/// after about `timeout`; any other error of connecting or setting options.
 pub fn connect_low_latency(addr: SocketAddr, timeout: Duration) -> io::Result<TcpStream> {
     let _ = (addr, timeout);
     todo!("connect_low_latency: a connection without Nagle, with timeouts")
@@ -335,7 +339,7 @@ pub struct ServeStats {
     pub echoed: u64,
 }
 
-/// Steps 9, 10, 14 and 15. An echo server for many clients on ONE thread,
+/// Steps 9, 10, 14, 15 and 17. An echo server for many clients on ONE thread,
 /// with non-blocking sockets: Python's `setblocking(False)` loop. Returns
 /// its [`ServeStats`] soon after `stop` is set.
 ///
@@ -346,7 +350,9 @@ pub struct ServeStats {
 ///   is given, or nothing (`WouldBlock`: "not now", never "done").
 /// - A client that closes its side gets the rest of its echo, then is
 ///   closed; one whose connection fails (reset) is dropped. Neither stops
-///   the server.
+///   the server, and the rest of an echo goes out as every write does,
+///   without waiting: a closed client that reads slowly, or not at all,
+///   holds up no one.
 /// - Bounded memory: no more than about [`MAX_PENDING`] bytes held for one
 ///   client; a client that sends without reading is no longer read from.
 /// - An idle server rests: a pass over the sockets in which nothing

@@ -1154,3 +1154,133 @@ fn step15_idle_server_does_not_spin() {
         "one client connected, stats say {stats:?}"
     );
 }
+
+/// The timeout step 16 gives `connect_low_latency`, and how long the call
+/// may take in all: far more than the timeout, far less than the minutes an
+/// unbounded connect waits (Linux retries its SYN for about two).
+const CONNECT_TIMEOUT: Duration = Duration::from_millis(300);
+const CONNECT_LIMIT: Duration = Duration::from_secs(5);
+
+#[test]
+fn step16_connect_gives_up_after_its_timeout() {
+    let _step = step!(LESSON);
+    let quiet = net::unanswering();
+    let addr = quiet.addr;
+    let got = Learner::spawn(
+        &format!("connect_low_latency({addr}, {CONNECT_TIMEOUT:?})"),
+        move || connect_low_latency(addr, CONNECT_TIMEOUT),
+    )
+    .wait(
+        CONNECT_LIMIT,
+        "connecting to a server that never answers the handshake (its accept queue is full). \
+         Expected Err(TimedOut) after about 300 ms. A timeout set on the stream comes too late: \
+         the connect itself must be bounded, with TcpStream::connect_timeout",
+    );
+    match got {
+        Err(e)
+            if matches!(
+                e.kind(),
+                io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock
+            ) => {}
+        Err(e) => panic!(
+            "connect_low_latency({addr}, {CONNECT_TIMEOUT:?}) to a server that never answers the \
+             handshake: expected an error of kind TimedOut, got {:?} ({e})",
+            e.kind()
+        ),
+        Ok(stream) => panic!(
+            "connect_low_latency({addr}, {CONNECT_TIMEOUT:?}) to a server that never answers the \
+             handshake returned a connection ({:?}): expected Err(TimedOut)",
+            stream.peer_addr()
+        ),
+    }
+    drop(quiet);
+}
+
+/// How much the closing client of step 17 sends: less than [`MAX_PENDING`],
+/// so the server reads all of it and sees the EOF, and more than the
+/// server's small send buffer and the client's small receive buffer hold,
+/// so part of its echo must wait in the server.
+const UNREAD: usize = 60 * 1024;
+
+#[test]
+fn step17_closing_client_that_does_not_read_stalls_nobody() {
+    let _step = step!(LESSON);
+    let (listener, addr) = net::listener();
+    SockRef::from(&listener)
+        .set_send_buffer_size(16 * 1024)
+        .expect("SO_SNDBUF on the listener");
+    let stop = Arc::new(AtomicBool::new(false));
+    let flag = Arc::clone(&stop);
+    let server = Server::on(addr, "serve_nonblocking(listener, stop)", move || {
+        serve_nonblocking(listener, &flag)
+    })
+    .stopped_by("`stop` was set", move || stop.store(true, Ordering::SeqCst));
+    let mut other = server.client("a client connected first");
+    echo_round(&mut other, b"hello\n");
+
+    let closing = slow_reader(addr);
+    let data = pattern(UNREAD, 37, 251);
+    if let Err(e) = (&closing).write_all(&data) {
+        server.fail(format!(
+            "a second client could not send {UNREAD} bytes: {}",
+            explain::io_error(&e, LIMIT)
+        ));
+    }
+    closing
+        .shutdown(std::net::Shutdown::Write)
+        .expect("half-close");
+    other.note(format!(
+        "a second client sent {UNREAD} bytes, half-closed, and reads none of its echo yet"
+    ));
+    // Time for the server to read that client's EOF: a busy machine can only
+    // make a wrong server pass here, never a right one fail.
+    thread::sleep(Duration::from_millis(500));
+    for line in [&b"still served?\n"[..], b"and again?\n"] {
+        other.send(line);
+        match other.read_line() {
+            Ok(got) if got == line => {}
+            Ok(got) => other.fail(format!(
+                "the echo is not the line sent\n{}",
+                testkit::bytes::diff_report(line, &got)
+            )),
+            Err(why) => {
+                other.note(format!("expected the echo {}", show(line)));
+                other.fail(format!(
+                    "expected the echo {}, but {why}\nAnother client half-closed with most of its \
+                     echo ({} KiB) unread: the server must keep those bytes pending and write \
+                     them on later passes, without waiting. A blocking write of the rest at EOF \
+                     (the Python server's setblocking(True), then sendall) stalls every client \
+                     until that one reads.",
+                    show(line),
+                    UNREAD / 1024
+                ))
+            }
+        }
+    }
+    drop(other);
+    let mut closing = closing;
+    let (echoed, error) = within(Duration::from_secs(10), "reading the echo", move || {
+        net::read_to_eof(&mut closing)
+    });
+    if let Some(e) = error {
+        server.fail(format!(
+            "the client that half-closed then read its echo: reading failed after {} of {UNREAD} \
+             bytes ({}). Keep a closed client until its echo is sent, then close it.",
+            echoed.len(),
+            explain::io_error(&e, LIMIT)
+        ));
+    }
+    assert_bytes_eq(
+        &format!(
+            "the echo of {UNREAD} bytes, read after the client half-closed (then EOF): none may be \
+             lost"
+        ),
+        &data,
+        &echoed,
+    );
+    let stats = server.stop_ok(LIMIT);
+    assert!(
+        stats.accepted >= 2,
+        "two clients connected, stats say {stats:?}"
+    );
+}

@@ -62,7 +62,9 @@ pub const MAX_LINE: usize = 64 * 1024;
 #[derive(Debug)]
 pub struct StreamRequest {
     /// Reads what the client sent, buffered: `read_line`, `read_until`,
-    /// `read_exact` (Python's `self.rfile`).
+    /// `read_exact` (Python's `self.rfile`). Read the client through it
+    /// only: a read on the stream inside (`rfile.get_mut()`, Python's
+    /// `self.request`) skips the bytes it has already buffered.
     pub rfile: BufReader<TcpStream>,
     /// Writes to the client, buffered: nothing leaves until a `flush` or the
     /// end of the request (Python's `self.wfile`).
@@ -281,7 +283,9 @@ impl ShutdownHandle {
     /// Unlike Python's, it does not deadlock when called from the serving
     /// thread itself (a handler of a serial server): it only asks, and the
     /// loop stops after that request. Called when nothing is serving, it
-    /// returns at once and the next `serve_forever` returns immediately.
+    /// returns at once (Python's waits until some `serve_forever` has run);
+    /// the request stands, so the next `serve_forever` returns immediately,
+    /// using it up.
     pub fn shutdown(&self) {
         self.state.requested.store(true, Ordering::SeqCst);
         let me = thread::current().id();
@@ -410,7 +414,8 @@ impl Core {
     /// Waits at most `poll` (forever if `None`) for a connection.
     ///
     /// `SO_RCVTIMEO` on a listening socket bounds `accept` on Linux (see
-    /// socket(7)): the portable std way to do Python's `select(poll)`.
+    /// socket(7)): std's way to do Python's `select(poll)` there. macOS and
+    /// the BSDs ignore it in `accept` (the chapter says what to do there).
     fn accept(&self, poll: Option<Duration>) -> io::Result<Option<(TcpStream, SocketAddr)>> {
         SockRef::from(&self.listener).set_read_timeout(poll)?;
         match self.listener.accept() {
@@ -442,7 +447,10 @@ impl Job {
     fn run(self, stream: TcpStream, client_address: SocketAddr) {
         let outcome = catch_panic(|| {
             // The accepted socket inherits the listener's poll timeout:
-            // replace it with the server's own (None = wait for ever).
+            // replace it with the server's own (None = wait for ever). Off
+            // Linux it also inherits a non-blocking listener's mode: a
+            // handler's reads must block.
+            stream.set_nonblocking(false)?;
             stream.set_read_timeout(self.timeout)?;
             stream.set_write_timeout(self.timeout)?;
             let mut handler = (self.factory)();
