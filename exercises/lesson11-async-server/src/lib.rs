@@ -81,7 +81,8 @@ pub enum Protocol {
 /// Lesson 05's frame headers: 4 bytes holding the payload's length.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Header {
-    /// The tutorials' `struct.pack('i', len)`: signed, little-endian.
+    /// The tutorials' `struct.pack('i', len)`: signed, in the machine's own
+    /// byte order, which is little-endian on the x86 and ARM they ran on.
     I32Le,
     /// `struct.pack('!I', len)`: unsigned, network (big-endian) order.
     U32Be,
@@ -301,8 +302,9 @@ impl Encoder<String> for TextCodec {
 
 /// Steps 4 to 6, 9 and 12. One client's conversation:
 ///
-/// 1. wrap `stream` in `Framed::new(stream, TextCodec::new(config.protocol,
-///    config.max_message))`, and send [`GREETING`];
+/// 1. wrap `stream` in
+///    `Framed::new(stream, TextCodec::new(config.protocol, config.max_message))`,
+///    and send [`GREETING`];
 /// 2. read the next message (`StreamExt::next`), waiting at most
 ///    [`Config::idle_timeout`] (`tokio::time::timeout`), and act on it:
 ///    - [`Reply::Send`]: send the text;

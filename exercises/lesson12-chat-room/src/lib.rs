@@ -347,13 +347,14 @@ impl Room {
 /// - a client that stops reading never slows the others: it is dropped
 ///   once its queue (`config.queue` lines) is full;
 /// - a client that reads everything is never dropped, however fast the
-///   others send: a client that pastes 200 lines at once must not fill
+///   others send: a client that pastes 300 lines at once must not fill
 ///   every queue in one go.
 ///
 /// One shape that keeps both:
 ///
-/// - a runtime with one thread, `tokio::runtime::Builder::
-///   new_current_thread().enable_all().build()?`, and `block_on`
+/// - a runtime with one thread,
+///   `tokio::runtime::Builder::new_current_thread().enable_all().build()?`,
+///   and `block_on`
 ///   (`TcpListener::from_std` wants the listener non-blocking first): a
 ///   chat server waits, it does not compute, and on one thread the tasks
 ///   take turns in order;

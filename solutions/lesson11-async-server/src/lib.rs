@@ -58,7 +58,8 @@ pub enum Protocol {
 /// Lesson 05's frame headers: 4 bytes holding the payload's length.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Header {
-    /// The tutorials' `struct.pack('i', len)`: signed, little-endian.
+    /// The tutorials' `struct.pack('i', len)`: signed, in the machine's own
+    /// byte order, which is little-endian on the x86 and ARM they ran on.
     I32Le,
     /// `struct.pack('!I', len)`: unsigned, network (big-endian) order.
     U32Be,

@@ -454,7 +454,7 @@ async fn chat(
                 Some(Ok(text)) => {
                     lock(room).say(id, &text);
                     // One line a turn: the others deliver it before this
-                    // client's next line (a pasted burst of 200 lines
+                    // client's next line (a pasted burst of 300 lines
                     // would otherwise fill every queue at once).
                     tokio::task::yield_now().await;
                 }
