@@ -74,6 +74,10 @@ pub enum HttpError {
         /// What arrived before the server closed.
         got: usize,
     },
+    /// The response has a `Transfer-Encoding` header (`chunked`, say): its
+    /// body is not plain bytes, and this client does not decode it. Holds
+    /// the header's value.
+    UnsupportedTransferEncoding(String),
     /// Reading or writing the socket failed.
     Io(io::Error),
 }
@@ -91,6 +95,10 @@ impl fmt::Display for HttpError {
                     "body truncated: Content-Length {expected}, got {got} bytes"
                 )
             }
+            HttpError::UnsupportedTransferEncoding(coding) => write!(
+                f,
+                "the body is sent with Transfer-Encoding: {coding}, which this client does not decode"
+            ),
             HttpError::Io(e) => write!(f, "i/o error: {e}"),
         }
     }
@@ -188,8 +196,8 @@ pub fn parse_head(head: &[u8]) -> Result<Response, HttpError> {
     todo!("parse the status line, then each header line")
 }
 
-/// Steps 6, 11 to 13 and 17. Parses a whole response (as read until EOF):
-/// the head as [`split_head`] and [`parse_head`] say, then the body.
+/// Steps 6, 11 to 13, 17 and 19. Parses a whole response (as read until
+/// EOF): the head as [`split_head`] and [`parse_head`] say, then the body.
 ///
 /// - The body is bytes, byte for byte: it may be binary (not UTF-8).
 /// - With a `Content-Length: N` header it is the first `N` bytes after the
@@ -198,12 +206,18 @@ pub fn parse_head(head: &[u8]) -> Result<Response, HttpError> {
 ///   is everything after the head.
 /// - `N` must be a number of bytes: ASCII digits that fit a `usize`.
 ///   Anything else (`five`, `-1`, nothing) is `Err(HttpError::BadHeader(..))`.
+/// - This client knows only those two ways to find the body's end. A
+///   `Transfer-Encoding` header (any value: `chunked`, `gzip, chunked`, ...)
+///   says the body is sent another way (chunked: pieces, each after its
+///   size in hex, up to a piece of size 0), which it does not decode:
+///   `Err(HttpError::UnsupportedTransferEncoding(value))`, even when there
+///   is a `Content-Length` too (step 19).
 pub fn parse_response(raw: &[u8]) -> Result<Response, HttpError> {
     let _ = raw;
     todo!("split the response, parse its head, take its body")
 }
 
-/// Steps 7, 11, 13 to 15, 17 and 18. Reads ONE response from any reader,
+/// Steps 7, 11, 13 to 15, 17 to 19. Reads ONE response from any reader,
 /// however its bytes are split (one byte per read at worst), with the same
 /// result and errors as [`parse_response`] on the same bytes, and:
 ///
@@ -213,13 +227,17 @@ pub fn parse_response(raw: &[u8]) -> Result<Response, HttpError> {
 ///   past `MAX_HEAD`: memory stays bounded whatever the peer sends.
 /// - The body: with `Content-Length: N`, exactly `N` bytes, even when the
 ///   reader has more after them; EOF first is `TruncatedBody`. Without it,
-///   everything until EOF.
+///   everything until EOF. A `Transfer-Encoding` header is
+///   `Err(HttpError::UnsupportedTransferEncoding(value))`, as in
+///   [`parse_response`], without reading the body.
 /// - A read that fails with `ErrorKind::Interrupted` lost nothing: it does
 ///   not end the reading. Other read errors (a read timeout included) are
 ///   `Err(HttpError::Io(e))`.
 /// - The work is linear in the response's size: a long head arriving one
 ///   byte per read must not cost a search of everything received so far
-///   after every byte (step 18).
+///   after every byte. After each read, search for the blank line only in
+///   the bytes that read brought and the 3 before them (a `\r\n\r\n` can
+///   straddle two reads) (step 18).
 pub fn read_response<R: Read>(reader: &mut R) -> Result<Response, HttpError> {
     let _ = reader;
     todo!("read the head, parse it, read the body")
@@ -235,14 +253,17 @@ pub fn connect_ex(addr: SocketAddr, timeout: Duration) -> Result<TcpStream, Conn
     todo!("connect within the timeout; tell refused from timed out")
 }
 
-/// Steps 7, 11, 13, 14 and 16. Fetches `path` from the HTTP server at
+/// Steps 7, 11, 13, 14, 16 and 19. Fetches `path` from the HTTP server at
 /// `addr`: sends the whole request [`build_request`]`(host, path)` and
-/// returns the response as [`read_response`] reads it from the connection.
+/// returns the response as [`read_response`] reads it from the connection
+/// (so a server that answers `Transfer-Encoding: chunked` is
+/// `Err(HttpError::UnsupportedTransferEncoding(..))`).
 ///
 /// No wait lasts longer than `timeout`: not connecting (a server that never
 /// answers), not a write, not a read (a server that stops sending without
-/// closing). A wait that runs out is `Err(HttpError::Io(e))` with `e` of
-/// kind `TimedOut` or `WouldBlock`.
+/// closing). A wait that runs out is `Err(HttpError::Io(e))`, `e` as the
+/// socket gave it: of kind `TimedOut` (a connect timeout) or `WouldBlock`
+/// (a read or write timeout on Linux and other Unixes: `EAGAIN`).
 pub fn http_get(
     addr: SocketAddr,
     host: &str,
@@ -266,8 +287,9 @@ pub fn save_body(response: &Response, path: &Path) -> io::Result<()> {
 ///
 /// No wait lasts longer than `timeout`: not connecting, not a read. A
 /// server that never answers, or sends part of the time and then goes
-/// quiet without closing, ends in an `io::Error` of kind `TimedOut` or
-/// `WouldBlock`.
+/// quiet without closing, ends in the socket's own `io::Error`: of kind
+/// `TimedOut` (a connect timeout) or `WouldBlock` (a read timeout on Linux
+/// and other Unixes: `EAGAIN`).
 pub fn fetch_time(addr: SocketAddr, timeout: Duration) -> io::Result<String> {
     let _ = (addr, timeout);
     todo!("connect, read until the server closes, decode the text")

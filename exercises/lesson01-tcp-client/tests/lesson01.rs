@@ -834,3 +834,77 @@ fn step18_long_head_in_tiny_pieces_is_linear() {
         ),
     }
 }
+
+/// A chunked body: two pieces, each after its size in hex, then the piece
+/// of size 0 that ends it. Decoded, it is `hello world`.
+const CHUNKED_BODY: &[u8] = b"5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n";
+
+#[rstest]
+#[case::chunked("Transfer-Encoding: chunked")]
+#[case::name_in_lower_case("transfer-encoding: chunked")]
+#[case::gzip_then_chunked("Transfer-Encoding: gzip, chunked")]
+#[case::with_a_content_length("Content-Length: 11\r\nTransfer-Encoding: chunked")]
+fn step19_chunked_response_is_refused(#[case] header: &str) {
+    let _step = step!(LESSON);
+    let coding = header
+        .rsplit(':')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_owned();
+    let raw = response_bytes(
+        &format!("HTTP/1.1 200 OK\r\n{header}\r\nConnection: close"),
+        CHUNKED_BODY,
+    );
+    let shown = escape(&raw);
+    let expected = format!("Err(HttpError::UnsupportedTransferEncoding({coding:?}))");
+    let why = format!(
+        "A `Transfer-Encoding` header says the body is not plain bytes: chunked, it comes in \
+         pieces, each after its size in hex (\"{}\" is `hello world`). This client does not \
+         decode it, and taking it as it is would put the sizes into the body: after parsing \
+         the head, before taking the body, look for a Transfer-Encoding header (names ignore \
+         case), whatever its value and even beside a Content-Length, and return {expected}",
+        escape(CHUNKED_BODY)
+    );
+    let refused = |got: &Result<Response, HttpError>| matches!(got, Err(HttpError::UnsupportedTransferEncoding(v)) if v.eq_ignore_ascii_case(&coding));
+    let described = |got: &Result<Response, HttpError>| match got {
+        Ok(r) => format!(
+            "Ok: {} {} with the body \"{}\"",
+            r.status,
+            r.reason,
+            escape(&r.body)
+        ),
+        Err(e) => format!("Err({e:?})"),
+    };
+    // First in memory.
+    let input = raw.clone();
+    let parsed = within(LIMIT, "parse_response", move || {
+        catch_quietly(|| parse_response(&input))
+            .map_err(|(payload, place)| panic_report(payload.as_ref(), place.as_deref()))
+    });
+    match parsed {
+        Ok(got) if refused(&got) => {}
+        Ok(got) => panic!(
+            "parse_response(\"{shown}\"): expected {expected}, got {}.\n{why}",
+            described(&got)
+        ),
+        Err(panic) => panic!("parse_response(\"{shown}\") {panic}\n{why}, never a panic"),
+    }
+    // Then over a socket: a server that answers the GET with a chunked body.
+    let (server, relay) = raw_server(&raw, Chunking::Fixed(7));
+    let addr = relay.addr();
+    let fetched = within(LIMIT, "http_get", move || {
+        http_get(addr, "localhost", "/", LIMIT)
+    });
+    let request = server
+        .requests()
+        .first()
+        .map(|r| escape(&r.raw_head))
+        .unwrap_or_default();
+    assert!(
+        refused(&fetched),
+        "http_get sent \"{request}\"; the server answered \"{shown}\" (7 bytes at a time) and \
+         closed: expected {expected}, got {}.\n{why}",
+        described(&fetched)
+    );
+}

@@ -12,11 +12,15 @@
 //!    client's first recv returns `b'helloworld'`, the second `b''`;
 //! 2. the server sends 3000 bytes with one write; the client's recv(1024)
 //!    needs three calls to get them;
-//! 3. the server ends each message with `\n`; a `MessageReader` gets the
+//! 3. the tutorials' remote command, without running one: the client asks
+//!    `list` (the server answers with a long listing, about 2700 bytes) and
+//!    then `ping`; one recv(1024) per request takes only the start of the
+//!    listing, and the answer read for `ping` is more of the listing;
+//! 4. the server ends each message with `\n`; a `MessageReader` gets the
 //!    messages back exactly, however they were sent.
 
 use std::io;
-use std::net::{TcpListener, TcpStream};
+use std::net::{Shutdown, TcpListener, TcpStream};
 use std::process::ExitCode;
 use std::thread;
 use std::time::Duration;
@@ -76,7 +80,55 @@ fn run() -> io::Result<()> {
     println!("   One message, cut into pieces by the reader's buffer size.");
     println!();
 
-    println!("3. The cure: end every message with \\n and read with a MessageReader");
+    println!("3. A long reply's tail leaks into the next reply");
+    println!("   server: answers b'list\\n' with a long listing, b'ping\\n' with b'pong\\n'");
+    let listing = listing();
+    let reply = listing.clone();
+    let mut client = connected_to(move |conn| {
+        let mut requests = MessageReader::new(&conn);
+        while let Some(request) = requests.next_message()? {
+            let answer = match request.as_slice() {
+                b"list" => reply.clone(),
+                b"ping" => b"pong\n".to_vec(),
+                _ => b"unknown command\n".to_vec(),
+            };
+            send_all(&mut &conn, &answer)?;
+        }
+        Ok(())
+    })?;
+    for request in [&b"list\n"[..], b"ping\n"] {
+        send_all(&mut client, request)?;
+        thread::sleep(Duration::from_millis(200));
+        let got = read_message_naive(&mut client)?;
+        println!(
+            "   client: send({}); recv(1024) -> {} bytes: {}...",
+            py(request),
+            got.len(),
+            py(&got[..got.len().min(24)])
+        );
+    }
+    client.shutdown(Shutdown::Write)?;
+    let mut rest = Vec::new();
+    loop {
+        let got = read_message_naive(&mut client)?;
+        if got.is_empty() {
+            break;
+        }
+        rest.extend_from_slice(&got);
+    }
+    println!(
+        "   client: the rest, read until the server closed: {} bytes, ending {}",
+        rest.len(),
+        py(&rest[rest.len().saturating_sub(24)..])
+    );
+    println!(
+        "   The listing was {} bytes: recv(1024) took its start, the recv meant for the",
+        listing.len()
+    );
+    println!("   answer to ping got more of the listing, and b'pong' came last of all.");
+    println!();
+
+    println!("4. The cure: end every message with \\n and read with a MessageReader");
     println!(
         "   server: send(b'hello\\n'); send(b'world\\n'); send(b'sticky\\npackets\\n'); close()"
     );
@@ -91,6 +143,20 @@ fn run() -> io::Result<()> {
     }
     println!("   client: next_message() -> None (closed between messages)");
     Ok(())
+}
+
+/// The long answer to `list`: what the tutorials' remote shell printed for
+/// `ls -l` (or `dir`), made up here instead of running a command.
+fn listing() -> Vec<u8> {
+    (1..=60)
+        .map(|i| {
+            format!(
+                "-rw-r--r--  1 demo  demo  {:>6}  report-{i:03}.txt\n",
+                1000 + i * 37
+            )
+        })
+        .collect::<String>()
+        .into_bytes()
 }
 
 /// Starts a one-connection server on a loopback port chosen by the kernel,

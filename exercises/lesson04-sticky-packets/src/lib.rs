@@ -19,7 +19,7 @@
 //!   limit without buffering them (steps 6-10 and 17);
 //! - [`reply_to`], [`handle_client`] and [`serve`] are a line server on top
 //!   of it: each line comes back upper-cased, like the tutorials'
-//!   `data.upper()` (steps 11-14);
+//!   `data.upper()` (steps 11-14 and 19);
 //! - [`exchange`] is its client, which stops reading once it has one reply
 //!   per line it sent (steps 15-16).
 
@@ -61,8 +61,9 @@ pub const WRITE_TIMEOUT: Duration = Duration::from_secs(10);
 /// connection it refused (see [`handle_client`]).
 pub const DRAIN_LIMIT: usize = 1024 * 1024;
 
-/// How long the line server waits for more bytes while draining.
-pub const DRAIN_TIMEOUT: Duration = Duration::from_secs(1);
+/// How long, in all, the line server drains a connection it refused (see
+/// [`handle_client`]): a deadline for the whole drain, not for each read.
+pub const DRAIN_TIMEOUT: Duration = Duration::from_secs(3);
 
 /// Steps 1 and 2. The tutorials' reader, Python's `data = conn.recv(1024)`:
 /// returns what ONE read of at most [`NAIVE_BUF`] bytes gives, taken to be
@@ -216,9 +217,11 @@ pub fn reply_to(line: &[u8]) -> Vec<u8> {
     todo!("the upper-cased line and the delimiter")
 }
 
-/// Steps 12 to 14. Serves one client of the line protocol until it is done:
-/// each line `X\n` is answered with [`reply_to`]`(X)`, in order, however
-/// the client's bytes are cut; the connection stays open between lines.
+/// Steps 12 to 14 and 19. Serves one client of the line protocol until it
+/// is done: each line `X\n` is answered with [`reply_to`]`(X)`, in order,
+/// however the client's bytes are cut; the connection stays open between
+/// lines. One [`MessageReader`] serves the whole connection: the bytes it
+/// holds after a line are the start of the next one.
 ///
 /// - The client closing (or half-closing) between lines ends it: `Ok(())`,
 ///   and the connection closes.
@@ -228,11 +231,13 @@ pub fn reply_to(line: &[u8]) -> Vec<u8> {
 ///   the connection is then closed politely: no more bytes from the server
 ///   (EOF for the client), while what the client still sends is read and
 ///   thrown away, until its EOF, an error, [`DRAIN_LIMIT`] bytes, or
-///   [`DRAIN_TIMEOUT`] without a byte. The client must see the reply and
-///   then EOF, never a reset: closing a socket that holds unread bytes, or
-///   that receives more once closed, makes the kernel send a reset, which
-///   can destroy the reply before the client reads it. Returns the
-///   `InvalidData` error.
+///   [`DRAIN_TIMEOUT`] after the drain began, whichever comes first. The
+///   client must see the reply and then EOF, never a reset: closing a
+///   socket that holds unread bytes, or that receives more once closed,
+///   makes the kernel send a reset, which can destroy the reply before the
+///   client reads it. `DRAIN_TIMEOUT` bounds the whole drain, not each
+///   read: a client that trickles a byte now and then must not keep it
+///   going (step 19). Returns the `InvalidData` error.
 /// - Any other error (a reset, a line cut short by EOF) ends this client:
 ///   it is returned.
 pub fn handle_client(stream: TcpStream) -> io::Result<()> {
@@ -260,7 +265,9 @@ pub fn serve(listener: TcpListener) -> ! {
 /// - A line that contains `\n` would arrive as two lines: an error of kind
 ///   `InvalidInput`, before anything is sent (or even connected).
 /// - The server keeps the connection open for more lines: the client stops
-///   reading as soon as it holds one reply per line (EOF never comes).
+///   reading as soon as it holds one reply per line (EOF never comes). One
+///   read may bring several replies: one [`MessageReader`] reads them all,
+///   keeping what follows a reply for the next call.
 /// - The server closing before every reply came is `UnexpectedEof`; a reply
 ///   over [`MAX_MESSAGE`] bytes is `InvalidData`.
 /// - No wait lasts longer than `timeout`: connecting, each write, each

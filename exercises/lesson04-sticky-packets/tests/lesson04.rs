@@ -22,7 +22,7 @@ use testkit::learner::panic_report;
 use testkit::relay::TcpRelay;
 use testkit::step::catch_quietly;
 use testkit::{
-    Chunking, LineClient, Server, assert_bytes_eq, explain, net, peer, show, step, within,
+    Chunking, Learner, LineClient, Server, assert_bytes_eq, explain, net, peer, show, step, within,
 };
 
 const LESSON: &str = include_str!("../lesson.toml");
@@ -1045,6 +1045,11 @@ fn step12_line_server_answers_each_line(#[case] sender: Sender) {
     if let Err(e) = sender.send(&mut writer, &lines) {
         client.fail(format!("could not send the lines: {e}"));
     }
+    client.note(
+        "one read may bring several of these lines at once: the bytes after a line's \\n are \
+         the next lines, and must wait in the same MessageReader for its next call (one reader \
+         for the whole connection: a new MessageReader per line loses them)",
+    );
     for line in &lines {
         client.expect(&[upper(line).as_slice(), b"\n"].concat());
     }
@@ -1240,15 +1245,26 @@ fn step15_client_reads_one_reply_per_line(#[case] cut: Cut) {
     let relay = TcpRelay::start(server.addr, chunking);
     let addr = relay.addr();
     let to_send = lines.clone();
-    let got = within(LIMIT, "exchange", move || {
+    // exchange's own timeout runs out first: its error is the clue.
+    let got = within(LIMIT * 2, "exchange", move || {
         let refs: Vec<&[u8]> = to_send.iter().map(Vec::as_slice).collect();
         exchange(addr, &refs, LIMIT)
     });
     let shown: Vec<String> = lines.iter().map(|l| show(l)).collect();
     let replies = got.unwrap_or_else(|e| {
+        let clue = if testkit::is_timeout(&e) {
+            format!(
+                ". A read timed out ({LIMIT:?}) waiting for a reply that had come already, or \
+                 for EOF: the server never closes, so stop reading once you hold one reply per \
+                 line; and one read may bring several replies, so keep ONE MessageReader for \
+                 the exchange (a new one per reply loses what the last one had buffered)"
+            )
+        } else {
+            String::new()
+        };
         panic!(
             "exchange sent the lines [{}] to a server that answers them all at once ({chunking}) \
-             and stays connected; it failed: {e} (kind {:?})",
+             and stays connected; it failed: {e} (kind {:?}){clue}",
             shown.join(", "),
             e.kind()
         )
@@ -1579,5 +1595,105 @@ fn step18_send_all_waits_while_a_writer_makes_progress(#[case] stall_after: usiz
             "send_all gave up after {took:.1?}: the writer made progress until 600 ms, so a \
              stall is only STALL_LIMIT ({STALL_LIMIT:?}) without a byte accepted after that"
         );
+    }
+}
+
+// ---------------------------------------------------------------------------
+// The polite close has an end: a deadline for the whole drain
+// ---------------------------------------------------------------------------
+
+/// How often step 19's client sends one more byte while the server drains:
+/// far more often than any per-read timeout, so only a deadline for the
+/// whole drain ends it.
+const TRICKLE_EVERY: Duration = Duration::from_millis(100);
+
+/// How long step 19 waits for `handle_client` to return: `DRAIN_TIMEOUT`
+/// and a wide margin for a busy machine. A drain bounded per read only
+/// runs for days against this client, so no margin could be too wide.
+const DRAIN_WAIT: Duration = Duration::from_secs(12);
+
+#[test]
+fn step19_drain_ends_while_a_client_trickles() {
+    let _step = step!(LESSON);
+    let (listener, addr) = net::listener();
+    let stream = net::connect(addr, LIMIT);
+    let (accepted, _) = within(
+        LIMIT,
+        "accepting the test's connection (test setup)",
+        move || listener.accept(),
+    )
+    .expect("accept the test's own connection (test setup)");
+    let server = Learner::spawn("handle_client(stream)", move || handle_client(accepted));
+    let mut client = LineClient::new("a client that trickles", stream).watching(server.watch());
+    let mut line = vec![b'a'; MAX_MESSAGE + 1000];
+    line.push(b'\n');
+    client.send(&line);
+    client.expect(TOO_LONG_REPLY);
+    client.note(format!(
+        "goes on sending one byte every {} ms, for ever: never a \\n, never a close",
+        TRICKLE_EVERY.as_millis()
+    ));
+    let started = Instant::now();
+    let mut trickled = 0usize;
+    let mut writing = true;
+    let mut next_report = Duration::from_secs(1);
+    while server.ended().is_none() {
+        let running = started.elapsed();
+        if running >= DRAIN_WAIT {
+            client.note(format!(
+                "sent {trickled} bytes \"x\", one every {} ms",
+                TRICKLE_EVERY.as_millis()
+            ));
+            client.fail(format!(
+                "handle_client was still running {} s after it answered TOO_LONG_REPLY, while \
+                 this client went on sending one byte every {} ms ({trickled} bytes so far) \
+                 and never closed. The drain must end DRAIN_TIMEOUT ({} s) after it began, \
+                 however slowly the client trickles: an overall deadline (an Instant taken \
+                 when the drain starts; each read waits only for the time left), not a read \
+                 timeout, which every byte starts again",
+                running.as_secs(),
+                TRICKLE_EVERY.as_millis(),
+                DRAIN_TIMEOUT.as_secs()
+            ));
+        }
+        if running >= next_report {
+            println!(
+                "handle_client still running after {} s (draining; the client has trickled \
+                 {trickled} bytes; DRAIN_TIMEOUT is {} s)",
+                next_report.as_secs(),
+                DRAIN_TIMEOUT.as_secs()
+            );
+            next_report += Duration::from_secs(1);
+        }
+        if writing {
+            // Once the server has closed its socket, a write fails (the
+            // kernel answers a reset): the drain has ended.
+            let mut w: &TcpStream = client.stream();
+            match w.write_all(b"x") {
+                Ok(()) => trickled += 1,
+                Err(_) => writing = false,
+            }
+        }
+        thread::sleep(TRICKLE_EVERY);
+    }
+    let took = started.elapsed();
+    println!(
+        "handle_client returned {:.1} s after TOO_LONG_REPLY (DRAIN_TIMEOUT: {} s); the client \
+         had trickled {trickled} bytes",
+        took.as_secs_f64(),
+        DRAIN_TIMEOUT.as_secs()
+    );
+    match server.wait(LIMIT, "the drain's end") {
+        Err(e) if e.kind() == io::ErrorKind::InvalidData => {}
+        other => {
+            client.note(format!(
+                "sent {trickled} bytes \"x\", one every {} ms",
+                TRICKLE_EVERY.as_millis()
+            ));
+            client.fail(format!(
+                "handle_client, having refused a line over MAX_MESSAGE and drained, returned \
+                 {other:?}: it must return the InvalidData error of the line too long"
+            ))
+        }
     }
 }

@@ -75,6 +75,10 @@ pub enum HttpError {
         /// What arrived before the server closed.
         got: usize,
     },
+    /// The response has a `Transfer-Encoding` header (`chunked`, say): its
+    /// body is not plain bytes, and this client does not decode it. Holds
+    /// the header's value.
+    UnsupportedTransferEncoding(String),
     /// Reading or writing the socket failed.
     Io(io::Error),
 }
@@ -92,6 +96,10 @@ impl fmt::Display for HttpError {
                     "body truncated: Content-Length {expected}, got {got} bytes"
                 )
             }
+            HttpError::UnsupportedTransferEncoding(coding) => write!(
+                f,
+                "the body is sent with Transfer-Encoding: {coding}, which this client does not decode"
+            ),
             HttpError::Io(e) => write!(f, "i/o error: {e}"),
         }
     }
@@ -215,13 +223,24 @@ fn content_length(value: &str) -> Result<usize, HttpError> {
         .ok_or_else(|| HttpError::BadHeader(format!("Content-Length: {value}")))
 }
 
+/// Refuses a body sent with a `Transfer-Encoding` (`chunked`, ...): this
+/// client finds a body's end by `Content-Length` or EOF only, and taking a
+/// chunked body as it is would keep the chunk sizes in it.
+fn refuse_transfer_encoding(response: &Response) -> Result<(), HttpError> {
+    match response.header("Transfer-Encoding") {
+        Some(coding) => Err(HttpError::UnsupportedTransferEncoding(coding.to_owned())),
+        None => Ok(()),
+    }
+}
+
 /// Parses a whole response read until EOF: the head, then the body. With a
 /// `Content-Length`, the body is that many bytes (fewer is
 /// [`HttpError::TruncatedBody`]); without one, it is everything after the
-/// head.
+/// head. A `Transfer-Encoding` is [`HttpError::UnsupportedTransferEncoding`].
 pub fn parse_response(raw: &[u8]) -> Result<Response, HttpError> {
     let (head, body) = split_head(raw)?;
     let mut response = parse_head(head)?;
+    refuse_transfer_encoding(&response)?;
     match response.header("Content-Length") {
         Some(value) => {
             let expected = content_length(value)?;
@@ -240,7 +259,8 @@ pub fn parse_response(raw: &[u8]) -> Result<Response, HttpError> {
 
 /// Reads one response from a stream: the head up to the blank line (at most
 /// [`MAX_HEAD`] bytes, however the bytes were split), then the body: exactly
-/// `Content-Length` bytes when the head gives one, else everything until EOF.
+/// `Content-Length` bytes when the head gives one, else everything until EOF
+/// (a `Transfer-Encoding` is refused, as [`parse_response`] does).
 pub fn read_response<R: Read>(reader: &mut R) -> Result<Response, HttpError> {
     let mut data = Vec::new();
     let mut buf = [0u8; 4096];
@@ -264,6 +284,7 @@ pub fn read_response<R: Read>(reader: &mut R) -> Result<Response, HttpError> {
         }
     };
     let mut response = parse_head(&data[..head_end])?;
+    refuse_transfer_encoding(&response)?;
     let mut body = data.split_off(head_end + 4);
     match response.header("Content-Length") {
         Some(value) => {

@@ -60,8 +60,9 @@ pub const WRITE_TIMEOUT: Duration = Duration::from_secs(10);
 /// connection it refused (see [`handle_client`]).
 pub const DRAIN_LIMIT: usize = 1024 * 1024;
 
-/// How long the line server waits for more bytes while draining.
-pub const DRAIN_TIMEOUT: Duration = Duration::from_secs(1);
+/// How long, in all, the line server drains a connection it refused (see
+/// [`handle_client`]): a deadline for the whole drain, not for each read.
+pub const DRAIN_TIMEOUT: Duration = Duration::from_secs(3);
 
 /// The size of the chunks a [`MessageReader`] reads at a time.
 const CHUNK: usize = 8 * 1024;
@@ -310,9 +311,9 @@ pub fn reply_to(line: &[u8]) -> Vec<u8> {
 /// - A line over [`MAX_MESSAGE`] bytes is answered [`TOO_LONG_REPLY`], then
 ///   the connection is closed politely: shut down the writing half, read and
 ///   throw away what the client still sends (at most [`DRAIN_LIMIT`] bytes,
-///   waiting at most [`DRAIN_TIMEOUT`] for each read). Closing a socket with
-///   unread bytes makes the kernel send a reset, which may destroy the
-///   error line before the client reads it. Returns the `InvalidData` error.
+///   for at most [`DRAIN_TIMEOUT`] in all). Closing a socket with unread
+///   bytes makes the kernel send a reset, which may destroy the error line
+///   before the client reads it. Returns the `InvalidData` error.
 /// - Any other error (a reset, a line cut short by EOF, an idle client past
 ///   [`IDLE_TIMEOUT`]) ends this client with that error.
 pub fn handle_client(stream: TcpStream) -> io::Result<()> {
@@ -341,16 +342,23 @@ pub fn handle_client(stream: TcpStream) -> io::Result<()> {
 }
 
 /// Half-closes, then drains what the peer still sends, so that closing
-/// does not turn into a reset that destroys our last reply.
+/// does not turn into a reset that destroys our last reply. The drain ends
+/// at the peer's EOF, an error, [`DRAIN_LIMIT`] bytes or [`DRAIN_TIMEOUT`]
+/// after it began.
 fn close_gracefully(stream: &TcpStream) {
     let _ = stream.shutdown(Shutdown::Write);
-    if stream.set_read_timeout(Some(DRAIN_TIMEOUT)).is_err() {
-        return;
-    }
+    let deadline = Instant::now() + DRAIN_TIMEOUT;
     let mut sink = [0u8; CHUNK];
     let mut drained = 0;
     let mut reader = stream;
     while drained < DRAIN_LIMIT {
+        // Each read waits only for the time left: a read timeout alone
+        // starts again with every byte, and a peer trickling one byte a
+        // second would keep the drain going for days.
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() || stream.set_read_timeout(Some(left)).is_err() {
+            return;
+        }
         match reader.read(&mut sink) {
             Ok(0) => return,
             Ok(n) => drained += n,
