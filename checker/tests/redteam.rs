@@ -1,7 +1,7 @@
 //! The grader against cheating learners: each cheat below is one
 //! submission of one class, graded with the course's real lesson01 beside
 //! honest submissions. Every cheat must end with 0 points for lesson01 (or
-//! be flagged), every honest submission keeps its 17, and nothing a
+//! be flagged), every honest submission keeps all its points, and nothing a
 //! submission made (files, processes) outlives the run.
 //!
 //! These tests need bubblewrap. Where `bwrap` is missing or cannot make a
