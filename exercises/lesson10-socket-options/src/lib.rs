@@ -125,7 +125,7 @@ impl Conn {
         todo!("Conn::set_mode: the socket in exactly this mode")
     }
 
-    /// Step 2. The mode last set (`Timeout(0)` reads back as `NonBlocking`).
+    /// Step 2. The mode last set (`Timeout(Duration::ZERO)` reads back as `NonBlocking`).
     pub fn mode(&self) -> Mode {
         todo!("Conn::mode: the mode last set")
     }

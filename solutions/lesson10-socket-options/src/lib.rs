@@ -97,7 +97,7 @@ pub fn classify(result: io::Result<usize>, mode: Mode) -> io::Result<ReadOutcome
     }
 }
 
-/// `Timeout(0)` is non-blocking, as in Python.
+/// `Timeout(Duration::ZERO)` is non-blocking, as in Python.
 fn normalize(mode: Mode) -> Mode {
     match mode {
         Mode::Timeout(d) if d.is_zero() => Mode::NonBlocking,
@@ -128,7 +128,7 @@ impl Conn {
     ///
     /// `Blocking` clears both timeouts and the non-blocking flag;
     /// `Timeout(t)` clears the flag and sets read and write timeouts of `t`;
-    /// `NonBlocking` (or `Timeout(0)`, which is stored as `NonBlocking`) sets
+    /// `NonBlocking` (or `Timeout(Duration::ZERO)`, which is stored as `NonBlocking`) sets
     /// the flag and clears the timeouts.
     pub fn set_mode(&mut self, mode: Mode) -> io::Result<()> {
         let mode = normalize(mode);
@@ -144,7 +144,7 @@ impl Conn {
         Ok(())
     }
 
-    /// The mode last set (`Timeout(0)` reads back as `NonBlocking`).
+    /// The mode last set (`Timeout(Duration::ZERO)` reads back as `NonBlocking`).
     pub fn mode(&self) -> Mode {
         self.mode
     }
