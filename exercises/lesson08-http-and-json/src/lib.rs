@@ -257,8 +257,8 @@ impl WeatherClient {
         todo!("WeatherClient::weather: the request, then the checked, parsed answer")
     }
 
-    /// Step 4. Sends `report` as a JSON body (`Content-Type:
-    /// application/json`) with `POST {base}/reports` and the header
+    /// Step 4. Sends `report` as a JSON body
+    /// (`Content-Type: application/json`) with `POST {base}/reports` and the header
     /// `Accept: application/json`, and returns the [`Report`] the server
     /// created. Any 2xx is success (this API answers `201 Created`); the
     /// answer is checked and read exactly as [`WeatherClient::weather`]'s.
