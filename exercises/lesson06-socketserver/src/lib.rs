@@ -289,8 +289,9 @@ type ErrorHook = Arc<dyn Fn(SocketAddr, &HandlerError) + Send + Sync>;
 /// Errors: `AddrInUse` when `allow_reuse_address` is false and the port is
 /// still held by a recently closed connection in `TIME_WAIT` (with it, the
 /// bind succeeds); any other error of creating, binding or listening. The
-/// option only counts if set before the bind, which std's `TcpListener`
-/// cannot do (the chapter shows the crate that can).
+/// option only counts if set before the bind: std's `TcpListener::bind`
+/// sets it by itself on Unix and gives no choice, so turning it off or on
+/// takes a crate that sets options before binding (the chapter shows it).
 pub fn bind_listener(addr: SocketAddr, allow_reuse_address: bool) -> io::Result<TcpListener> {
     let _ = (addr, allow_reuse_address);
     todo!("bind_listener: a listening socket, SO_REUSEADDR only when asked")
