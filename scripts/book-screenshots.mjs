@@ -32,6 +32,7 @@ const browser = await chromium.launch({
 
 let problems = 0;
 let pictures = { mermaid: 0, svgbob: 0 };
+const chineseFonts = new Set();
 for (const name of pages) {
   const page = await browser.newPage({ viewport: { width, height: 900 } });
   const errors = [];
@@ -48,6 +49,38 @@ for (const name of pages) {
       { timeout: 15000 },
     )
     .catch(() => {});
+  // A Chinese page must be drawn with a font that has Chinese glyphs, not
+  // as boxes: ask Chromium which fonts drew the page's title.
+  const lang = await page.evaluate(() => document.documentElement.lang);
+  const cjk = [];
+  if (lang.startsWith("zh")) {
+    const cdp = await page.context().newCDPSession(page);
+    await cdp.send("DOM.enable");
+    await cdp.send("CSS.enable");
+    const { root } = await cdp.send("DOM.getDocument");
+    // The first heading or paragraph with Chinese text in it.
+    const marked = await page.evaluate(() => {
+      const el = [...document.querySelectorAll("main h1, main h2, main p")]
+        .find((e) => [...e.childNodes].some((n) => n.nodeType === 3 && /[\u4e00-\u9fff]/.test(n.textContent)));
+      if (el) el.setAttribute("data-cjk-probe", "");
+      return Boolean(el);
+    });
+    const { nodeId } = marked
+      ? await cdp.send("DOM.querySelector", { nodeId: root.nodeId, selector: "[data-cjk-probe]" })
+      : { nodeId: 0 };
+    if (!nodeId) {
+      cjk.push("no Chinese text on this page of the Chinese book: is the catalogue complete?");
+    } else {
+      const { fonts } = await cdp.send("CSS.getPlatformFontsForNode", { nodeId });
+      const names = fonts.map((f) => `${f.familyName} (${f.glyphCount} glyphs)`).join(", ");
+      if (!fonts.some((f) => /CJK|Hei|Song|Kai|Ming|WenQuanYi|Han Sans|Han Serif|SC$/i.test(f.familyName))) {
+        cjk.push(`Chinese text is drawn without a Chinese font (${names}): install fonts-noto-cjk`);
+      } else {
+        chineseFonts.add(fonts.filter((f) => /CJK|Hei|Song|Kai|Ming|WenQuanYi|Han|SC$/i.test(f.familyName)).map((f) => f.familyName).join(", "));
+      }
+    }
+    await cdp.detach();
+  }
   const found = await page.evaluate(() => {
     const out = { notes: [], problems: [], mermaid: 0, svgbob: 0 };
     // The window, and mdBook's own boxes around the text (which scroll
@@ -108,7 +141,7 @@ for (const name of pages) {
   });
   const shot = join(out, name.replace(/\.html$/, ".png"));
   if (name !== "print.html") await page.screenshot({ path: shot, fullPage: true });
-  const all = [...found.problems, ...errors];
+  const all = [...found.problems, ...cjk, ...errors];
   // print.html holds every chapter again, and index.html is the introduction.
   const again = name === "print.html" || name === "index.html";
   pictures.mermaid += again ? 0 : found.mermaid;
@@ -125,4 +158,5 @@ console.log(
     `(${pictures.mermaid} mermaid, ${pictures.svgbob} svgbob; not counted again in print.html and index.html), ` +
     `${problems} problems; screenshots in ${out}`,
 );
+if (chineseFonts.size) console.log(`Chinese text drawn with: ${[...chineseFonts].join("; ")}`);
 process.exit(problems ? 1 : 0);

@@ -4,6 +4,7 @@
 #
 #   scripts/book.sh            build docs/book (English) and docs/book/zh-CN,
 #                              then check them (what CI runs)
+#   scripts/book.sh build      build both, without the checks
 #   scripts/book.sh update-po  merge the English source's messages into
 #                              docs/po/*.po (after editing a chapter), and
 #                              say how many still need a translation
@@ -50,6 +51,19 @@ fi
 
 step() { printf '\n==> %s\n' "$*"; }
 
+build_all() {
+    rm -rf docs/book
+    mdbook build docs
+    for lang in "${languages[@]}"; do
+        MDBOOK_BOOK__LANGUAGE=$lang MDBOOK_BOOK__TITLE="${titles[$lang]}" \
+            mdbook build docs -d "$PWD/docs/book/$lang"
+    done
+}
+if [ "${1:-}" = build ]; then
+    build_all
+    exit 0
+fi
+
 # mdbook-xgettext skips a code block of an unknown language that has no `"`
 # in it: a diagram without one would stay English in every translation.
 # Mermaid diagrams carry a `%%` comment line with quotes; svgbob drawings
@@ -66,14 +80,8 @@ if ! awk '
     exit 1
 fi
 
-step "mdbook build docs (English)"
-rm -rf docs/book
-mdbook build docs
-for lang in "${languages[@]}"; do
-    step "mdbook build docs ($lang)"
-    MDBOOK_BOOK__LANGUAGE=$lang MDBOOK_BOOK__TITLE="${titles[$lang]}" \
-        mdbook build docs -d "$PWD/docs/book/$lang"
-done
+step "mdbook build docs (English, ${languages[*]})"
+build_all
 
 # The preprocessors are optional in book.toml (a reader may have mdBook
 # alone); here every diagram must have been drawn, in every language.
