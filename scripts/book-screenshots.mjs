@@ -125,6 +125,12 @@ for (const name of pages) {
         out.svgbob += 1;
       }
       if (r.right > right) out.problems.push(`an svgbob picture is wider than the page ${near(svg)}`);
+      // svgbob sizes its picture by the lines alone: a quoted label past
+      // them is drawn only as far as the picture's box reaches.
+      for (const t of svg.querySelectorAll("text")) {
+        const b = t.getBBox();
+        if (b.x + b.width > r.width + 1) out.problems.push(`an svgbob label is cut off: "${t.textContent}" ${near(svg)}`);
+      }
     }
     // A diagram left as a code block: svgbob or mermaid did not run.
     for (const code of document.querySelectorAll("code.language-bob, code.language-mermaid")) {
