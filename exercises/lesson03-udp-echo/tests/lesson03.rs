@@ -9,7 +9,7 @@
 
 use std::collections::HashMap;
 use std::io::{self, Read, Write};
-use std::net::{IpAddr, Ipv4Addr, SocketAddr, TcpListener, TcpStream, UdpSocket};
+use std::net::{IpAddr, Ipv4Addr, Shutdown, SocketAddr, TcpListener, TcpStream, UdpSocket};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread;
@@ -425,9 +425,28 @@ fn step07_serves_interleaved_clients() {
     }
 }
 
-#[test]
-fn step08_survives_bad_datagrams() {
+/// What step 8 does to the learner's server.
+#[derive(Debug, Clone, Copy)]
+enum Trouble {
+    /// Clients send bad names, and one vanishes before its reply.
+    BadDatagrams,
+    /// The server's own socket fails for good.
+    SocketCannotSend,
+}
+
+#[rstest]
+#[case::bad_datagrams(Trouble::BadDatagrams)]
+#[case::socket_cannot_send(Trouble::SocketCannotSend)]
+fn step08_survives_bad_datagrams(#[case] trouble: Trouble) {
     let _step = step!(LESSON);
+    match trouble {
+        Trouble::BadDatagrams => serve_through_bad_datagrams(),
+        Trouble::SocketCannotSend => serve_on_a_socket_that_cannot_send(),
+    }
+}
+
+/// Nothing a client sends stops the server, and every refusal is counted.
+fn serve_through_bad_datagrams() {
     let ip = Ipv4Addr::LOCALHOST.into();
     let server = start(ip);
     // A client that asks and vanishes before the reply comes.
@@ -456,6 +475,46 @@ fn step08_survives_bad_datagrams() {
         "the server answered an empty name, a non-UTF-8 name, Sarah (and a client that had \
          vanished): Served::answered should be 3 or 4, got {served:?}"
     );
+}
+
+/// A socket that fails for good ends the server with the error: the test
+/// shuts the server's socket down for writing, so its first reply fails
+/// (`BrokenPipe` on Linux and macOS). A server that skips every error would
+/// go on receiving names it can never answer.
+fn serve_on_a_socket_that_cannot_send() {
+    let ip: IpAddr = Ipv4Addr::LOCALHOST.into();
+    let (client, client_addr) = udp_on(ip, LIMIT);
+    let (socket, addr) = udp_on(ip, LIMIT);
+    // Connected to the one client, so that every system allows the
+    // shutdown; it still receives that client's datagrams.
+    socket
+        .connect(client_addr)
+        .expect("connect the server's socket to the test's client");
+    socket2::SockRef::from(&socket)
+        .shutdown(Shutdown::Write)
+        .expect("shut the server's socket down for writing");
+    let Err(failed) = socket.send_to(b"probe", client_addr) else {
+        // This system still sends on such a socket: nothing to test here.
+        return;
+    };
+    let stop = Arc::new(AtomicBool::new(false));
+    let flag = Arc::clone(&stop);
+    let server = Server::on(addr, "serve(socket, stop)", move || serve(&socket, &flag))
+        .stopped_by("the step's end", move || stop.store(true, Ordering::SeqCst));
+    client
+        .send_to(b"Michael", addr)
+        .expect("send a name to the server");
+    let after = format!(
+        "the test sent \"Michael\" to a server whose socket it had shut down for writing, so \
+         the reply could not be sent (send_to says: {failed}). Expected serve to return \
+         Err with that error, without the stop flag: only a timeout (WouldBlock or TimedOut), \
+         Interrupted, ConnectionRefused and ConnectionReset are skipped, any other socket error \
+         ends serve (a server that skips it goes on receiving names it can never answer)"
+    );
+    match server.wait(LIMIT, &after) {
+        Err(_) => {}
+        Ok(served) => panic!("{after}; serve returned Ok({served:?}) though nobody had set stop"),
+    }
 }
 
 #[rstest]
@@ -593,11 +652,27 @@ fn step11_client_ignores_stale_and_foreign_replies() {
     assert_replies(&format!("the server sent {sent}"), &names, &got);
 }
 
+/// Why step 12's client gets no reply.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum NoAnswer {
+    /// The server never answers.
+    Silent,
+    /// The server never answers, but keeps sending a stray greeting.
+    Chatty,
+    /// The client's own socket cannot receive.
+    SocketCannotReceive,
+}
+
 #[rstest]
-#[case::silent(false)]
-#[case::chatty(true)]
-fn step12_client_gives_up(#[case] chatty: bool) {
+#[case::silent(NoAnswer::Silent)]
+#[case::chatty(NoAnswer::Chatty)]
+#[case::socket_cannot_receive(NoAnswer::SocketCannotReceive)]
+fn step12_client_gives_up(#[case] why: NoAnswer) {
     let _step = step!(LESSON);
+    if why == NoAnswer::SocketCannotReceive {
+        return ask_on_a_socket_that_cannot_receive();
+    }
+    let chatty = why == NoAnswer::Chatty;
     // The server never answers; a chatty one sends "Hello, Zed!" to the
     // client every 20 ms or so, which must not keep it waiting.
     let chatter = chatty.then(|| hello(b"Zed"));
@@ -640,6 +715,50 @@ fn step12_client_gives_up(#[case] chatty: bool) {
          \"Tracy\"; the server received {}",
         shown(&log)
     );
+}
+
+/// A socket that fails for good ends `ask` at once with the error: the test
+/// shuts the client's socket down for reading, so every receive fails
+/// without waiting. A client that skips every error spins through its
+/// attempts and reports `NoReply`, hiding the real failure.
+fn ask_on_a_socket_that_cannot_receive() {
+    let server = TestServer::start(Ipv4Addr::LOCALHOST.into(), Box::new(|_, _| vec![]));
+    let addr = server.addr;
+    let (socket, _) = udp_on(Ipv4Addr::LOCALHOST.into(), LIMIT);
+    // Connected to the server, so that every system allows the shutdown;
+    // it still sends to the server.
+    socket
+        .connect(addr)
+        .expect("connect the client's socket to the test's server");
+    socket2::SockRef::from(&socket)
+        .shutdown(Shutdown::Read)
+        .expect("shut the client's socket down for reading");
+    let mut buf = [0u8; 64];
+    let failed = match socket.recv_from(&mut buf) {
+        Err(e) if !testkit::is_timeout(&e) && e.kind() != io::ErrorKind::Interrupted => e,
+        // This system still receives (or waits) on such a socket: nothing
+        // to test here.
+        _ => return,
+    };
+    let retry = Retry {
+        timeout: Duration::from_millis(200),
+        attempts: 3,
+    };
+    let got = within(
+        LIMIT,
+        "ask(socket, server, \"Michael\", retry)",
+        move || ask(&socket, addr, "Michael", retry),
+    );
+    match &got {
+        Err(ClientError::Io(_)) => {}
+        other => panic!(
+            "the test shut the client's socket down for reading, so every receive on it fails at \
+             once (recv_from says: {failed}). ask(socket, {addr}, \"Michael\", {retry:?}) must \
+             return that error, Err(ClientError::Io(..)), as soon as it gets it; got {other:?}. \
+             A timeout (WouldBlock or TimedOut) means \"no reply yet\"; other socket errors \
+             are Err(ClientError::Io(e)), as ask's doc says"
+        ),
+    }
 }
 
 #[rstest]
