@@ -15,6 +15,7 @@ use chrono::{Local, NaiveDate, NaiveDateTime};
 use lesson02::*;
 use rstest::rstest;
 use testkit::chunking::ChunkedReader;
+use testkit::cpu::ThreadClock;
 use testkit::relay::Route;
 use testkit::step::{catch_quietly, panic_text};
 use testkit::{Chunking, LineClient, Server, assert_bytes_eq, escape, explain, net, step, within};
@@ -536,6 +537,13 @@ fn step13_shutdown_lets_connected_clients_finish(#[case] concurrency: Concurrenc
     let server = greetings(concurrency);
     let mut client = server.client("a client connected before shutdown");
     client.expect(GREETING.as_bytes());
+    // A second client comes and goes while the first stays: a server that
+    // tidies away finished client threads must keep the running ones.
+    converse(
+        &mut server.client("a second client, who comes and goes while the first stays"),
+        "Bob",
+    );
+    client.note("a second client connected, said Bob and exit, and left");
     server.request_stop();
     client.note("the server was told shutdown()");
     // New clients are refused once the accept loop has seen the flag.
@@ -567,8 +575,11 @@ fn step13_shutdown_lets_connected_clients_finish(#[case] concurrency: Concurrenc
     }
     if let Some(end) = server.ended() {
         client.fail(format!(
-            "serve_greetings {end} while a client was still connected: after shutdown, wait for \
-             the connected clients (join their threads, or the pool's workers) before returning"
+            "serve_greetings {end} while a client was still connected (a second client had come \
+             and gone before shutdown()): after shutdown, wait for the connected clients (join \
+             their threads, or the pool's workers) before returning. Keep the handle of every \
+             client thread still running: tidy away only the finished ones \
+             (retain(|t| !t.is_finished()))"
         ));
     }
     client.note("a connected client is served to the end");
@@ -627,17 +638,41 @@ fn step14_long_or_unfinished_lines_are_errors() {
         "read_line read {sent} bytes before giving up on a line longer than {MAX_LINE}: \
          read at most max + 1 bytes (Read::take)"
     );
-    let cases: &[(&[u8], usize, &str)] = &[
-        (b"0123456789\n", 10, "Ok(Some(b\"0123456789\"))"),
-        (b"0123456789a\n", 10, "Err(TooLong { limit: 10 })"),
-        (b"Bob", MAX_LINE, "Err(Truncated { got: 3 })"),
+    let cases: &[(&[u8], usize, &str, &str)] = &[
+        (
+            b"0123456789\n",
+            10,
+            "Ok(Some(b\"0123456789\"))",
+            "a line of exactly max bytes is not too long",
+        ),
+        (
+            b"0123456789a\n",
+            10,
+            "Err(TooLong { limit: 10 })",
+            "11 bytes without a \\n are more than max = 10: TooLong, found by reading at most \
+             max + 1 bytes",
+        ),
+        (
+            b"0123456789",
+            10,
+            "Err(Truncated { got: 10 })",
+            "exactly max bytes and then EOF: not too long (only MORE than max is TooLong), but \
+             cut off by the end of the stream",
+        ),
+        (
+            b"Bob",
+            MAX_LINE,
+            "Err(Truncated { got: 3 })",
+            "EOF in the middle of a line: an unfinished line is never returned as a line",
+        ),
         (
             b"Michael\nTra",
             MAX_LINE,
             "Ok(Some(b\"Michael\")) then Err(Truncated { got: 3 })",
+            "a whole line, then EOF in the middle of the next one",
         ),
     ];
-    for &(input, max, want) in cases {
+    for &(input, max, want, why) in cases {
         let data = input.to_vec();
         let got = within(LIMIT, "read_line", move || {
             let mut reader = BufReader::new(ChunkedReader::new(data, Chunking::Fixed(2)));
@@ -661,10 +696,10 @@ fn step14_long_or_unfinished_lines_are_errors() {
             seen.join(" then ")
         });
         let got_trimmed = got.trim_end_matches(" then Ok(None)");
-        assert_eq!(
-            got_trimmed,
-            want,
-            "read_line(.., max = {max}) over \"{}\" (the stream then ends)",
+        assert!(
+            got_trimmed == want,
+            "read_line(.., max = {max}) over \"{}\" (the stream then ends), called until it \
+             returns an error or Ok(None):\n  expected: {want}\n       got: {got_trimmed}\n({why})",
             escape(input)
         );
     }
@@ -758,5 +793,146 @@ fn step15_rude_clients_do_not_stop_the_server(
     );
     good.send(b"exit\n");
     good.expect_closed();
+    server.stop_ok(STOP_LIMIT);
+}
+
+// ---------------------------------------------------------------------------
+// Nothing to accept
+// ---------------------------------------------------------------------------
+
+/// What step 16's accept loop has to wait on.
+#[derive(Debug, Clone, Copy)]
+enum Nothing {
+    /// A listening socket that no client connects to: every `accept` says
+    /// `WouldBlock`.
+    NoClientComes,
+    /// A socket bound but never listening: every `accept` fails, as accepts
+    /// fail while a server has no file descriptors left.
+    EveryAcceptFails,
+}
+
+/// How long step 16 watches an accept loop that has nothing to accept. A
+/// loop that pauses [`POLL_INTERVAL`] between tries sleeps about 20 times
+/// in it and uses microseconds of CPU; a loop that tries again at once
+/// never sleeps (see `testkit::cpu`), however loaded the machine.
+const WATCH: Duration = Duration::from_secs(1);
+
+/// A TCP socket bound to a loopback port 0 that never listens, and whether
+/// `accept` on it fails at once (Linux: `InvalidInput`), as step 16 needs.
+fn not_listening() -> (TcpListener, SocketAddr, Option<io::Error>) {
+    let socket =
+        socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None).expect("a socket");
+    socket
+        .bind(&loopback(0).into())
+        .expect("bind a socket to a loopback port 0");
+    let listener = TcpListener::from(socket);
+    let addr = listener
+        .local_addr()
+        .expect("a bound socket has an address");
+    listener
+        .set_nonblocking(true)
+        .expect("set the socket non-blocking");
+    let fails = match listener.accept() {
+        Err(e) if e.kind() != io::ErrorKind::WouldBlock => Some(e),
+        _ => None,
+    };
+    (listener, addr, fails)
+}
+
+#[rstest]
+#[case::no_client_comes(Nothing::NoClientComes)]
+#[case::every_accept_fails(Nothing::EveryAcceptFails)]
+fn step16_accept_loop_pauses_and_goes_on(#[case] nothing: Nothing) {
+    let _step = step!(LESSON);
+    let (listener, addr, situation, advice) = match nothing {
+        Nothing::NoClientComes => {
+            let (listener, addr) = net::listener();
+            let situation = format!(
+                "accept_loop listened on {addr} and no client connected for {WATCH:?}: every \
+                 accept() said WouldBlock"
+            );
+            let advice = "WouldBlock from a non-blocking accept means \"nobody yet\": \
+                          thread::sleep(POLL_INTERVAL), then look at the shutdown flag and \
+                          accept again";
+            (listener, addr, situation, advice)
+        }
+        Nothing::EveryAcceptFails => {
+            let (listener, addr, fails) = not_listening();
+            let Some(error) = fails else {
+                eprintln!(
+                    "note: accept on a socket that is not listening does not fail on this \
+                     platform; this case is skipped"
+                );
+                return;
+            };
+            let situation = format!(
+                "accept_loop was given a socket bound to {addr} that never listens, so every \
+                 accept() failed ({:?}: {error}), as accepts fail while a server has no file \
+                 descriptors left",
+                error.kind()
+            );
+            let advice = "an error from accept is about one connection or a passing shortage: \
+                          print it, thread::sleep(POLL_INTERVAL), and accept again; never \
+                          return it (no `?` on accept), and never try again without the pause";
+            (listener, addr, situation, advice)
+        }
+    };
+    let (clock_tx, clock_rx) = mpsc::channel();
+    let (tx, accepted) = mpsc::channel::<(TcpStream, SocketAddr)>();
+    let shutdown = ShutdownHandle::new();
+    let handle = shutdown.clone();
+    let server = Server::on(addr, "accept_loop", move || {
+        let _ = clock_tx.send(ThreadClock::current());
+        accept_loop(&listener, &handle, move |stream, peer| {
+            let _ = tx.send((stream, peer));
+        })
+    })
+    .stopped_by("shutdown()", move || shutdown.shutdown());
+    let clock = clock_rx.recv_timeout(LIMIT).ok().flatten();
+    if clock.is_none() {
+        eprintln!("note: this platform cannot watch a thread's work; the spin check is skipped");
+    }
+    thread::sleep(Duration::from_millis(100));
+    let before = clock.and_then(|c| c.usage());
+    thread::sleep(WATCH);
+    if server.ended().is_some() {
+        server.fail(format!(
+            "{situation}; accept_loop ended before shutdown(). Only shutdown() ends the loop: \
+             {advice}."
+        ));
+    }
+    if let (Some(clock), Some(before)) = (clock, before) {
+        let Some(after) = clock.usage() else {
+            server.fail(format!(
+                "{situation}; accept_loop's thread ended before shutdown()"
+            ));
+        };
+        let used = after.since(before);
+        eprintln!(
+            "accept_loop: {:?} of CPU time and {} sleeps in {WATCH:?} with nothing to accept",
+            used.cpu, used.sleeps
+        );
+        if used.spins() {
+            server.fail(format!(
+                "{situation}; accept_loop used {:?} of CPU time in {WATCH:?} and went to sleep \
+                 only {} times: it spins, asking accept() again at once, a core at full speed \
+                 doing nothing. Pause between tries: {advice}.",
+                used.cpu, used.sleeps
+            ));
+        }
+    }
+    if let Nothing::NoClientComes = nothing {
+        // The pause was a pause, not an end: a client that comes now is
+        // still accepted.
+        let client = server.client("a client that connects after a second without clients");
+        let client_addr = client.local_addr();
+        if accepted.recv_timeout(LIMIT).is_err() {
+            client.fail(format!(
+                "connected from {client_addr} after {WATCH:?} without clients, but accept_loop \
+                 did not call on_client within {} s: {advice}",
+                LIMIT.as_secs()
+            ));
+        }
+    }
     server.stop_ok(STOP_LIMIT);
 }
