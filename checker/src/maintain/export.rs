@@ -13,6 +13,7 @@ use anyhow::{Context, Result, bail};
 use crate::class::mirror;
 use crate::course::manifest;
 use crate::course::workspace::Workspace;
+use crate::t;
 
 /// Top-level entries a learner's copy leaves out.
 pub const LEFT_OUT: &[&str] = &[
@@ -76,9 +77,12 @@ pub fn export(workspace: &Workspace, dir: &Path, classroom: bool) -> Result<Expo
     let target = absolute(dir)?;
     if target.starts_with(root) {
         bail!(
-            "{} is inside the workspace: export to a directory outside {}",
-            dir.display(),
-            root.display()
+            "{}",
+            t!(
+                "export-inside",
+                dir = dir.display().to_string(),
+                root = root.display().to_string()
+            )
         );
     }
     if target.exists() {
@@ -86,15 +90,16 @@ pub fn export(workspace: &Workspace, dir: &Path, classroom: bool) -> Result<Expo
             .with_context(|| format!("{} is not a directory", dir.display()))?;
         if entries.next().is_some() {
             bail!(
-                "{} is not empty: export into a new or empty directory",
-                dir.display()
+                "{}",
+                t!("export-not-empty", dir = dir.display().to_string())
             );
         }
     }
     let template = root.join(CLASSROOM_TEMPLATE);
     if classroom && !template.is_file() {
         bail!(
-            "--classroom needs the workflow template {CLASSROOM_TEMPLATE}, which this workspace lacks"
+            "{}",
+            t!("export-no-template", template = CLASSROOM_TEMPLATE)
         );
     }
 
@@ -102,11 +107,7 @@ pub fn export(workspace: &Workspace, dir: &Path, classroom: bool) -> Result<Expo
     // untracked file must not reach the learners.
     let edited = edited_files(root)?;
     if !edited.is_empty() {
-        bail!(
-            "export-student writes what git has at HEAD, and these files differ from it: {} \
-             (commit or stash them first)",
-            edited.join(", ")
-        );
+        bail!("{}", t!("export-edited", files = edited.join(", ")));
     }
     let head = tempfile::tempdir().context("cannot create a temporary directory")?;
     archive_head(root, head.path())?;
@@ -151,8 +152,8 @@ fn edited_files(root: &Path) -> Result<Vec<String>> {
         .context("export-student needs git, to export what the course's repository has at HEAD")?;
     if !output.status.success() {
         bail!(
-            "export-student exports what git has at HEAD, and {} is not a git repository with a commit",
-            root.display()
+            "{}",
+            t!("export-not-a-repository", dir = root.display().to_string())
         );
     }
     Ok(String::from_utf8_lossy(&output.stdout)
