@@ -183,7 +183,7 @@ fn solution_manifest(id: &str, dir: &str, title: &str) -> String {
 
 fn lesson_toml(title: &str, chapter: &Path) -> String {
     format!(
-        "title = \"{title}\"\nchapter = \"{}\"\n\n[[step]]\nname = \"step01_answers\"\npoints = 1\nhints = [\n    \"Read what `answer` must return in its doc comment.\",\n    \"Return the number the doc comment names.\",\n]\n",
+        "title = \"{title}\"\nchapter = \"{}\"\n\n[[step]]\nname = \"step01_answers\"\npoints = 1\nhints = [\n    \"Read what `answer` must return in its doc comment.\",\n    \"Return the number the doc comment names.\",\n]\nhints-zh-CN = [\n    \"看看 `answer` 的文档注释里说它必须返回什么。\",\n    \"返回文档注释里写明的那个数。\",\n]\n",
         chapter.display()
     )
 }
@@ -241,6 +241,16 @@ mod tests {
             "# S\n\n- [Lesson 1: A](01-a.md)\n- [Lesson 2: B](02-b.md)\n- [Lesson 3: C](03-c.md)\n\n# More\n"
         );
         assert!(add_after_last("none\n", |l| l.starts_with("- [Lesson "), "x").is_none());
+    }
+
+    #[test]
+    fn the_first_step_has_hints_in_both_languages_level_for_level() {
+        let text = lesson_toml("Echo", Path::new("docs/src/14-echo.md"));
+        let step = &toml::from_str::<toml::Table>(&text).unwrap()["step"][0];
+        let en = step["hints"].as_array().unwrap();
+        let zh = step["hints-zh-CN"].as_array().unwrap();
+        assert_eq!(en.len(), zh.len());
+        assert!(zh.iter().all(|h| h.as_str().unwrap().contains("文档注释")));
     }
 
     #[test]

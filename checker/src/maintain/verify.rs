@@ -231,7 +231,8 @@ fn static_problems(workspace: &Workspace, lesson: &Lesson) -> Vec<String> {
     problems
 }
 
-/// Every step has its graded hints (`hints`, none empty).
+/// Every step has its graded hints in English (`hints`, none empty) and
+/// in Simplified Chinese (`hints-zh-CN`, as many levels, none empty).
 pub fn hint_problems(lesson: &Lesson) -> Vec<String> {
     let mut problems = Vec::new();
     let empty = |hints: &[String]| hints.iter().any(|h| h.trim().is_empty());
@@ -239,6 +240,18 @@ pub fn hint_problems(lesson: &Lesson) -> Vec<String> {
         let name = step.name.as_str();
         if step.hints.is_empty() || empty(&step.hints) {
             problems.push(t!("verify-no-hint", step = name));
+        }
+        if step.hints_zh_cn.is_empty() {
+            problems.push(t!("verify-no-hint-zh", step = name));
+        } else if step.hints_zh_cn.len() != step.hints.len() {
+            problems.push(t!(
+                "verify-hint-zh-levels",
+                step = name,
+                zh = step.hints_zh_cn.len(),
+                en = step.hints.len()
+            ));
+        } else if empty(&step.hints_zh_cn) {
+            problems.push(t!("verify-empty-hint-zh", step = name));
         }
     }
     problems
