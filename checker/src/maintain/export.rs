@@ -41,6 +41,14 @@ const README_NOTE: &str =
 > time you save.
 ";
 
+/// The same note for the Chinese README.
+const README_NOTE_ZH: &str =
+    "> **这是你的课程副本。** 它没有 `solutions/`：在根目录运行 `cargo test`
+> 会用你的代码跑每一课的测试，在你全部做完之前都会失败。`cargo checker`
+> 显示你做到了哪里、下一步做什么，`cargo checker watch` 在你每次保存时
+> 重新运行你正在做的那一课。
+";
+
 /// What was exported.
 #[derive(Debug)]
 pub struct Exported {
@@ -123,9 +131,15 @@ pub fn export(workspace: &Workspace, dir: &Path, classroom: bool) -> Result<Expo
     )
     .context("cannot write the copy's Cargo.toml")?;
 
-    let readme = target.join("README.md");
-    if let Ok(text) = std::fs::read_to_string(&readme) {
-        std::fs::write(&readme, with_note(&text)).context("cannot write the copy's README.md")?;
+    for (name, note) in [
+        ("README.md", README_NOTE),
+        ("README.zh-CN.md", README_NOTE_ZH),
+    ] {
+        let readme = target.join(name);
+        if let Ok(text) = std::fs::read_to_string(&readme) {
+            std::fs::write(&readme, with_note(&text, note))
+                .with_context(|| format!("cannot write the copy's {name}"))?;
+        }
     }
 
     if classroom {
@@ -198,7 +212,7 @@ fn archive_head(root: &Path, dir: &Path) -> Result<()> {
 /// (`-p lessonNN`), since the copy has no `lessonNN-solution`, and the
 /// sentences that offer the solution instead are left out.
 fn for_learners(target: &Path) -> Result<()> {
-    let mut files = vec![target.join("README.md")];
+    let mut files = vec![target.join("README.md"), target.join("README.zh-CN.md")];
     if let Ok(entries) = std::fs::read_dir(target.join("docs/src")) {
         files.extend(
             entries
@@ -266,20 +280,20 @@ fn sentence_start(before: &str) -> usize {
         .unwrap_or(0)
 }
 
-/// The README with [`README_NOTE`] under its first heading.
-fn with_note(readme: &str) -> String {
-    let mut out = String::with_capacity(readme.len() + README_NOTE.len() + 2);
+/// The README with `note` under its first heading.
+fn with_note(readme: &str, note: &str) -> String {
+    let mut out = String::with_capacity(readme.len() + note.len() + 2);
     let mut placed = false;
     for line in readme.split_inclusive('\n') {
         out.push_str(line);
         if !placed && line.starts_with("# ") {
             out.push('\n');
-            out.push_str(README_NOTE);
+            out.push_str(note);
             placed = true;
         }
     }
     if !placed {
-        out = format!("{README_NOTE}\n{readme}");
+        out = format!("{note}\n{readme}");
     }
     out
 }
@@ -348,7 +362,7 @@ mod tests {
     #[test]
     fn the_note_goes_under_the_title() {
         assert_eq!(
-            with_note("# Course\n\nText.\n"),
+            with_note("# Course\n\nText.\n", README_NOTE),
             format!("# Course\n\n{README_NOTE}\nText.\n")
         );
     }
