@@ -195,6 +195,43 @@ mod tests {
     use super::*;
 
     #[test]
+    fn the_table_speaks_chinese_with_its_columns_aligned() {
+        let _zh = crate::i18n::scoped(crate::i18n::Lang::ZhCn);
+        let lesson = |n: u32| Lesson {
+            number: n,
+            id: format!("lesson{n:02}"),
+            dir_name: format!("lesson{n:02}-x"),
+            title: "X".into(),
+            chapter: "x.md".into(),
+            steps: vec![crate::course::lesson::Step::new("step01_x", 3, &["h"])],
+            stub: None,
+            confirms: false,
+        };
+        let row = |name: &str, standing, points: Vec<u32>| Row {
+            name: name.into(),
+            standing,
+            points,
+            notes: Vec::new(),
+            seconds: 1.0,
+        };
+        let rows = [
+            row("张伟", Standing::Graded, vec![3, 0]),
+            row("alice", Standing::TestsModified, vec![3, 3]),
+        ];
+        let text = anstream::adapter::strip_str(&table(&[lesson(1), lesson(2)], &rows)).to_string();
+        assert_eq!(
+            text,
+            "\
+提交        01  02  总分  状态
+张伟         3   0   3/6  已评分
+alice        3   3   6/6  测试被改动
+"
+        );
+        // The CSV keeps its English values.
+        assert!(csv(&[lesson(1), lesson(2)], &rows).contains(",tests modified,"));
+    }
+
+    #[test]
     fn quotes_csv_fields() {
         assert_eq!(field("plain"), "plain");
         assert_eq!(field("a, b"), "\"a, b\"");
