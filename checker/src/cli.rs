@@ -2,7 +2,10 @@
 
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Arg, ArgAction, Args, Parser, Subcommand, ValueEnum};
+
+use crate::i18n::{CATALOGUE, Lang, lang};
+use crate::t;
 
 /// Grades the course's exercises and tells you what to do next.
 ///
@@ -64,6 +67,12 @@ pub struct Global {
     /// Grade the workspace containing DIR instead of the current directory.
     #[arg(long, global = true, value_name = "DIR")]
     pub dir: Option<PathBuf>,
+
+    /// The language of everything the checker prints, and of the tests'
+    /// failure messages: `en` or `zh-CN` [default: from LC_ALL,
+    /// LC_MESSAGES or LANG; Chinese when it starts with `zh`].
+    #[arg(long, global = true, value_name = "LANG", value_parser = crate::i18n::parse_lang)]
+    pub lang: Option<Lang>,
 }
 
 impl Global {
@@ -249,4 +258,89 @@ pub enum Command {
         #[arg(long)]
         classroom: bool,
     },
+}
+
+/// The command line in the checker's language: when it speaks Chinese, the
+/// help's texts (what each command and option does, the examples, the
+/// headings, `--help` and `--version`) come from the catalogue. clap's own
+/// error messages stay English.
+pub fn localised(command: clap::Command) -> clap::Command {
+    if lang() == Lang::En {
+        return command;
+    }
+    let command = command
+        .about(t!("cli-about"))
+        .long_about(t!("cli-long-about"))
+        .after_help(t!("cli-after-help"))
+        .subcommand_help_heading(t!("cli-heading-commands"))
+        .subcommand_value_name(t!("cli-value-command"))
+        .mut_args(|arg| localise_arg(arg, "cli-arg"))
+        .mut_subcommands(|sub| {
+            let name = sub.get_name().to_owned();
+            let about = format!("cli-cmd-{name}");
+            let long = format!("cli-cmd-{name}-long");
+            let mut sub = sub;
+            if CATALOGUE.has(Lang::ZhCn, &about) {
+                sub = sub.about(CATALOGUE.text(lang(), &about, &[]));
+                sub = if CATALOGUE.has(Lang::ZhCn, &long) {
+                    sub.long_about(CATALOGUE.text(lang(), &long, &[]))
+                } else {
+                    sub.long_about(None::<&'static str>)
+                };
+            }
+            let prefix = format!("cli-arg-{name}");
+            let sub = sub.mut_args(|arg| localise_arg(arg, &prefix));
+            with_own_flags(sub, false)
+        });
+    with_own_flags(command, true)
+}
+
+/// An argument's help from `PREFIX-ID` (else `cli-arg-ID`), and its
+/// heading.
+fn localise_arg(arg: Arg, prefix: &str) -> Arg {
+    let id = arg.get_id().as_str().replace('_', "-");
+    let own = format!("{prefix}-{id}");
+    let shared = format!("cli-arg-{id}");
+    let found = [own, shared]
+        .into_iter()
+        .find(|key| CATALOGUE.has(Lang::ZhCn, key));
+    let arg = match found {
+        Some(key) => arg
+            .help(CATALOGUE.text(lang(), &key, &[]))
+            .long_help(None::<&'static str>),
+        None => arg,
+    };
+    if arg.is_positional() {
+        arg.help_heading(t!("cli-heading-arguments"))
+    } else {
+        arg.help_heading(t!("cli-heading-options"))
+    }
+}
+
+/// The help template with its heading in the checker's language, and
+/// `--help` (and `--version`) with their words.
+fn with_own_flags(command: clap::Command, version: bool) -> clap::Command {
+    let template = format!(
+        "{{before-help}}{{about-with-newline}}\n{} {{usage}}\n\n{{all-args}}{{after-help}}",
+        t!("cli-heading-usage")
+    );
+    let command = command.help_template(template).disable_help_flag(true).arg(
+        Arg::new("help")
+            .short('h')
+            .long("help")
+            .action(ArgAction::Help)
+            .help(t!("cli-help"))
+            .help_heading(t!("cli-heading-options")),
+    );
+    if !version {
+        return command;
+    }
+    command.disable_version_flag(true).arg(
+        Arg::new("version")
+            .short('V')
+            .long("version")
+            .action(ArgAction::Version)
+            .help(t!("cli-version"))
+            .help_heading(t!("cli-heading-options")),
+    )
 }

@@ -24,6 +24,7 @@ use crate::report;
 use crate::report::preview;
 use crate::report::{classroom, hints, json, junit};
 use crate::steps::grade;
+use crate::t;
 
 /// How to run steps, from the global flags.
 pub fn options(global: &Global) -> Options {
@@ -33,6 +34,7 @@ pub fn options(global: &Global) -> Options {
         jobs: global.jobs.map_or(cpus, |j| j as usize),
         sandbox: None,
         jail: None,
+        lang: crate::i18n::lang(),
     }
 }
 
@@ -75,7 +77,7 @@ fn exit_code(outcomes: &[LessonOutcome]) -> ExitCode {
 pub fn progress(workspace: &Workspace, args: &[String], global: &Global) -> Result<ExitCode> {
     let lessons = select(workspace, args)?;
     if lessons.is_empty() {
-        anyhow::bail!("no lessons found: no exercises/lessonNN-*/lesson.toml");
+        anyhow::bail!("{}", t!("error-no-lessons"));
     }
     let bar = Progress::new(false);
     let outcomes = grade::grade(workspace, &lessons, options(global), &bar)?;
@@ -91,8 +93,11 @@ fn warn_would_flag(workspace: &Workspace, lessons: &[&Lesson]) {
         let src = workspace.path(lesson.exercise_dir()).join("src");
         for found in preview::would_flag(&src) {
             anstream::eprintln!(
-                "warning: grade would flag this: {}/{found} (no lesson needs it; an instructor's grade gives the lesson 0 points)",
-                lesson.exercise_dir().display()
+                "{}",
+                t!(
+                    "warn-would-flag",
+                    place = format!("{}/{found}", lesson.exercise_dir().display())
+                )
             );
         }
     }
@@ -129,7 +134,7 @@ pub fn hint(
     let outcome = &outcomes[0];
     let level = match outcome.first_unpassed() {
         Some(step) if outcome.compile_error.is_none() => {
-            let max = lesson.step(&step.name).map_or(1, |s| s.hints.len());
+            let max = lesson.step(&step.name).map_or(1, |s| s.hints_shown().len());
             hints::next_level(&workspace.root, &lesson.id, &step.name, max)
         }
         _ => 1,
@@ -141,9 +146,7 @@ pub fn hint(
 /// `cargo checker verify`: the course's soundness, for maintainers.
 pub fn verify(workspace: &Workspace, update_stubs: bool, global: &Global) -> Result<ExitCode> {
     if !workspace.path("solutions").is_dir() {
-        anyhow::bail!(
-            "verify checks every lesson against its reference solution, and this workspace has no solutions/ (a learner's copy?): run it in the course's own repository"
-        );
+        anyhow::bail!("{}", t!("error-verify-no-solutions"));
     }
     let reloaded;
     let workspace = if update_stubs {
@@ -154,7 +157,10 @@ pub fn verify(workspace: &Workspace, update_stubs: bool, global: &Global) -> Res
             let updated = lesson::with_stub(&text, &lesson::fingerprint(&src));
             if updated != text {
                 std::fs::write(&path, updated)?;
-                println!("updated the stub's fingerprint in {}", path.display());
+                println!(
+                    "{}",
+                    t!("verify-updated-stub", path = path.display().to_string())
+                );
             }
         }
         reloaded = Workspace::discover(&workspace.root)?;
@@ -163,7 +169,13 @@ pub fn verify(workspace: &Workspace, update_stubs: bool, global: &Global) -> Res
         workspace
     };
     let bar = Progress::new(false);
-    let verdicts = verify::verify(workspace, options(global), &bar)?;
+    // The tests speak English here: each mistake's `says:` phrase is
+    // matched against the failure messages as the course wrote them.
+    let run = Options {
+        lang: crate::i18n::Lang::En,
+        ..options(global)
+    };
+    let verdicts = verify::verify(workspace, run, &bar)?;
     drop(bar);
     let (text, sound) = verify::render(&verdicts);
     anstream::print!("{text}");
@@ -179,20 +191,27 @@ pub fn reset(workspace: &Workspace, arg: &str, yes: bool, from: Option<&str>) ->
     let lesson = lesson::select(&workspace.lessons, arg)?;
     match reset::reset(workspace, lesson, yes, from)? {
         reset::Reset::AlreadyStub => {
-            println!("{}: src/ is already the stub; nothing to do", lesson.id);
+            println!("{}", t!("reset-already-stub", id = lesson.id.as_str()));
         }
-        reset::Reset::Declined => println!("{}: nothing changed", lesson.id),
+        reset::Reset::Declined => println!("{}", t!("reset-declined", id = lesson.id.as_str())),
         reset::Reset::Restored {
             commit,
             files,
             backup,
         } => {
             println!(
-                "{}: restored the stub from commit {commit}: {}",
-                lesson.id,
-                files.join(", ")
+                "{}",
+                t!(
+                    "reset-restored",
+                    id = lesson.id.as_str(),
+                    commit = commit,
+                    files = files.join(", ")
+                )
             );
-            println!("Your version is saved in {}/", backup.display());
+            println!(
+                "{}",
+                t!("reset-backup", path = backup.display().to_string())
+            );
         }
     }
     Ok(ExitCode::SUCCESS)
@@ -241,9 +260,12 @@ pub fn grade_class(
     let rows = class::grade_class(workspace, submissions, &options)?;
     anstream::print!("{}", gradebook::table(&workspace.lessons, &rows));
     println!(
-        "Wrote {} and each graded submission's report to {}/",
-        out.join(class::CSV_NAME).display(),
-        out.display()
+        "{}",
+        t!(
+            "grade-wrote",
+            csv = out.join(class::CSV_NAME).display().to_string(),
+            dir = out.display().to_string()
+        )
     );
     Ok(ExitCode::SUCCESS)
 }
@@ -255,19 +277,19 @@ pub fn export_student(
     classroom: bool,
 ) -> Result<ExitCode> {
     let exported = export::export(workspace, dir, classroom)?;
-    println!(
-        "Exported {} files to {} (no solutions/){}.",
-        exported.files,
-        exported.dir.display(),
-        if exported.classroom {
-            format!(", with {}", export::CLASSROOM_WORKFLOW)
-        } else {
-            String::new()
-        }
-    );
-    println!(
-        "In it: `cargo checker` for progress, `cargo test -p lesson01` for one lesson's tests."
-    );
+    let dir = exported.dir.display().to_string();
+    let message = if exported.classroom {
+        t!(
+            "export-done-classroom",
+            count = exported.files,
+            dir = dir,
+            workflow = export::CLASSROOM_WORKFLOW
+        )
+    } else {
+        t!("export-done", count = exported.files, dir = dir)
+    };
+    println!("{message}");
+    println!("{}", t!("export-in-it"));
     Ok(ExitCode::SUCCESS)
 }
 
@@ -275,14 +297,17 @@ pub fn export_student(
 pub fn new_lesson(workspace: &Workspace, number: u32, slug: &str, title: &str) -> Result<ExitCode> {
     let created = crate::maintain::new_lesson::create(workspace, number, slug, title)?;
     for file in &created.files {
-        println!("created  {}", file.display());
+        println!(
+            "{}",
+            t!("new-lesson-created", path = file.display().to_string())
+        );
     }
     for file in &created.edited {
-        println!("edited   {}", file.display());
+        println!(
+            "{}",
+            t!("new-lesson-edited", path = file.display().to_string())
+        );
     }
-    println!(
-        "Next: `cargo checker verify` (it passes already), then the recipe in CONTRIBUTING.md: \
-         the stub, the steps, the solution, the mistakes, the chapter."
-    );
+    println!("{}", t!("new-lesson-next"));
     Ok(ExitCode::SUCCESS)
 }

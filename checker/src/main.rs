@@ -10,6 +10,8 @@
 //! [`commands`]. The work is grouped by job:
 //!
 //! - [`course`]: the workspace, each `lesson.toml`, the manifests;
+//! - [`i18n`]: the checker's language (English or Simplified Chinese) and
+//!   its words;
 //! - [`steps`]: building the test binaries and running each step in its
 //!   own process group, confirmed by testkit, graded into outcomes;
 //! - [`report`]: what people and programs read (tables, hints, JSON,
@@ -22,6 +24,7 @@ pub mod class;
 pub mod cli;
 pub mod commands;
 pub mod course;
+pub mod i18n;
 pub mod learner;
 pub mod maintain;
 pub mod report;
@@ -30,7 +33,7 @@ pub mod steps;
 use std::process::ExitCode;
 
 use anyhow::Result;
-use clap::Parser;
+use clap::{CommandFactory, FromArgMatches};
 
 use crate::cli::{Cli, Command};
 use crate::commands::{
@@ -41,12 +44,15 @@ use crate::learner::watch;
 use crate::report::ui;
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    // The language first: the help and the usage errors speak it too.
+    i18n::set(i18n::from_args(std::env::args_os()));
+    let matches = cli::localised(Cli::command()).get_matches();
+    let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
     match run(cli) {
         Ok(code) => code,
         Err(error) => {
             let message = format!("{error:#}").replace('\n', " ");
-            anstream::eprintln!("{} {message}", ui::paint(ui::BAD, "checker: error:"));
+            anstream::eprintln!("{} {message}", ui::paint(ui::BAD, t!("error-prefix")));
             ExitCode::from(2)
         }
     }

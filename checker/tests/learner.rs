@@ -44,7 +44,7 @@ fn watch_reacts_to_a_save(args: &[&str]) -> (Option<i32>, String) {
         .env("CARGO_TARGET_DIR", root.join("target"))
         .arg("watch")
         .args(args)
-        .args(["--exit-after", "2", "--timeout", "20"])
+        .args(["--exit-after", "2", "--timeout", "20", "--lang", "en"])
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())

@@ -129,6 +129,7 @@ fn grade(
         .arg("--out")
         .arg(&out)
         .args(["--lessons", "1", "--build-timeout", "30", "--timeout", "60"])
+        .args(["--lang", "en"])
         .args(extra)
         .env_remove("CARGO_TARGET_DIR")
         .output()

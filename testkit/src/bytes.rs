@@ -8,7 +8,9 @@
 
 use std::fmt::Write as _;
 
-use unicode_width::UnicodeWidthChar;
+use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
+
+use crate::lang::t;
 
 /// How many bytes of a long value are shown around the first difference;
 /// values up to twice as long are shown whole.
@@ -72,7 +74,10 @@ pub fn show(bytes: &[u8]) -> String {
         .map(|t| t.shown.as_str())
         .collect();
     let tail: String = tail.into_iter().rev().collect();
-    format!("\"{head}\"...\"{tail}\" ({} bytes)", bytes.len())
+    format!(
+        "\"{head}\"...\"{tail}\" {}",
+        t!("bytes-size", count = bytes.len())
+    )
 }
 
 /// Bytes as space-separated hex pairs.
@@ -230,26 +235,39 @@ pub fn diff_report(expected: &[u8], actual: &[u8]) -> String {
         (from, from + WINDOW)
     };
     let text = looks_like_text(expected) && looks_like_text(actual);
-    let kind = if text { "text" } else { "hex" };
-    let label = |name: &str, len: usize| {
-        let cut = if !whole && len > WINDOW {
-            format!(", showing bytes {}..{}", from.min(len), to.min(len))
-        } else {
-            String::new()
-        };
-        format!("{name} ({len} bytes, {kind}{cut}): ")
+    let kind = if text {
+        t!("diff-text")
+    } else {
+        t!("diff-hex")
     };
-    let exp_label = label("expected", expected.len());
-    let act_label = format!(
-        "{:>width$}",
-        label("got", actual.len()),
-        width = exp_label.len()
-    );
+    let label = |name: String, len: usize| {
+        let words = if !whole && len > WINDOW {
+            t!(
+                "diff-label-cut",
+                name = name,
+                count = len,
+                kind = kind.as_str(),
+                from = from.min(len),
+                to = to.min(len)
+            )
+        } else {
+            t!("diff-label", name = name, count = len, kind = kind.as_str())
+        };
+        format!("{words} ")
+    };
+    // Widths in terminal columns: a Chinese label's characters take two each.
+    let exp_label = label(t!("diff-expected"), expected.len());
+    let got_label = label(t!("diff-got"), actual.len());
+    let (exp_width, got_width) = (exp_label.width(), got_label.width());
+    let width = exp_width.max(got_width);
+    let exp_label = format!("{}{exp_label}", " ".repeat(width - exp_width));
+    let act_label = format!("{}{got_label}", " ".repeat(width - got_width));
     let (exp_line, caret) = window_line(expected, text, from, to, at);
     let (act_line, _) = window_line(actual, text, from, to, at);
     format!(
-        "{exp_label}{exp_line}\n{act_label}{act_line}\n{}^ first difference at byte {at}",
-        " ".repeat(exp_label.len() + caret),
+        "{exp_label}{exp_line}\n{act_label}{act_line}\n{}{}",
+        " ".repeat(width + caret),
+        t!("first-difference", at = at)
     )
 }
 
@@ -265,15 +283,17 @@ pub fn assert_bytes_eq(context: &str, expected: &[u8], actual: &[u8]) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use unicode_width::UnicodeWidthStr;
+    use crate::lang::{Lang, scoped};
 
     #[test]
     fn escapes_like_a_literal() {
+        let _en = scoped(Lang::En);
         assert_eq!(escape(b"Hi\r\n\x00\xff\"\\"), "Hi\\r\\n\\x00\\xff\\\"\\\\");
     }
 
     #[test]
     fn text_stays_text() {
+        let _en = scoped(Lang::En);
         assert_eq!(escape("你好, Zoë\n".as_bytes()), "你好, Zoë\\n");
         assert_eq!(escape(b"caf\xe9 \xe5\xbc\xa0"), "caf\\xe9 张");
         assert_eq!(escape("a\u{200b}b".as_bytes()), "a\\u{200b}b");
@@ -281,11 +301,13 @@ mod tests {
 
     #[test]
     fn hex_is_spaced_pairs() {
+        let _en = scoped(Lang::En);
         assert_eq!(hex(&[0, 15, 255]), "00 0f ff");
     }
 
     #[test]
     fn finds_the_first_difference() {
+        let _en = scoped(Lang::En);
         assert_eq!(first_difference(b"abc", b"abc"), None);
         assert_eq!(first_difference(b"abc", b"abd"), Some(2));
         assert_eq!(first_difference(b"abc", b"ab"), Some(2));
@@ -307,6 +329,7 @@ mod tests {
 
     #[test]
     fn the_caret_points_at_the_difference_in_text() {
+        let _en = scoped(Lang::En);
         let report = diff_report(b"Hello, Bob!\n", b"Hello Bob!\n");
         assert_eq!(under_caret(&report), ",");
         assert!(report.ends_with("first difference at byte 5"), "{report}");
@@ -314,6 +337,7 @@ mod tests {
 
     #[test]
     fn the_caret_counts_wide_characters() {
+        let _en = scoped(Lang::En);
         let report = diff_report("你好，世界!\n".as_bytes(), "你好，世間!\n".as_bytes());
         assert_eq!(under_caret(&report), "界", "{report}");
         assert!(report.contains("你好"), "{report}");
@@ -322,7 +346,22 @@ mod tests {
     }
 
     #[test]
+    fn chinese_labels_keep_the_caret_and_the_values_aligned() {
+        let _zh = scoped(Lang::ZhCn);
+        let report = diff_report("你好，世界!\n".as_bytes(), "你好，世間!\n".as_bytes());
+        assert_eq!(under_caret(&report), "界", "{report}");
+        let lines: Vec<&str> = report.lines().collect();
+        assert!(lines[0].starts_with("期望（"), "{report}");
+        assert!(lines[1].trim_start().starts_with("实际（"), "{report}");
+        // Both values start at the same column, counted in display width.
+        let value_column = |line: &str| line[..line.find('"').unwrap()].width();
+        assert_eq!(value_column(lines[0]), value_column(lines[1]), "{report}");
+        assert!(report.ends_with("第一处不同在第 12 字节"), "{report}");
+    }
+
+    #[test]
     fn the_caret_points_at_the_difference_in_hex() {
+        let _en = scoped(Lang::En);
         let report = diff_report(&[0, 1, 2, 0xff], &[0, 1, 3, 0xff]);
         let lines: Vec<&str> = report.lines().collect();
         let caret = lines[2].find('^').unwrap();
@@ -332,6 +371,7 @@ mod tests {
 
     #[test]
     fn a_missing_tail_is_pointed_at() {
+        let _en = scoped(Lang::En);
         let report = diff_report(b"abc\n", b"abc");
         let lines: Vec<&str> = report.lines().collect();
         let caret = lines[2].find('^').unwrap();
@@ -340,6 +380,7 @@ mod tests {
 
     #[test]
     fn long_values_are_cut_around_the_difference() {
+        let _en = scoped(Lang::En);
         let a = vec![b'a'; 10_000];
         let mut b = a.clone();
         b[5_000] = b'b';
@@ -354,6 +395,7 @@ mod tests {
 
     #[test]
     fn show_never_floods() {
+        let _en = scoped(Lang::En);
         assert_eq!(show(b"Bob\n"), "\"Bob\\n\"");
         let long = show(&vec![b'z'; 48 * 1024]);
         assert!(long.len() < 120, "{long}");
@@ -368,6 +410,7 @@ mod tests {
     #[test]
     #[should_panic(expected = "sent \"Bob\\n\"")]
     fn the_assertion_names_its_context() {
+        let _en = scoped(Lang::En);
         assert_bytes_eq("sent \"Bob\\n\"", b"Hello, Bob!\n", b"nope");
     }
 }

@@ -13,6 +13,8 @@ use std::time::Duration;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
+use crate::lang::t;
+
 /// How a stream is cut into pieces.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Chunking {
@@ -33,12 +35,15 @@ pub enum Chunking {
 impl fmt::Display for Chunking {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Chunking::Whole => write!(f, "in one piece"),
-            Chunking::Fixed(1) => write!(f, "one byte at a time"),
-            Chunking::Fixed(n) => write!(f, "in pieces of {n} bytes"),
-            Chunking::Random { seed, max } => {
-                write!(f, "in random pieces of 1..={max} bytes (seed {seed})")
-            }
+            Chunking::Whole => f.write_str(&t!("chunk-whole")),
+            Chunking::Fixed(1) => f.write_str(&t!("chunk-one-byte")),
+            Chunking::Fixed(n) => f.write_str(&t!("chunk-fixed", size = n)),
+            Chunking::Random { seed, max } => f.write_str(&t!(
+                "chunk-random",
+                max = max,
+                // As text: a seed is an identifier, not a quantity.
+                seed = seed.to_string()
+            )),
         }
     }
 }
@@ -158,6 +163,7 @@ pub fn write_chunked<W: Write>(w: &mut W, data: &[u8], chunking: Chunking) -> io
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::lang::{Lang, scoped};
     use rstest::rstest;
 
     #[rstest]
@@ -166,6 +172,7 @@ mod tests {
     #[case(Chunking::Fixed(7))]
     #[case(Chunking::Random { seed: 42, max: 5 })]
     fn pieces_cover_the_data_in_order(#[case] chunking: Chunking) {
+        let _en = scoped(Lang::En);
         let data: Vec<u8> = (0..=255).collect();
         let joined: Vec<u8> = chunking.split(&data).concat();
         assert_eq!(joined, data);
@@ -178,6 +185,7 @@ mod tests {
 
     #[test]
     fn fixed_sizes_are_exact() {
+        let _en = scoped(Lang::En);
         assert_eq!(Chunking::Fixed(3).sizes(8), vec![3, 3, 2]);
         assert_eq!(Chunking::Whole.sizes(8), vec![8]);
         assert!(Chunking::Whole.sizes(0).is_empty());
@@ -185,6 +193,7 @@ mod tests {
 
     #[test]
     fn a_seed_replays_the_same_cuts() {
+        let _en = scoped(Lang::En);
         let a = Chunking::Random { seed: 7, max: 9 }.sizes(500);
         let b = Chunking::Random { seed: 7, max: 9 }.sizes(500);
         let c = Chunking::Random { seed: 8, max: 9 }.sizes(500);
@@ -195,6 +204,7 @@ mod tests {
 
     #[test]
     fn a_reader_never_returns_more_than_a_piece() {
+        let _en = scoped(Lang::En);
         let mut r = ChunkedReader::new(b"hello world".to_vec(), Chunking::Fixed(4));
         let mut buf = [0u8; 64];
         assert_eq!(r.read(&mut buf).unwrap(), 4);

@@ -25,6 +25,7 @@ use std::time::{Duration, Instant};
 use crate::bytes::{diff_report, show};
 use crate::chunking::{Chunking, write_chunked};
 use crate::explain::{io_error, is_timeout, seconds};
+use crate::lang::t;
 use crate::learner::Watch;
 
 /// The longest line a client reads before it calls the line endless.
@@ -105,16 +106,16 @@ impl LineClient {
     /// The exchange so far, one event a line, indented.
     pub fn transcript(&self) -> String {
         let skip = self.transcript.len().saturating_sub(SHOWN_EVENTS);
-        let mut out = format!("the exchange ({}):", self.name);
+        let mut out = t!("exchange", name = &*self.name);
         if skip > 0 {
-            out.push_str(&format!("\n  ... {skip} earlier events"));
+            out.push_str(&format!("\n  {}", t!("earlier-events", count = skip)));
         }
         for event in &self.transcript[skip..] {
             out.push_str("\n  ");
             out.push_str(event);
         }
         if self.transcript.is_empty() {
-            out.push_str("\n  (nothing yet)");
+            out.push_str(&format!("\n  {}", t!("nothing-yet")));
         }
         out
     }
@@ -128,6 +129,17 @@ impl LineClient {
             Some(watch) => watch.fail(text),
             None => panic!("{text}"),
         }
+    }
+
+    /// Records in the transcript that the connection closed.
+    fn push_closed(&mut self) {
+        self.transcript.push(format!("< {}", t!("event-closed")));
+    }
+
+    /// Records in the transcript what was expected instead.
+    fn push_expected(&mut self, expected: &[u8]) {
+        self.transcript
+            .push(format!("! {}   {}", show(expected), t!("event-expected")));
     }
 
     /// Sends `bytes` in one write.
@@ -145,10 +157,7 @@ impl LineClient {
         };
         self.transcript.push(format!("> {}{how}", show(bytes)));
         if let Err(e) = write_chunked(&mut self.stream, bytes, chunking) {
-            self.fail(format!(
-                "could not send: {}. Did the server close the connection?",
-                io_error(&e, self.limit)
-            ));
+            self.fail(t!("send-failed", error = io_error(&e, self.limit)));
         }
     }
 
@@ -166,29 +175,18 @@ impl LineClient {
         match read {
             Ok(_) if ended => Ok(got),
             Ok(0) => {
-                self.transcript.push("< (the connection closed)".to_owned());
-                Err("the server closed the connection without a word".to_owned())
+                self.push_closed();
+                Err(t!("closed-without-a-word"))
             }
-            Ok(n) if n as u64 == MAX_LINE => Err(format!(
-                "{n} bytes came without a \\n: a line must end in \\n"
-            )),
+            Ok(n) if n as u64 == MAX_LINE => Err(t!("line-too-long", count = n)),
             Ok(_) => {
-                self.transcript.push("< (the connection closed)".to_owned());
-                Err(
-                    "the server closed the connection in the middle of a line: every line \
-                     ends in \\n"
-                        .to_owned(),
-                )
+                self.push_closed();
+                Err(t!("closed-mid-line"))
             }
-            Err(e) if is_timeout(&e) && got.is_empty() => Err(format!(
-                "nothing came within {}. Is the server waiting for something the test did \
-                 not send, or did it not write (and flush) its reply?",
-                seconds(self.limit)
-            )),
-            Err(e) if is_timeout(&e) => Err(format!(
-                "part of a line came and then nothing for {}: every line ends in \\n",
-                seconds(self.limit)
-            )),
+            Err(e) if is_timeout(&e) && got.is_empty() => {
+                Err(t!("nothing-came", limit = seconds(self.limit)))
+            }
+            Err(e) if is_timeout(&e) => Err(t!("part-of-a-line", limit = seconds(self.limit))),
             Err(e) => {
                 self.transcript
                     .push(format!("< ({})", io_error(&e, self.limit)));
@@ -204,17 +202,16 @@ impl LineClient {
         match self.read_line() {
             Ok(got) if got == expected => {}
             Ok(got) => {
-                self.transcript
-                    .push(format!("! {}   (expected)", show(expected)));
+                self.push_expected(expected);
                 self.fail(format!(
-                    "the line that came back is not the one expected\n{}",
+                    "{}\n{}",
+                    t!("line-not-expected"),
                     diff_report(expected, &got)
                 ))
             }
             Err(why) => {
-                self.transcript
-                    .push(format!("! {}   (expected)", show(expected)));
-                self.fail(format!("expected {}, but {why}", show(expected)))
+                self.push_expected(expected);
+                self.fail(t!("expected-but", expected = show(expected), why = why))
             }
         }
     }
@@ -233,22 +230,23 @@ impl LineClient {
         let why = match read {
             Ok(_) if got == expected => return,
             Ok(_) if got.len() < expected.len() => {
-                self.transcript.push("< (the connection closed)".to_owned());
-                format!(
-                    "the server closed the connection after {} of the {} bytes expected",
-                    got.len(),
-                    expected.len()
+                self.push_closed();
+                t!(
+                    "closed-after-bytes",
+                    got = got.len(),
+                    total = expected.len()
                 )
             }
             Ok(_) => format!(
-                "the bytes that came back are not the ones expected\n{}",
+                "{}\n{}",
+                t!("bytes-not-expected"),
                 diff_report(expected, &got)
             ),
-            Err(e) if is_timeout(&e) => format!(
-                "{} of the {} bytes expected came, then nothing for {}",
-                got.len(),
-                expected.len(),
-                seconds(self.limit)
+            Err(e) if is_timeout(&e) => t!(
+                "bytes-then-nothing",
+                got = got.len(),
+                total = expected.len(),
+                limit = seconds(self.limit)
             ),
             Err(e) => {
                 let words = io_error(&e, self.limit);
@@ -256,8 +254,7 @@ impl LineClient {
                 words
             }
         };
-        self.transcript
-            .push(format!("! {}   (expected)", show(expected)));
+        self.push_expected(expected);
         self.fail(why)
     }
 
@@ -272,7 +269,7 @@ impl LineClient {
         match read {
             Ok(_) if got.len() == cap => (got, None),
             Ok(_) => {
-                self.transcript.push("< (the connection closed)".to_owned());
+                self.push_closed();
                 (got, None)
             }
             Err(e) => {
@@ -290,19 +287,22 @@ impl LineClient {
         let (got, error) = self.read_to_end(4096);
         match error {
             _ if !got.is_empty() => {
-                self.transcript
-                    .push("! (the connection closed, without a word)   (expected)".to_owned());
-                self.fail("expected the server to close the connection without a word")
+                self.transcript.push(format!(
+                    "! {}   {}",
+                    t!("event-closed-silently"),
+                    t!("event-expected")
+                ));
+                self.fail(t!("expected-close-silently"))
             }
             None => {}
             Some(e) if !is_timeout(&e) => {} // a reset is a way of closing too
             Some(_) => {
-                self.transcript
-                    .push("! (the connection closed)   (expected)".to_owned());
-                self.fail(format!(
-                    "expected the server to close the connection; it stayed open for {}",
-                    seconds(self.limit)
-                ))
+                self.transcript.push(format!(
+                    "! {}   {}",
+                    t!("event-closed"),
+                    t!("event-expected")
+                ));
+                self.fail(t!("expected-close", limit = seconds(self.limit)))
             }
         }
     }
@@ -314,7 +314,7 @@ impl LineClient {
         let pending = self.reader.buffer().to_vec();
         if !pending.is_empty() {
             self.transcript.push(format!("< {}", show(&pending)));
-            self.fail(format!("should hear nothing yet ({why})"));
+            self.fail(t!("should-hear-nothing", why = why));
         }
         self.stream
             .set_read_timeout(Some(quiet))
@@ -326,25 +326,20 @@ impl LineClient {
             .expect("set a read timeout");
         match read {
             Err(e) if is_timeout(&e) => {
-                self.note(format!(
-                    "heard nothing for {}, as it should",
-                    seconds(quiet)
-                ));
+                self.note(t!("note-silence", quiet = seconds(quiet)));
             }
             Ok(0) => {
-                self.transcript.push("< (the connection closed)".to_owned());
-                self.fail(format!(
-                    "should wait, connected ({why}), but the server closed the connection"
-                ))
+                self.push_closed();
+                self.fail(t!("should-wait-closed", why = why))
             }
             Ok(n) => {
                 self.transcript.push(format!("< {}", show(&buf[..n])));
-                self.fail(format!("should hear nothing yet ({why})"))
+                self.fail(t!("should-hear-nothing", why = why))
             }
             Err(e) => {
                 let words = io_error(&e, quiet);
                 self.transcript.push(format!("< ({words})"));
-                self.fail(format!("should wait, connected ({why}), but {words}"))
+                self.fail(t!("should-wait-but", why = why, words = words))
             }
         }
     }
@@ -353,12 +348,9 @@ impl LineClient {
     /// but it can still read the reply.
     #[track_caller]
     pub fn half_close(&mut self) {
-        self.note("half-close: no more bytes from this side (shutdown(Write))");
+        self.note(t!("note-half-close"));
         if let Err(e) = self.stream.shutdown(Shutdown::Write) {
-            self.fail(format!(
-                "could not half-close: {}",
-                io_error(&e, self.limit)
-            ));
+            self.fail(t!("half-close-failed", error = io_error(&e, self.limit)));
         }
     }
 
@@ -428,9 +420,13 @@ impl DatagramClient {
     #[track_caller]
     pub fn fail(&self, message: impl Display) -> ! {
         let skip = self.transcript.len().saturating_sub(SHOWN_EVENTS);
-        let mut text = format!("{}: {message}\nthe exchange ({}):", self.name, self.name);
+        let mut text = format!(
+            "{}: {message}\n{}",
+            self.name,
+            t!("exchange", name = &*self.name)
+        );
         if skip > 0 {
-            text.push_str(&format!("\n  ... {skip} earlier datagrams"));
+            text.push_str(&format!("\n  {}", t!("earlier-datagrams", count = skip)));
         }
         for event in &self.transcript[skip..] {
             text.push_str("\n  ");
@@ -447,7 +443,7 @@ impl DatagramClient {
     pub fn send(&mut self, bytes: &[u8]) {
         self.transcript.push(format!("> {}", show(bytes)));
         if let Err(e) = self.socket.send_to(bytes, self.server) {
-            self.fail(format!("could not send: {}", io_error(&e, self.limit)));
+            self.fail(t!("send-failed-datagram", error = io_error(&e, self.limit)));
         }
     }
 
@@ -462,16 +458,13 @@ impl DatagramClient {
                     let via = if from == self.server {
                         String::new()
                     } else {
-                        format!("   (from {from}, not the server)")
+                        format!("   {}", t!("event-from", from = from.to_string()))
                     };
                     self.transcript.push(format!("< {}{via}", show(&buf[..n])));
                     return Some((buf[..n].to_vec(), from));
                 }
                 Err(e) if is_timeout(&e) || e.kind() == io::ErrorKind::Interrupted => {}
-                Err(e) => self.fail(format!(
-                    "the test's own socket failed: {}",
-                    io_error(&e, self.limit)
-                )),
+                Err(e) => self.fail(t!("own-socket-failed", error = io_error(&e, self.limit))),
             }
             let ended = self.watch.as_ref().is_some_and(|w| w.ended().is_some());
             if ended || Instant::now() >= deadline {
@@ -486,13 +479,9 @@ impl DatagramClient {
         match self.recv_within(self.limit) {
             Some(reply) => reply,
             None if self.watch.as_ref().is_some_and(|w| w.ended().is_some()) => {
-                self.fail("no reply came, and the server is no longer running to send one")
+                self.fail(t!("no-reply-ended"))
             }
-            None => self.fail(format!(
-                "no reply within {}: answer each datagram with send_to(reply, from), `from` \
-                 being what recv_from returned",
-                seconds(self.limit)
-            )),
+            None => self.fail(t!("no-reply-within", limit = seconds(self.limit))),
         }
     }
 
@@ -510,16 +499,18 @@ impl DatagramClient {
         let (got, from) = self.recv();
         if got != expected {
             self.transcript
-                .push(format!("! {}   (expected)", show(expected)));
+                .push(format!("! {}   {}", show(expected), t!("event-expected")));
             self.fail(format!(
-                "the reply is not the one expected\n{}",
+                "{}\n{}",
+                t!("reply-not-expected"),
                 diff_report(expected, &got)
             ));
         }
         if from != self.server {
-            self.fail(format!(
-                "the reply came from {from}, not from the server's own socket {}",
-                self.server
+            self.fail(t!(
+                "reply-from-elsewhere",
+                from = from.to_string(),
+                server = self.server.to_string()
             ));
         }
     }
@@ -528,6 +519,7 @@ impl DatagramClient {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::lang::{Lang, scoped};
     use crate::net;
     use std::io::Write;
 
@@ -546,6 +538,7 @@ mod tests {
 
     #[test]
     fn a_datagram_client_asks_and_checks() {
+        let _en = scoped(Lang::En);
         let (server, addr) = net::udp();
         std::thread::spawn(move || {
             let mut buf = [0u8; 64];
@@ -567,6 +560,7 @@ mod tests {
 
     #[test]
     fn a_polite_exchange_passes() {
+        let _en = scoped(Lang::En);
         let mut client = LineClient::connect("the client", greeter());
         client.expect("你好\n".as_bytes());
         client.send(b"Ann\n");
@@ -576,6 +570,7 @@ mod tests {
 
     #[test]
     fn a_failure_shows_the_exchange() {
+        let _en = scoped(Lang::En);
         let mut client = LineClient::connect("the client", greeter());
         client.expect("你好\n".as_bytes());
         client.send(b"Ann\n");
@@ -592,6 +587,7 @@ mod tests {
 
     #[test]
     fn silence_and_a_closed_server_are_told_apart() {
+        let _en = scoped(Lang::En);
         let (hang_up, told) = std::sync::mpsc::channel::<()>();
         let server = net::serve_one(move |stream| {
             let _ = told.recv_timeout(Duration::from_secs(10));

@@ -9,6 +9,7 @@ use std::sync::mpsc;
 use std::thread;
 use std::time::Duration;
 
+use crate::lang::t;
 use crate::learner::panic_report;
 use crate::step::catch_quietly;
 
@@ -24,13 +25,15 @@ where
     F: FnOnce() -> T + Send + 'static,
 {
     let (tx, rx) = mpsc::channel();
+    let lang = crate::lang::current();
     let spawned = thread::Builder::new()
         .name(format!("deadline: {what}"))
         .spawn(move || {
+            let _lang = crate::lang::scoped(lang);
             let _ = tx.send(catch_quietly(f));
         });
     if let Err(e) = spawned {
-        panic!("could not start a thread for {what}: {e}");
+        panic!("{}", t!("no-thread", what = what, error = e.to_string()));
     }
     match rx.recv_timeout(limit) {
         Ok(Ok(value)) => value,
@@ -41,10 +44,12 @@ where
             )
         }
         Err(_) => panic!(
-            "{what} gave no result within {}. Is it waiting to read bytes that never come \
-             (one more read after the peer has sent everything), or waiting for a peer that \
-             closed?",
-            crate::explain::seconds(limit)
+            "{}",
+            t!(
+                "no-result",
+                what = what,
+                limit = crate::explain::seconds(limit)
+            )
         ),
     }
 }
@@ -52,6 +57,7 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::lang::{Lang, scoped};
 
     #[test]
     fn returns_the_value_in_time() {
@@ -61,6 +67,7 @@ mod tests {
     #[test]
     #[should_panic(expected = "sleeping gave no result within 0.1 s")]
     fn a_stuck_call_fails_with_a_message() {
+        let _en = scoped(Lang::En);
         within(Duration::from_millis(100), "sleeping", || {
             thread::sleep(Duration::from_secs(5))
         });
@@ -69,14 +76,25 @@ mod tests {
     #[test]
     #[should_panic(expected = "parsing panicked at testkit/src/deadline.rs")]
     fn a_panic_is_carried_to_the_caller() {
+        let _en = scoped(Lang::En);
         within(Duration::from_secs(1), "parsing", || -> () {
             panic!("boom")
         });
     }
 
     #[test]
+    #[should_panic(expected = "sleeping 在 0.1 s 内没有给出结果")]
+    fn a_stuck_call_fails_in_chinese_too() {
+        let _zh = scoped(Lang::ZhCn);
+        within(Duration::from_millis(100), "sleeping", || {
+            thread::sleep(Duration::from_secs(5))
+        });
+    }
+
+    #[test]
     #[should_panic(expected = "reached a `todo!()`")]
     fn todo_is_named() {
+        let _en = scoped(Lang::En);
         within(Duration::from_secs(1), "parsing", || -> u8 { todo!() });
     }
 }

@@ -9,6 +9,8 @@
 use std::io::{self, ErrorKind};
 use std::time::Duration;
 
+use crate::lang::t;
+
 /// True when `e` is what a read or write with a timeout returns when the
 /// time ran out: `WouldBlock` on Unix, `TimedOut` on Windows.
 pub fn is_timeout(e: &io::Error) -> bool {
@@ -29,45 +31,39 @@ pub fn seconds(d: Duration) -> String {
 /// wait (it is named when the call timed out).
 pub fn io_error(e: &io::Error, limit: Duration) -> String {
     if is_timeout(e) {
-        return format!("timed out: no data within {}", seconds(limit));
+        return t!("io-timeout", limit = seconds(limit));
     }
     // An error made by a program (not the OS) already says what it means.
     if e.raw_os_error().is_none() && e.get_ref().is_some() {
         return e.to_string();
     }
-    let words = match e.kind() {
-        ErrorKind::ConnectionReset => {
-            "the connection was reset: the other side closed it abruptly, without a clean goodbye"
-        }
-        ErrorKind::ConnectionAborted => "the connection was aborted on this side",
-        ErrorKind::ConnectionRefused => {
-            "connection refused: nothing listens on that port (has the server stopped?)"
-        }
-        ErrorKind::BrokenPipe => {
-            "broken pipe: the other side has closed the connection, so nothing more can be sent"
-        }
-        ErrorKind::NotConnected => {
-            "not connected: the socket's connection is gone (closed, or shut down already)"
-        }
-        ErrorKind::UnexpectedEof => "the connection ended (EOF) in the middle of a message",
-        ErrorKind::AddrInUse => "address in use: another socket already holds that port",
-        ErrorKind::AddrNotAvailable => "that address does not belong to this machine",
-        ErrorKind::Interrupted => "interrupted by a signal (try the call again)",
-        ErrorKind::InvalidInput => "invalid input to the call",
-        ErrorKind::InvalidData => "the data was not valid",
-        ErrorKind::PermissionDenied => "permission denied",
-        ErrorKind::OutOfMemory => "out of memory",
+    let id = match e.kind() {
+        ErrorKind::ConnectionReset => "io-reset",
+        ErrorKind::ConnectionAborted => "io-aborted",
+        ErrorKind::ConnectionRefused => "io-refused",
+        ErrorKind::BrokenPipe => "io-broken-pipe",
+        ErrorKind::NotConnected => "io-not-connected",
+        ErrorKind::UnexpectedEof => "io-eof",
+        ErrorKind::AddrInUse => "io-addr-in-use",
+        ErrorKind::AddrNotAvailable => "io-addr-not-available",
+        ErrorKind::Interrupted => "io-interrupted",
+        ErrorKind::InvalidInput => "io-invalid-input",
+        ErrorKind::InvalidData => "io-invalid-data",
+        ErrorKind::PermissionDenied => "io-permission-denied",
+        ErrorKind::OutOfMemory => "io-out-of-memory",
         _ => return format!("{e} ({:?})", e.kind()),
     };
-    words.to_owned()
+    crate::lang::TESTKIT.text(crate::lang::current(), id, &[])
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::lang::{Lang, scoped};
 
     #[test]
     fn a_timeout_says_how_long() {
+        let _en = scoped(Lang::En);
         let e = io::Error::from_raw_os_error(11);
         if is_timeout(&e) {
             assert_eq!(
@@ -84,6 +80,7 @@ mod tests {
 
     #[test]
     fn os_errors_are_worded() {
+        let _en = scoped(Lang::En);
         let e = io::Error::from(ErrorKind::NotConnected);
         assert!(io_error(&e, Duration::ZERO).starts_with("not connected"));
         assert!(!io_error(&e, Duration::ZERO).contains("os error"));
@@ -93,5 +90,17 @@ mod tests {
     fn a_program_s_own_message_is_kept() {
         let e = io::Error::other("the line is too long");
         assert_eq!(io_error(&e, Duration::ZERO), "the line is too long");
+    }
+
+    #[test]
+    fn errors_are_worded_in_chinese_too() {
+        let _zh = scoped(Lang::ZhCn);
+        let e = io::Error::from(ErrorKind::TimedOut);
+        assert_eq!(
+            io_error(&e, Duration::from_secs(3)),
+            "超时：3 s 内没有收到数据"
+        );
+        let e = io::Error::from(ErrorKind::ConnectionReset);
+        assert!(io_error(&e, Duration::ZERO).starts_with("连接被重置"));
     }
 }

@@ -19,6 +19,7 @@ use std::time::{Duration, Instant};
 
 use crate::client::LineClient;
 use crate::explain::{io_error, seconds};
+use crate::lang::t;
 use crate::step::{catch_quietly, is_todo, panic_text};
 
 /// How long a failure waits for a learner's call that is ending right now
@@ -30,29 +31,28 @@ const GRACE: Duration = Duration::from_millis(500);
 /// of the exercise is not written yet.
 pub fn panic_report(payload: &(dyn Any + Send), place: Option<&str>) -> String {
     let message = panic_text(payload);
-    let place = place.map(|p| format!(" at {p}")).unwrap_or_default();
-    if is_todo(&message) {
-        format!(
-            "reached a `todo!()`{place} ({message}): that part of the exercise is not written yet"
-        )
-    } else {
-        format!("panicked{place}: {message}")
+    match (is_todo(&message), place) {
+        (true, Some(place)) => t!("panic-todo-at", place = place, message = message),
+        (true, None) => t!("panic-todo", message = message),
+        (false, Some(place)) => t!("panicked-at", place = place, message = message),
+        (false, None) => t!("panicked", message = message),
     }
 }
 
 /// The `todo!()`s reached on threads the learner's code started itself
 /// (not a step's thread, and not caught by the harness), in order. A server whose per-client thread reaches a `todo!()` keeps
 /// running; the step's failure must still name that `todo!()` first.
-static STRAY_TODOS: Mutex<Vec<String>> = Mutex::new(Vec::new());
+/// Each is its place (`file:line`) and its message, worded when a failure
+/// names it.
+static STRAY_TODOS: Mutex<Vec<(Option<String>, String)>> = Mutex::new(Vec::new());
 
 /// Called by the panic hook for every panic it does not catch quietly.
 /// Only a `todo!()`'s own panic counts, not a report that names one (the
 /// harness re-raises those on the step's thread).
 pub(crate) fn note_stray_panic(place: Option<&str>, message: &str) {
     if message.starts_with("not yet implemented") {
-        let place = place.map(|p| format!(" at {p}")).unwrap_or_default();
         if let Ok(mut todos) = STRAY_TODOS.lock() {
-            todos.push(format!("reached a `todo!()`{place} ({message})"));
+            todos.push((place.map(str::to_owned), message.to_owned()));
         }
     }
 }
@@ -61,12 +61,19 @@ fn stray_todos() -> usize {
     STRAY_TODOS.lock().map(|t| t.len()).unwrap_or(0)
 }
 
+/// How a learner's call ended, in words, and whether it returned.
+#[derive(Debug, Clone)]
+struct Ended {
+    returned: bool,
+    words: String,
+}
+
 /// What a failure needs to know about a learner's running call: its name
 /// and, once it has ended, how. Cheap to clone; clients keep one.
 #[derive(Debug, Clone)]
 pub struct Watch {
     what: Arc<str>,
-    ended: Arc<Mutex<Option<String>>>,
+    ended: Arc<Mutex<Option<Ended>>>,
     /// How many stray `todo!()`s had been reached when the call started.
     todos_before: usize,
 }
@@ -79,6 +86,10 @@ impl Watch {
 
     /// How the call ended (`returned Ok(())`, `panicked at ...`), if it has.
     pub fn ended(&self) -> Option<String> {
+        self.ending().map(|e| e.words)
+    }
+
+    fn ending(&self) -> Option<Ended> {
         self.ended.lock().ok().and_then(|slot| slot.clone())
     }
 
@@ -94,15 +105,27 @@ impl Watch {
             .lock()
             .ok()
             .and_then(|t| t.get(self.todos_before).cloned());
-        match (self.ended(), stray) {
-            (Some(end), _) if end.starts_with("returned") => {
-                format!("{message}\n(by then {} had {end})", self.what)
-            }
-            (Some(end), _) => format!("{} {end}\n... and so: {message}", self.what),
-            (None, Some(todo)) => format!(
-                "a thread that {} started {todo}: that part of the exercise is not written \
-                 yet\n... and so: {message}",
-                self.what
+        let and_so = || t!("and-so", message = message.to_string());
+        match (self.ending(), stray) {
+            (Some(end), _) if end.returned => format!(
+                "{message}\n{}",
+                t!("by-then", what = &*self.what, end = end.words)
+            ),
+            (Some(end), _) => format!("{} {}\n{}", self.what, end.words, and_so()),
+            (None, Some((Some(place), todo))) => format!(
+                "{}\n{}",
+                t!(
+                    "stray-todo-at",
+                    what = &*self.what,
+                    place = place,
+                    message = todo
+                ),
+                and_so()
+            ),
+            (None, Some((None, todo))) => format!(
+                "{}\n{}",
+                t!("stray-todo", what = &*self.what, message = todo),
+                and_so()
             ),
             (None, None) => message.to_string(),
         }
@@ -135,14 +158,22 @@ impl<T: Debug + Send + 'static> Learner<T> {
         };
         let (tx, result) = mpsc::channel();
         let note = Arc::clone(&watch.ended);
+        let lang = crate::lang::current();
         thread::Builder::new()
             .name(what.to_owned())
             .spawn(move || {
+                let _lang = crate::lang::scoped(lang);
                 let outcome = catch_quietly(f)
                     .map_err(|(payload, place)| panic_report(payload.as_ref(), place.as_deref()));
                 let described = match &outcome {
-                    Ok(value) => format!("returned {value:?}"),
-                    Err(panic) => panic.clone(),
+                    Ok(value) => Ended {
+                        returned: true,
+                        words: t!("returned", value = format!("{value:?}")),
+                    },
+                    Err(panic) => Ended {
+                        returned: false,
+                        words: panic.clone(),
+                    },
                 };
                 if let Ok(mut slot) = note.lock() {
                     *slot = Some(described);
@@ -190,9 +221,13 @@ impl<T: Debug + Send + 'static> Learner<T> {
             Ok(Ok(value)) => value,
             Ok(Err(panic)) => panic!("{} {panic}", self.watch.what),
             Err(_) => panic!(
-                "{} did not return within {} after {after}",
-                self.watch.what,
-                seconds(limit)
+                "{}",
+                t!(
+                    "did-not-return",
+                    what = &*self.watch.what,
+                    limit = seconds(limit),
+                    after = after
+                )
             ),
         }
     }
@@ -300,15 +335,22 @@ impl<T: Debug + Send + 'static> Server<T> {
         loop {
             if let Some(end) = self.ended() {
                 panic!(
-                    "{} {end}, before {name} could connect",
-                    self.learner().what()
+                    "{}",
+                    t!(
+                        "ended-before-connect",
+                        what = self.learner().what(),
+                        end = end,
+                        name = name
+                    )
                 );
             }
             match TcpStream::connect_timeout(&addr, Duration::from_secs(1)) {
                 Ok(stream) => return LineClient::new(name, stream).watching(self.watch()),
-                Err(e) if start.elapsed() > limit => self.fail(format!(
-                    "{name} could not connect to {addr}: {}. Is the server listening?",
-                    io_error(&e, limit)
+                Err(e) if start.elapsed() > limit => self.fail(t!(
+                    "could-not-connect",
+                    name = name,
+                    addr = addr.to_string(),
+                    error = io_error(&e, limit)
                 )),
                 Err(_) => thread::sleep(Duration::from_millis(10)),
             }
@@ -330,7 +372,7 @@ impl<T: Debug + Send + 'static> Server<T> {
         let how = self
             .stopper
             .as_ref()
-            .map_or_else(|| "the step's end".to_owned(), |(how, _)| how.clone());
+            .map_or_else(|| t!("the-step-s-end"), |(how, _)| how.clone());
         let learner = self.learner.take().expect("the server is running");
         learner.wait(limit, &how)
     }
@@ -354,13 +396,24 @@ where
     #[track_caller]
     pub fn stop_ok(self, limit: Duration) -> X {
         let what = self.learner().what().to_owned();
-        let how = self
-            .stopper
-            .as_ref()
-            .map_or_else(String::new, |(how, _)| format!(" after {how}"));
+        let how = self.stopper.as_ref().map(|(how, _)| how.clone());
         match self.stop(limit) {
             Ok(value) => value,
-            Err(e) => panic!("{what} returned an error{how}: {e}"),
+            Err(e) => match how {
+                Some(how) => panic!(
+                    "{}",
+                    t!(
+                        "returned-error-after",
+                        what = what,
+                        how = how,
+                        error = e.to_string()
+                    )
+                ),
+                None => panic!(
+                    "{}",
+                    t!("returned-error", what = what, error = e.to_string())
+                ),
+            },
         }
     }
 }
@@ -376,11 +429,13 @@ impl<T> Drop for Server<T> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::lang::{Lang, scoped};
     use std::io;
     use std::sync::atomic::{AtomicBool, Ordering};
 
     #[test]
     fn a_panic_is_reported_with_its_place() {
+        let _en = scoped(Lang::En);
         let learner = Learner::spawn("serve(..)", || -> u8 { panic!("boom") });
         let message = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
             learner.fail("the client got nothing")
@@ -399,6 +454,7 @@ mod tests {
 
     #[test]
     fn a_return_is_noted_after_the_message() {
+        let _en = scoped(Lang::En);
         let learner = Learner::spawn("serve(..)", || 7u8);
         let start = Instant::now();
         while learner.ended().is_none() && start.elapsed() < Duration::from_secs(10) {
@@ -413,6 +469,7 @@ mod tests {
 
     #[test]
     fn a_todo_is_named_first() {
+        let _en = scoped(Lang::En);
         let learner = Learner::spawn("serve(..)", || -> u8 { todo!() });
         let got = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
             learner.wait(Duration::from_secs(2), "the test")
@@ -425,6 +482,7 @@ mod tests {
 
     #[test]
     fn a_todo_on_a_thread_the_learner_started_is_named() {
+        let _en = scoped(Lang::En);
         let (joined, told) = mpsc::channel();
         let learner = Learner::spawn("serve(..)", move || {
             let _ = thread::spawn(|| -> u8 { todo!("handle the client") }).join();
@@ -443,6 +501,7 @@ mod tests {
 
     #[test]
     fn a_server_stops_and_returns() {
+        let _en = scoped(Lang::En);
         let stop = Arc::new(AtomicBool::new(false));
         let flag = Arc::clone(&stop);
         let server = Server::tcp("accepting", move |listener| {
@@ -460,6 +519,7 @@ mod tests {
     #[test]
     #[should_panic(expected = "did not return within 0.2 s after the step's end")]
     fn a_server_that_never_returns_fails_in_time() {
+        let _en = scoped(Lang::En);
         let server = Server::udp("waiting", |_socket| thread::sleep(Duration::from_secs(5)));
         server.stop(Duration::from_millis(200));
     }

@@ -26,6 +26,7 @@
 //!   that drops, duplicates and reorders datagrams;
 //! - [`bytes`]: assertions that show what was sent, expected and received;
 //! - [`explain`]: I/O errors in words a learner can act on;
+//! - [`lang`]: English or Simplified Chinese, and the catalogues of phrases;
 //! - [`http`]: a small HTTP/1.1 server with canned or computed responses.
 
 pub mod bytes;
@@ -36,6 +37,7 @@ pub mod cpu;
 pub mod deadline;
 pub mod explain;
 pub mod http;
+pub mod lang;
 pub mod learner;
 pub mod limits;
 pub mod net;

@@ -39,8 +39,13 @@ pub fn connect_retry(addr: SocketAddr, limit: Duration) -> TcpStream {
             Ok(stream) => return stream,
             Err(_) if start.elapsed() < limit => thread::sleep(Duration::from_millis(10)),
             Err(e) => panic!(
-                "could not connect to {addr} within {:.1} s: {e}. Is the server listening?",
-                limit.as_secs_f64()
+                "{}",
+                crate::lang::t!(
+                    "connect-within",
+                    addr = addr.to_string(),
+                    limit = format!("{:.1} s", limit.as_secs_f64()),
+                    error = e.to_string()
+                )
             ),
         }
     }
@@ -255,10 +260,12 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::lang::{Lang, scoped};
     use std::io::{Read, Write};
 
     #[test]
     fn a_pair_is_connected_and_reads_to_eof() {
+        let _en = scoped(Lang::En);
         let (mut client, server) = pair();
         client.write_all(b"ping").unwrap();
         drop(client);
@@ -273,6 +280,7 @@ mod tests {
 
     #[test]
     fn listeners_get_distinct_ports() {
+        let _en = scoped(Lang::En);
         let (_a, a) = listener();
         let (_b, b) = listener();
         assert_ne!(a.port(), b.port());
@@ -281,6 +289,7 @@ mod tests {
 
     #[test]
     fn a_served_connection_round_trips() {
+        let _en = scoped(Lang::En);
         let server = serve_one(|mut s| {
             s.write_all(b"hi")?;
             Ok(())
@@ -294,6 +303,7 @@ mod tests {
 
     #[test]
     fn an_unanswering_listener_makes_connect_time_out() {
+        let _en = scoped(Lang::En);
         let quiet = unanswering();
         let err = TcpStream::connect_timeout(&quiet.addr, Duration::from_millis(150)).unwrap_err();
         assert_eq!(err.kind(), io::ErrorKind::TimedOut);
@@ -301,6 +311,7 @@ mod tests {
 
     #[test]
     fn a_refusing_port_refuses() {
+        let _en = scoped(Lang::En);
         let port = refusing(std::net::Ipv4Addr::LOCALHOST.into());
         let err = TcpStream::connect_timeout(&port.addr, Duration::from_secs(2)).unwrap_err();
         assert_eq!(err.kind(), io::ErrorKind::ConnectionRefused);
@@ -314,6 +325,7 @@ mod tests {
     #[test]
     #[should_panic(expected = "Is the server listening?")]
     fn connecting_to_nothing_fails_in_time() {
+        let _en = scoped(Lang::En);
         let (listener, addr) = listener();
         drop(listener);
         connect_retry(addr, Duration::from_millis(200));

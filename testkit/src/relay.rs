@@ -18,6 +18,7 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
 use crate::chunking::{Chunking, PIECE_PAUSE};
+use crate::lang::t;
 
 /// A TCP relay on loopback that re-chunks both directions.
 #[derive(Debug)]
@@ -106,14 +107,14 @@ impl Route {
         match chunking {
             None => Route {
                 addr: target,
-                how: "directly".to_owned(),
+                how: t!("route-direct"),
                 relay: None,
             },
             Some(chunking) => {
                 let relay = TcpRelay::start(target, chunking);
                 Route {
                     addr: relay.addr(),
-                    how: format!("through a relay, {chunking}"),
+                    how: t!("route-relay", chunking = chunking.to_string()),
                     relay: Some(relay),
                 }
             }
@@ -238,14 +239,14 @@ impl LossPlan {
 
 impl std::fmt::Display for LossPlan {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "drop {:.0}%, duplicate {:.0}%, reorder {:.0}% (seed {})",
-            self.drop * 100.0,
-            self.duplicate * 100.0,
-            self.reorder * 100.0,
-            self.seed
-        )
+        let percent = |share: f64| format!("{:.0}", share * 100.0);
+        f.write_str(&t!(
+            "loss-plan",
+            drop = percent(self.drop),
+            duplicate = percent(self.duplicate),
+            reorder = percent(self.reorder),
+            seed = self.seed.to_string()
+        ))
     }
 }
 
@@ -383,6 +384,7 @@ impl Drop for UdpRelay {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::lang::{Lang, scoped};
     use crate::net;
     use rstest::rstest;
 
@@ -391,6 +393,7 @@ mod tests {
     #[case(Chunking::Fixed(7))]
     #[case(Chunking::Random { seed: 3, max: 40 })]
     fn the_tcp_relay_keeps_bytes_and_order(#[case] chunking: Chunking) {
+        let _en = scoped(Lang::En);
         let server = net::serve_one(|mut s| {
             let mut got = Vec::new();
             s.read_to_end(&mut got)?;
@@ -410,6 +413,7 @@ mod tests {
 
     #[test]
     fn the_tcp_relay_really_splits() {
+        let _en = scoped(Lang::En);
         // Whether the server's reads see the pieces apart depends on the
         // machine's load; the relay's own writes do not.
         let server = net::serve_one(|mut s| {
@@ -439,6 +443,7 @@ mod tests {
 
     #[test]
     fn a_perfect_udp_relay_delivers_everything_in_order() {
+        let _en = scoped(Lang::En);
         let relay = UdpRelay::start(udp_echo(), LossPlan::perfect(1));
         let (client, _) = net::udp();
         client
@@ -454,6 +459,7 @@ mod tests {
 
     #[test]
     fn a_lossy_udp_relay_loses_and_repeats_but_invents_nothing() {
+        let _en = scoped(Lang::En);
         let relay = UdpRelay::start(udp_echo(), LossPlan::lossy(9));
         let (client, _) = net::udp();
         // Quiet for a whole second means the relay has nothing more: a

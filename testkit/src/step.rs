@@ -13,6 +13,8 @@ use std::sync::Once;
 
 use serde::Deserialize;
 
+use crate::lang::{FluentValue, Lang, every, t};
+
 /// The environment variable that overrides every step's seed.
 pub const SEED_VAR: &str = "TESTKIT_SEED";
 
@@ -31,12 +33,21 @@ struct StepEntry {
     /// Graded hints: a nudge first, more with each `cargo checker hint`.
     #[serde(default)]
     hints: Vec<String>,
+    /// The same hints in Simplified Chinese, shown when the testkit
+    /// speaks it (English when a step has none).
+    #[serde(default, rename = "hints-zh-CN")]
+    hints_zh_cn: Vec<String>,
 }
 
 impl StepEntry {
-    /// The first level: what a failure shows; and whether more follow.
-    fn nudge(self) -> (String, bool) {
-        match self.hints.split_first() {
+    /// The first level in `lang`: what a failure shows; and whether more
+    /// follow.
+    fn nudge(self, lang: Lang) -> (String, bool) {
+        let hints = match lang {
+            Lang::ZhCn if !self.hints_zh_cn.is_empty() => &self.hints_zh_cn,
+            _ => &self.hints,
+        };
+        match hints.split_first() {
             Some((first, rest)) => (first.clone(), !rest.is_empty()),
             None => (self.hint, false),
         }
@@ -112,7 +123,7 @@ impl Step {
             .steps
             .into_iter()
             .find(|s| s.name == name)
-            .map(StepEntry::nudge)
+            .map(|entry| entry.nudge(crate::lang::current()))
             .unwrap_or_else(|| panic!("lesson.toml has no [[step]] named `{name}`"));
         let (hint, more) = hint;
         CURRENT.with(|c| {
@@ -182,16 +193,65 @@ pub fn panic_text(payload: &(dyn std::any::Any + Send)) -> String {
     }
 }
 
-/// True when a panic message is the one `todo!()` raises.
+/// True when a panic message is the one `todo!()` raises, or a report
+/// that names one (in any language).
 pub fn is_todo(message: &str) -> bool {
-    message.starts_with("not yet implemented") || message.contains("reached a `todo!()`")
+    message.starts_with("not yet implemented")
+        || every("todo-mark")
+            .iter()
+            .any(|mark| message.contains(mark.as_str()))
+}
+
+/// The text of message `id` up to its first value (all of it when it has
+/// none), in every language: how a line the hook printed starts.
+fn leads(id: &str, values: &[&str]) -> Vec<String> {
+    const CUT: &str = "\u{0}";
+    let args: Vec<(&str, FluentValue<'_>)> = values
+        .iter()
+        .map(|v| (*v, FluentValue::from(CUT)))
+        .collect();
+    Lang::ALL
+        .iter()
+        .map(|lang| {
+            let text = crate::lang::TESTKIT.text(*lang, id, &args);
+            text.split(CUT).next().unwrap_or_default().to_owned()
+        })
+        .collect()
+}
+
+/// True when `line` is the first line of a step's hint as the panic hook
+/// prints it after a failure (`hint (step01_x): ...`, in any language).
+/// The checker shows hints itself, from `lesson.toml`.
+pub fn is_hint_line(line: &str) -> bool {
+    leads("hook-hint", &["step", "hint"])
+        .iter()
+        .any(|lead| line.starts_with(lead.as_str()))
+}
+
+/// True when `line` is one the panic hook prints after a failure, in any
+/// language: the hint, the replay seed, or that a `todo!()` was reached.
+pub fn is_hook_line(line: &str) -> bool {
+    let todo = every("hook-todo").into_iter().map(|line| {
+        // Up to the `todo!()` itself: the rest of the sentence may change.
+        match line.find("`todo!()`") {
+            Some(at) => line[..at + "`todo!()`".len()].to_owned(),
+            None => line,
+        }
+    });
+    is_hint_line(line)
+        || leads("hook-replay", &["var", "seed"])
+            .into_iter()
+            .chain(todo)
+            .any(|lead| line.starts_with(lead.as_str()))
 }
 
 fn install_hook() {
     HOOK.call_once(|| {
         let default = std::panic::take_hook();
         std::panic::set_hook(Box::new(move |info| {
-            let place = info.location().map(|l| format!("{}:{}", l.file(), l.line()));
+            let place = info
+                .location()
+                .map(|l| format!("{}:{}", l.file(), l.line()));
             let quiet = QUIET.with(|q| match q.borrow_mut().as_mut() {
                 Some(slot) => {
                     *slot = place.clone();
@@ -209,20 +269,28 @@ fn install_hook() {
                 crate::learner::note_stray_panic(place.as_deref(), &message);
             }
             if is_todo(&message) {
-                eprintln!(
-                    "\nThis step reached a `todo!()` in your code: that part of the exercise is not written yet."
-                );
+                eprintln!("\n{}", t!("hook-todo"));
             }
             CURRENT.with(|c| {
                 if let Some(cur) = c.borrow().as_ref() {
                     if !cur.hint.trim().is_empty() {
-                        eprintln!("\nhint ({}): {}", cur.name, cur.hint.trim());
+                        eprintln!(
+                            "\n{}",
+                            t!(
+                                "hook-hint",
+                                step = cur.name.as_str(),
+                                hint = cur.hint.trim()
+                            )
+                        );
                         if cur.more {
-                            eprintln!("(stuck? `cargo checker hint` says more, a level at a time)");
+                            eprintln!("{}", t!("hook-more"));
                         }
                     }
                     if let Some(seed) = cur.seed {
-                        eprintln!("replay this run with {SEED_VAR}={seed}");
+                        eprintln!(
+                            "{}",
+                            t!("hook-replay", var = SEED_VAR, seed = seed.to_string())
+                        );
                     }
                 }
             });
@@ -233,9 +301,11 @@ fn install_hook() {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::lang::{Lang, scoped};
 
     #[test]
     fn finds_the_step_in_a_function_path() {
+        let _en = scoped(Lang::En);
         assert_eq!(
             step_name("lesson01::step03_split::here").as_deref(),
             Some("step03_split")
@@ -250,6 +320,7 @@ mod tests {
 
     #[test]
     fn reads_the_hint_and_derives_a_stable_seed() {
+        let _en = scoped(Lang::En);
         let toml = "[[step]]\nname = \"step01_a\"\nhint = \"read until EOF\"\npoints = 1\n";
         let step = Step::enter(toml, "lesson99::step01_a::here");
         assert_eq!(step.name(), "step01_a");
@@ -262,6 +333,7 @@ mod tests {
 
     #[test]
     fn a_failure_shows_the_first_of_graded_hints() {
+        let _en = scoped(Lang::En);
         let toml = "[[step]]\nname = \"step01_a\"\nhints = [\"look at EOF\", \"loop until read returns 0\"]\npoints = 1\n";
         let _step = Step::enter(toml, "lesson99::step01_a::here");
         let current = CURRENT.with(|c| c.borrow().as_ref().map(|c| (c.hint.clone(), c.more)));
@@ -271,13 +343,54 @@ mod tests {
     #[test]
     #[should_panic(expected = "no [[step]] named `step02_b`")]
     fn an_unlisted_step_is_a_course_bug() {
+        let _en = scoped(Lang::En);
         let _ = Step::enter("[[step]]\nname = \"step01_a\"\n", "l::step02_b::here");
     }
 
     #[test]
     fn recognises_todo_panics() {
+        let _en = scoped(Lang::En);
         assert!(is_todo("not yet implemented"));
         assert!(is_todo("not yet implemented: parse the status line"));
         assert!(!is_todo("index out of bounds"));
+    }
+
+    #[test]
+    fn a_chinese_failure_shows_the_chinese_hint_else_the_english_one() {
+        let _zh = scoped(Lang::ZhCn);
+        let toml = "[[step]]\nname = \"step01_a\"\nhints = [\"look at EOF\", \"loop\"]\n\
+                    hints-zh-CN = [\"看看 EOF\", \"循环读\"]\npoints = 1\n\n\
+                    [[step]]\nname = \"step02_b\"\nhints = [\"only English\"]\npoints = 1\n";
+        let _step = Step::enter(toml, "lesson99::step01_a::here");
+        let current = CURRENT.with(|c| c.borrow().as_ref().map(|c| (c.hint.clone(), c.more)));
+        assert_eq!(current, Some(("看看 EOF".to_owned(), true)));
+        let _step = Step::enter(toml, "lesson99::step02_b::here");
+        let current = CURRENT.with(|c| c.borrow().as_ref().map(|c| c.hint.clone()));
+        assert_eq!(current.as_deref(), Some("only English"));
+    }
+
+    #[test]
+    fn the_hook_s_lines_are_recognised_in_every_language() {
+        for line in [
+            "hint (step01_a): read until EOF",
+            "提示（step01_a）：读到 EOF 为止",
+            "replay this run with TESTKIT_SEED=42",
+            "重放这次运行：TESTKIT_SEED=42",
+            "This step reached a `todo!()` in your code: that part of the exercise is not written yet.",
+            "本步骤执行到了你代码里的 `todo!()`：这部分练习还没有写。",
+        ] {
+            assert!(is_hook_line(line), "{line}");
+        }
+        assert!(is_hint_line("提示（step01_a）：x"));
+        assert!(!is_hint_line("replay this run with TESTKIT_SEED=42"));
+        assert!(!is_hook_line("hinting at something"));
+        assert!(!is_hook_line("the answer is 42"));
+    }
+
+    #[test]
+    fn recognises_todo_reports_in_chinese() {
+        assert!(is_todo(
+            "在 src/lib.rs:3 执行到了 `todo!()`（not yet implemented）：这部分练习还没有写"
+        ));
     }
 }

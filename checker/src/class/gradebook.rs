@@ -3,7 +3,9 @@
 use std::fmt::Write as _;
 
 use crate::course::lesson::Lesson;
+use crate::i18n::{pad, pad_left, width};
 use crate::report::ui::{BOLD, paint};
+use crate::t;
 
 /// How grading a submission went.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -42,6 +44,22 @@ impl Standing {
             Standing::Empty => "empty",
             Standing::NotAWorkspace => "not a workspace",
             Standing::Error => "error",
+        }
+    }
+
+    /// The words in the printed table, in the checker's language (`words`
+    /// is the CSV's value).
+    pub fn shown(self) -> String {
+        match self {
+            Standing::Graded => t!("standing-graded"),
+            Standing::TestsModified => t!("standing-tests-modified"),
+            Standing::DoesNotBuild => t!("standing-does-not-build"),
+            Standing::Flagged => t!("standing-flagged"),
+            Standing::BuildTimedOut => t!("standing-build-timed-out"),
+            Standing::BuildOverMemory => t!("standing-build-over-memory"),
+            Standing::Empty => t!("standing-empty"),
+            Standing::NotAWorkspace => t!("standing-not-a-workspace"),
+            Standing::Error => t!("standing-error"),
         }
     }
 
@@ -122,10 +140,11 @@ fn field(text: &str) -> String {
 /// the status and the notes.
 pub fn table(lessons: &[Lesson], rows: &[Row]) -> String {
     let max: u32 = lessons.iter().map(Lesson::max_points).sum();
+    let submission = t!("col-submission");
     let name_width = rows
         .iter()
-        .map(|r| r.name.chars().count())
-        .chain([10])
+        .map(|r| width(&r.name))
+        .chain([10, width(&submission)])
         .max()
         .unwrap_or(10);
     let widths: Vec<usize> = lessons
@@ -135,8 +154,9 @@ pub fn table(lessons: &[Lesson], rows: &[Row]) -> String {
             number.max(l.max_points().to_string().len())
         })
         .collect();
-    let total_width = format!("{max}/{max}").len().max(5);
-    let mut header = format!("{:<name_width$}", "Submission");
+    let total = t!("col-total");
+    let total_width = format!("{max}/{max}").len().max(width(&total));
+    let mut header = pad(&submission, name_width);
     for (lesson, width) in lessons.iter().zip(&widths) {
         let _ = write!(
             header,
@@ -144,11 +164,15 @@ pub fn table(lessons: &[Lesson], rows: &[Row]) -> String {
             lesson.id.trim_start_matches("lesson")
         );
     }
-    let _ = write!(header, "  {:>total_width$}  Status", "Total");
+    let _ = write!(
+        header,
+        "  {}  {}",
+        pad_left(&total, total_width),
+        t!("col-status")
+    );
     let mut out = format!("{}\n", paint(BOLD, header));
     for row in rows {
-        let pad = name_width.saturating_sub(row.name.chars().count());
-        let _ = write!(out, "{}{}", row.name, " ".repeat(pad));
+        let _ = write!(out, "{}", pad(&row.name, name_width));
         for (points, width) in row.points.iter().zip(&widths) {
             if row.standing.graded() {
                 let _ = write!(out, "  {points:>width$}");
@@ -157,7 +181,7 @@ pub fn table(lessons: &[Lesson], rows: &[Row]) -> String {
             }
         }
         let total = format!("{}/{max}", row.total());
-        let _ = write!(out, "  {total:>total_width$}  {}", row.standing.words());
+        let _ = write!(out, "  {total:>total_width$}  {}", row.standing.shown());
         if !row.notes.is_empty() {
             let _ = write!(out, ": {}", row.notes.join("; "));
         }
@@ -169,6 +193,43 @@ pub fn table(lessons: &[Lesson], rows: &[Row]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_table_speaks_chinese_with_its_columns_aligned() {
+        let _zh = crate::i18n::scoped(crate::i18n::Lang::ZhCn);
+        let lesson = |n: u32| Lesson {
+            number: n,
+            id: format!("lesson{n:02}"),
+            dir_name: format!("lesson{n:02}-x"),
+            title: "X".into(),
+            chapter: "x.md".into(),
+            steps: vec![crate::course::lesson::Step::new("step01_x", 3, &["h"])],
+            stub: None,
+            confirms: false,
+        };
+        let row = |name: &str, standing, points: Vec<u32>| Row {
+            name: name.into(),
+            standing,
+            points,
+            notes: Vec::new(),
+            seconds: 1.0,
+        };
+        let rows = [
+            row("张伟", Standing::Graded, vec![3, 0]),
+            row("alice", Standing::TestsModified, vec![3, 3]),
+        ];
+        let text = anstream::adapter::strip_str(&table(&[lesson(1), lesson(2)], &rows)).to_string();
+        assert_eq!(
+            text,
+            "\
+提交        01  02  总分  状态
+张伟         3   0   3/6  已评分
+alice        3   3   6/6  测试被改动
+"
+        );
+        // The CSV keeps its English values.
+        assert!(csv(&[lesson(1), lesson(2)], &rows).contains(",tests modified,"));
+    }
 
     #[test]
     fn quotes_csv_fields() {

@@ -29,6 +29,7 @@ use std::process::Command;
 use anyhow::{Context, Result, bail};
 
 use crate::class::sandbox::User;
+use crate::t;
 
 /// Where the course tree is inside the sandbox.
 pub const COURSE: &str = "/course";
@@ -145,14 +146,10 @@ impl Jail {
     /// One line for the instructor.
     pub fn describe(&self) -> String {
         let who = match self.user {
-            Some(user) => format!("as {}", user.name),
-            None => "as the current user".to_owned(),
+            Some(user) => t!("sandbox-as", user = user.name),
+            None => t!("sandbox-as-current"),
         };
-        format!(
-            "builds and tests run in a bubblewrap sandbox {who}: loopback only, no view of solutions/, \
-             other submissions or the output folder, {} MiB private /tmp",
-            self.tmp_bytes >> 20
-        )
+        t!("jail-describe", who = who, tmp = self.tmp_bytes >> 20)
     }
 
     /// Starts a trivial sandbox, so that a machine that cannot make one

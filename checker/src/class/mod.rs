@@ -48,6 +48,7 @@ use crate::steps::build::{self, Built, Ended, Package};
 use crate::steps::grade::{exercise_package, run_built};
 use crate::steps::outcome::{Cause, LessonOutcome, LessonStatus};
 use crate::steps::run::{Jailed, Options};
+use crate::t;
 
 pub use scratch::{DISALLOWED_MACROS, DISALLOWED_METHODS, Scratch};
 
@@ -90,8 +91,9 @@ pub struct BuildLimits {
 pub const CSV_NAME: &str = "grades.csv";
 
 /// The note every row and report carries when grading ran without a sandbox.
-pub const UNSANDBOXED: &str =
-    "graded with --no-sandbox: its code ran unconfined, so its points are not proof";
+pub fn unsandboxed() -> String {
+    t!("grade-unsandboxed")
+}
 
 /// Grades every submission in turn; returns one row each, in order, and
 /// writes `grades.csv` (after each submission, so a stopped run keeps its
@@ -108,7 +110,7 @@ pub fn grade_class(
     options: &ClassOptions,
 ) -> Result<Vec<Row>> {
     if instructor.lessons.is_empty() {
-        bail!("no lessons found: no exercises/lessonNN-*/lesson.toml");
+        bail!("{}", t!("error-no-lessons"));
     }
     if !options.no_sandbox {
         // Before anything else: without a sandbox there is nothing to do.
@@ -161,10 +163,10 @@ pub fn grade_class(
         options: options.clone(),
     };
     if options.no_sandbox {
-        eprintln!("checker: warning: {UNSANDBOXED}");
+        eprintln!("{}", t!("grade-warning", warning = unsandboxed()));
     } else {
         let jail = Jail::new(&cache, sandbox.user(), options.tmp_bytes)?;
-        eprintln!("checker: {}", jail.describe());
+        eprintln!("{}", t!("progress-plain", what = jail.describe()));
         class.jail = Some(Arc::new(Jailed {
             jail,
             course: class.scratch.workspace.root.clone(),
@@ -172,7 +174,7 @@ pub fn grade_class(
         class.build_base()?;
     }
     sandbox.begin().context("cannot prepare the sandbox")?;
-    eprintln!("checker: {}", sandbox.describe());
+    eprintln!("{}", t!("progress-plain", what = sandbox.describe()));
 
     let names = unique_names(submissions);
     let max: u32 = instructor.lessons.iter().map(Lesson::max_points).sum();
@@ -195,24 +197,27 @@ pub fn grade_class(
             ),
         };
         if killed > 0 {
-            row.notes
-                .push(format!("{killed} stray processes killed after its tests"));
+            row.notes.push(t!("note-stray-killed", count = killed));
         }
         if options.no_sandbox {
-            row.notes.push(UNSANDBOXED.to_owned());
+            row.notes.push(unsandboxed());
         }
         row.seconds = started.elapsed().as_secs_f64();
         if let Some(outcomes) = outcomes {
             write_reports(&options.out, &row, &outcomes, options.junit)?;
         }
         eprintln!(
-            "checker: [{}/{}] {}: {}/{max} points, {} ({:.1} s)",
-            i + 1,
-            submissions.len(),
-            row.name,
-            row.total(),
-            row.standing.words(),
-            row.seconds
+            "{}",
+            t!(
+                "grade-progress",
+                n = i + 1,
+                total = submissions.len(),
+                name = row.name.as_str(),
+                points = row.total(),
+                max = max,
+                standing = row.standing.shown(),
+                seconds = format!("{:.1}", row.seconds)
+            )
         );
         rows.push(row);
         let csv = crate::class::gradebook::csv(&instructor.lessons, &rows);
@@ -289,7 +294,7 @@ impl Class {
             .map(exercise_package)
             .collect();
         let progress = Progress::new(!std::io::stderr().is_terminal());
-        progress.building("building the course's dependencies");
+        progress.building(&t!("progress-building-dependencies"));
         let mut command = jailed.jail.cargo(&self.scratch.workspace.root, &base);
         self.builder
             .begin()
@@ -300,12 +305,15 @@ impl Class {
             Path::new(jail::COURSE),
             &packages,
             Some(Instant::now() + Duration::from_secs(3600)),
-            &mut |name| progress.compiled("building the course", name),
+            &mut |name| progress.compiled(&t!("progress-building-course"), name),
         )?;
         progress.finish();
         if let Some(Built::Failed(error)) = run.built.iter().find(|b| matches!(b, Built::Failed(_)))
         {
-            bail!("the course's stubs do not build in the sandbox: {error}");
+            bail!(
+                "{}",
+                t!("grade-stubs-do-not-build", error = error.to_string())
+            );
         }
         targets::lock(&base, user).context("cannot lock the shared build")?;
         Ok(())
@@ -336,16 +344,13 @@ impl Class {
                 let note = if dir.is_dir() {
                     String::new()
                 } else {
-                    format!("{} is not a directory", dir.display())
+                    t!("note-not-a-directory", dir = dir.display().to_string())
                 };
                 return Ok((ungraded(Standing::Empty, &note), None));
             }
             Found::NotAWorkspace => {
                 return Ok((
-                    ungraded(
-                        Standing::NotAWorkspace,
-                        "no exercises/lessonNN-* directories",
-                    ),
+                    ungraded(Standing::NotAWorkspace, &t!("note-no-exercises")),
                     None,
                 ));
             }
@@ -355,16 +360,16 @@ impl Class {
         let ended = self.build(name, &mut sources)?;
         match ended {
             Ended::TimedOut => {
-                let note = format!(
-                    "build timed out: still compiling after {} s (--build-timeout)",
-                    self.options.build.timeout.as_secs()
+                let note = t!(
+                    "note-build-timed-out",
+                    seconds = self.options.build.timeout.as_secs()
                 );
                 return Ok((ungraded(Standing::BuildTimedOut, &note), None));
             }
             Ended::OverMemory => {
-                let note = format!(
-                    "build over memory: the compiler needed more than {} MiB (--build-memory)",
-                    self.options.build.memory_bytes >> 20
+                let note = t!(
+                    "note-build-over-memory",
+                    mib = self.options.build.memory_bytes >> 20
                 );
                 return Ok((ungraded(Standing::BuildOverMemory, &note), None));
             }
@@ -403,7 +408,7 @@ impl Class {
                         sources.push(Source::Flagged(
                             links
                                 .iter()
-                                .map(|l| format!("{l} is a symbolic link: submit regular files"))
+                                .map(|l| t!("flag-symlink", file = l.to_string()))
                                 .collect(),
                         ));
                         continue;
@@ -429,16 +434,10 @@ impl Class {
             sources.push(source);
         }
         if !modified.is_empty() {
-            notes.push(format!(
-                "edits ignored (graded with the course's tests) in {}",
-                modified.join(", ")
-            ));
+            notes.push(t!("note-edits-ignored", lessons = modified.join(", ")));
         }
         if !missing.is_empty() {
-            notes.push(format!(
-                "missing (graded as the stub): {}",
-                missing.join(", ")
-            ));
+            notes.push(t!("note-missing", lessons = missing.join(", ")));
         }
         Ok((sources, !modified.is_empty()))
     }
@@ -514,7 +513,7 @@ impl Class {
                 Built::Failed(error) if !flags.is_empty() => Source::Flagged(
                     flags
                         .into_iter()
-                        .chain([format!("does not compile: {error}")])
+                        .chain([t!("problem-compile", error = error.to_string())])
                         .collect(),
                 ),
                 Built::Failed(error) => Source::Failed(error),
@@ -561,7 +560,9 @@ impl Class {
             .map(|(lesson, source)| match source {
                 Source::Stub => LessonOutcome::untouched(lesson.clone(), timeout),
                 Source::Flagged(flags) => LessonOutcome::flagged(lesson.clone(), flags, timeout),
-                Source::Failed(error) => LessonOutcome::not_compiled(lesson.clone(), error, timeout),
+                Source::Failed(error) => {
+                    LessonOutcome::not_compiled(lesson.clone(), error, timeout)
+                }
                 Source::ToBuild(_) => LessonOutcome::untouched(lesson.clone(), timeout),
                 Source::Built(_, mut flags) => {
                     let mut outcome = ran.next().expect("one outcome per binary");
@@ -572,10 +573,7 @@ impl Class {
                         .map(|s| s.name.as_str())
                         .collect();
                     if !forged.is_empty() {
-                        flags.push(format!(
-                            "unconfirmed passes (test-runner output imitated, or the process left early) in {}",
-                            forged.join(", ")
-                        ));
+                        flags.push(t!("flag-unconfirmed", steps = forged.join(", ")));
                     }
                     if !flags.is_empty() && !self.options.allow_flagged {
                         return LessonOutcome::flagged(lesson.clone(), flags, timeout);
@@ -608,12 +606,12 @@ impl Class {
             .map(|o| format!("{}: {}", o.lesson.id, o.flags.join("; ")))
             .collect();
         if !flagged.is_empty() {
-            let verdict = if self.options.allow_flagged {
-                "flagged, graded anyway (--allow-flagged)"
+            let flags = flagged.join(" | ");
+            notes.push(if self.options.allow_flagged {
+                t!("note-flagged-allowed", flags = flags)
             } else {
-                "flagged (0 points; --allow-flagged grades them after review)"
-            };
-            notes.push(format!("{verdict}: {}", flagged.join(" | ")));
+                t!("note-flagged", flags = flags)
+            });
         }
         let broken = with(LessonStatus::DoesNotCompile);
         let attempted = outcomes
@@ -621,16 +619,16 @@ impl Class {
             .filter(|o| !matches!(o.status, LessonStatus::NotStarted) || o.passed() > 0)
             .count();
         if !broken.is_empty() {
-            notes.push(format!("does not compile: {}", broken.join(", ")));
+            notes.push(t!("problem-compile", error = broken.join(", ")));
             if broken.len() == attempted {
                 if let Some(error) = outcomes.iter().find_map(|o| o.compile_error.as_ref()) {
-                    notes.push(format!("first error: {error}"));
+                    notes.push(t!("note-first-error", error = error.to_string()));
                 }
             }
         }
         let timed_out = with(LessonStatus::TimedOut);
         if !timed_out.is_empty() {
-            notes.push(format!("timed out: {}", timed_out.join(", ")));
+            notes.push(t!("note-timed-out", lessons = timed_out.join(", ")));
         }
         let limits: Vec<String> = outcomes
             .iter()
@@ -648,7 +646,7 @@ impl Class {
             })
             .collect();
         if !limits.is_empty() {
-            notes.push(format!("over a limit: {}", limits.join(", ")));
+            notes.push(t!("note-over-limit", steps = limits.join(", ")));
         }
         let standing = if !flagged.is_empty() {
             Standing::Flagged

@@ -27,6 +27,8 @@ use std::process::Command;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
+use crate::t;
+
 /// How much one test process may use.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Limits {
@@ -113,20 +115,22 @@ impl Sandbox {
     /// One line for the instructor: who runs the tests, under which limits.
     pub fn describe(&self) -> String {
         let who = match self.user {
-            Some(user) => format!("as {} (uid {})", user.name, user.uid),
-            None => "as the current user".to_owned(),
+            Some(user) => t!("sandbox-as-uid", user = user.name, uid = user.uid),
+            None => t!("sandbox-as-current"),
         };
         let mib = |b: u64| b / (1024 * 1024);
         let processes = if self.nproc.load(Ordering::SeqCst) == 0 {
-            "processes not limited (cannot count them here)".to_owned()
+            t!("sandbox-processes-unlimited")
         } else {
-            format!("{} more processes", self.limits.processes)
+            t!("sandbox-processes", count = self.limits.processes)
         };
-        format!(
-            "tests run {who}: {} s CPU, {} MiB memory, {} MiB files, {processes}",
-            self.limits.cpu_seconds,
-            mib(self.limits.memory_bytes),
-            mib(self.limits.file_size_bytes),
+        t!(
+            "sandbox-describe",
+            who = who,
+            cpu = self.limits.cpu_seconds,
+            memory = mib(self.limits.memory_bytes),
+            files = mib(self.limits.file_size_bytes),
+            processes = processes
         )
     }
 

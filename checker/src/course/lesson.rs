@@ -5,6 +5,9 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result, bail};
 use serde::Deserialize;
 
+use crate::i18n::Lang;
+use crate::t;
+
 /// One graded step: a test function (or an rstest function and its cases).
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 pub struct Step {
@@ -16,6 +19,10 @@ pub struct Step {
     /// step fails, each `cargo checker hint` shows one more.
     #[serde(default)]
     pub hints: Vec<String>,
+    /// The same hints in Simplified Chinese (`hints-zh-CN`), level for
+    /// level; empty when the step has none (the English ones are shown).
+    #[serde(default, rename = "hints-zh-CN")]
+    pub hints_zh_cn: Vec<String>,
     /// A single hint, as older lessons give it: read as `hints = [hint]`.
     #[serde(default, skip_serializing)]
     hint: Option<String>,
@@ -28,13 +35,28 @@ impl Step {
             name: name.to_owned(),
             points,
             hints: hints.iter().map(|h| (*h).to_owned()).collect(),
+            hints_zh_cn: Vec::new(),
             hint: None,
         }
     }
 
-    /// The first level of hint: what a failure shows.
+    /// The hints in `lang`: the Chinese ones when asked for and given, else
+    /// the English ones.
+    pub fn hints_in(&self, lang: Lang) -> &[String] {
+        match lang {
+            Lang::ZhCn if !self.hints_zh_cn.is_empty() => &self.hints_zh_cn,
+            _ => &self.hints,
+        }
+    }
+
+    /// The hints in the checker's language (see [`Step::hints_in`]).
+    pub fn hints_shown(&self) -> &[String] {
+        self.hints_in(crate::i18n::lang())
+    }
+
+    /// The first level of hint, in the checker's language: what a failure shows.
     pub fn hint(&self) -> &str {
-        self.hints.first().map_or("", |h| h.trim())
+        self.hints_shown().first().map_or("", |h| h.trim())
     }
 }
 
@@ -127,7 +149,7 @@ impl Lesson {
     pub fn load(root: &Path, dir_name: &str, number: u32, digits: &str) -> Result<Lesson> {
         let rel = Path::new("exercises").join(dir_name).join("lesson.toml");
         let text = std::fs::read_to_string(root.join(&rel))
-            .with_context(|| format!("cannot read {}", rel.display()))?;
+            .with_context(|| t!("error-cannot-read", path = rel.display().to_string()))?;
         let file: LessonFile = toml::from_str(&text).map_err(|e| {
             let what = e.message().trim().to_owned();
             let line = e
@@ -140,22 +162,22 @@ impl Lesson {
         })?;
         let problem = |what: String| anyhow::anyhow!("{}: {what}", rel.display());
         if file.title.trim().is_empty() {
-            return Err(problem("`title` is empty".into()));
+            return Err(problem(t!("toml-empty", key = "title")));
         }
         if file.chapter.trim().is_empty() {
-            return Err(problem("`chapter` is empty".into()));
+            return Err(problem(t!("toml-empty", key = "chapter")));
         }
         if file.steps.is_empty() {
-            return Err(problem("no [[step]] is listed".into()));
+            return Err(problem(t!("toml-no-step")));
         }
         let mut steps = file.steps;
         for step in &mut steps {
             match (step.hint.take(), step.hints.is_empty()) {
                 (Some(hint), true) => step.hints = vec![hint],
                 (Some(_), false) => {
-                    return Err(problem(format!(
-                        "step `{}` has both `hint` and `hints`: keep `hints`",
-                        step.name
+                    return Err(problem(t!(
+                        "toml-hint-and-hints",
+                        step = step.name.as_str()
                     )));
                 }
                 (None, _) => {}
@@ -164,13 +186,10 @@ impl Lesson {
         let file = LessonFile { steps, ..file };
         for (i, step) in file.steps.iter().enumerate() {
             if !is_step_name(&step.name) {
-                return Err(problem(format!(
-                    "step name `{}` must look like `stepNN_what_it_checks`",
-                    step.name
-                )));
+                return Err(problem(t!("toml-step-name", step = step.name.as_str())));
             }
             if file.steps[..i].iter().any(|s| s.name == step.name) {
-                return Err(problem(format!("step `{}` is listed twice", step.name)));
+                return Err(problem(t!("toml-step-twice", step = step.name.as_str())));
             }
         }
         Ok(Lesson {
@@ -303,14 +322,18 @@ pub fn select<'a>(lessons: &'a [Lesson], arg: &str) -> Result<&'a Lesson> {
         .find(|l| l.dir_name == arg || Some(l.number) == number);
     match found {
         Some(lesson) => Ok(lesson),
-        None if lessons.is_empty() => bail!("unknown lesson `{arg}`: there are no lessons"),
+        None if lessons.is_empty() => bail!("{}", t!("error-unknown-lesson-none", arg = arg)),
         None => bail!(
-            "unknown lesson `{arg}`: expected one of {}",
-            lessons
-                .iter()
-                .map(|l| l.id.as_str())
-                .collect::<Vec<_>>()
-                .join(", ")
+            "{}",
+            t!(
+                "error-unknown-lesson",
+                arg = arg,
+                lessons = lessons
+                    .iter()
+                    .map(|l| l.id.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
         ),
     }
 }

@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result, bail};
 
 use crate::course::lesson::{self, Lesson};
+use crate::t;
 
 /// The course workspace the checker grades.
 #[derive(Debug, Clone)]
@@ -55,8 +56,8 @@ pub fn find_root(start: &Path) -> Result<PathBuf> {
         }
     }
     bail!(
-        "not inside the course workspace: no Cargo.toml with [workspace] and an exercises/ directory in {} or above; run it in the course's directory, or name that directory with --dir",
-        start.display()
+        "{}",
+        t!("error-not-a-workspace", dir = start.display().to_string())
     )
 }
 
@@ -94,9 +95,13 @@ pub fn load_lessons(root: &Path) -> Result<Vec<Lesson>> {
         let lesson = Lesson::load(root, &dir_name, number, digits)?;
         if let Some(other) = lessons.iter().find(|l| l.number == number) {
             bail!(
-                "exercises/{} and exercises/{} are both lesson {number}",
-                other.dir_name,
-                dir_name
+                "{}",
+                t!(
+                    "error-same-number",
+                    first = other.dir_name.as_str(),
+                    second = dir_name.as_str(),
+                    number = number
+                )
             );
         }
         lessons.push(lesson);

@@ -15,6 +15,7 @@ use anyhow::{Context, Result, bail};
 use crate::class::mirror;
 use crate::course::lesson::Lesson;
 use crate::course::workspace::Workspace;
+use crate::t;
 
 /// Where backups go, relative to the workspace root.
 pub const BACKUPS: &str = ".checker/backups";
@@ -74,7 +75,7 @@ pub fn reset(
                 ],
             )?;
             if added.is_empty() {
-                bail!("git has no commit that added {lib}: give one with --from REV");
+                bail!("{}", t!("reset-no-commit", file = lib.as_str()));
             }
             added
         }
@@ -93,7 +94,14 @@ pub fn reset(
     )?;
     let files: Vec<String> = listing.lines().map(str::to_owned).collect();
     if files.is_empty() {
-        bail!("commit {} has no {src_text}/", short(&commit));
+        bail!(
+            "{}",
+            t!(
+                "reset-no-src",
+                commit = short(&commit),
+                src = src_text.as_str()
+            )
+        );
     }
 
     // The stub as a tree in a scratch directory, to compare and copy from.
@@ -116,23 +124,24 @@ pub fn reset(
 
     if !yes {
         if !std::io::stdin().is_terminal() {
-            bail!(
-                "reset would overwrite {src_text}/ and needs a yes: run it from a terminal, or add --yes"
-            );
+            bail!("{}", t!("reset-needs-yes", src = src_text.as_str()));
         }
         let listed: Vec<String> = differing
             .iter()
             .map(|f| format!("{src_text}/{f}"))
             .collect();
         print!(
-            "reset {}? your changes in {} will be lost (a backup is kept) [y/N] ",
-            lesson.id,
-            listed.join(", ")
+            "{} ",
+            t!(
+                "reset-ask",
+                id = lesson.id.as_str(),
+                files = listed.join(", ")
+            )
         );
         std::io::stdout().flush()?;
         let mut answer = String::new();
         std::io::stdin().lock().read_line(&mut answer)?;
-        if !matches!(answer.trim(), "y" | "Y" | "yes" | "Yes") {
+        if !matches!(answer.trim(), "y" | "Y" | "yes" | "Yes" | "是") {
             return Ok(Reset::Declined);
         }
     }
@@ -171,15 +180,13 @@ fn git_bytes(root: &Path, args: &[&str]) -> Result<Vec<u8>> {
         .current_dir(root)
         .args(args)
         .output()
-        .map_err(|e| {
-            anyhow::anyhow!("reset takes the stub from git, and git cannot be run ({e}): install git, or copy the stub from the course's repository by hand")
-        })?;
+        .map_err(|e| anyhow::anyhow!("{}", t!("reset-no-git", error = e.to_string())))?;
     if !output.status.success() {
         let stderr = String::from_utf8_lossy(&output.stderr);
         if stderr.contains("not a git repository") {
             bail!(
-                "reset takes the stub from git, and {} is not a git repository: copy the stub from the course's repository by hand",
-                root.display()
+                "{}",
+                t!("reset-not-a-repository", dir = root.display().to_string())
             );
         }
         bail!(

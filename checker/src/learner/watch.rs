@@ -31,6 +31,7 @@ use crate::report::ui::{BOLD, GOOD, LABEL, Progress, paint};
 use crate::steps::grade;
 use crate::steps::outcome::{LessonOutcome, LessonStatus};
 use crate::steps::run::Options;
+use crate::t;
 
 /// Quiet time after the last event before a run starts.
 pub const DEBOUNCE: Duration = Duration::from_millis(300);
@@ -84,9 +85,9 @@ pub fn watch(workspace: &Workspace, options: &WatchOptions) -> Result<ExitCode> 
     let mut snapshot = snapshot(workspace);
     loop {
         anstream::println!(
-            "{} exercises/*/src for changes ({}); Ctrl-C to stop.",
-            paint(LABEL, "Watching"),
-            source.describe()
+            "{} {}",
+            paint(LABEL, t!("watch-label")),
+            t!("watch-waiting", how = source.describe())
         );
         let _ = std::io::stdout().flush();
         let changed = source.wait(workspace, &mut snapshot);
@@ -133,8 +134,8 @@ fn run_once(
         print!("\x1b[2J\x1b[H");
     }
     match saved {
-        Some(file) => anstream::println!("{} {file}", paint(LABEL, "Saved:")),
-        None => anstream::println!("{} {}", paint(LABEL, "Checking"), lesson.id),
+        Some(file) => anstream::println!("{} {file}", paint(LABEL, t!("watch-saved"))),
+        None => anstream::println!("{} {}", paint(LABEL, t!("watch-checking")), lesson.id),
     }
     let progress = Progress::new(false);
     let mut outcomes = grade::grade(workspace, &[lesson], options.clone(), &progress)?;
@@ -144,9 +145,9 @@ fn run_once(
     text.push('\n');
     if outcome.status == LessonStatus::Done {
         text.push_str(&format!(
-            "{} every step of {} passes. Well done! Save another lesson's code to check it.\n",
-            paint(GOOD, "Done:"),
-            paint(BOLD, &lesson.id)
+            "{} {}\n",
+            paint(GOOD, t!("watch-done")),
+            t!("watch-all-pass", id = paint(BOLD, &lesson.id))
         ));
     } else {
         text.push_str(&report::next(std::slice::from_ref(&outcome)));
@@ -193,7 +194,7 @@ fn last_edited(workspace: &Workspace) -> Option<&Lesson> {
 fn first_unfinished<'a>(workspace: &'a Workspace, options: &Options) -> Result<&'a Lesson> {
     let lessons: Vec<&Lesson> = workspace.lessons.iter().collect();
     let Some(last) = lessons.last() else {
-        anyhow::bail!("no lessons found: no exercises/lessonNN-*/lesson.toml");
+        anyhow::bail!("{}", t!("error-no-lessons"));
     };
     let progress = Progress::new(false);
     let outcomes = grade::grade(workspace, &lessons, options.clone(), &progress)?;
@@ -289,8 +290,12 @@ impl Source {
             },
             Err(error) => {
                 eprintln!(
-                    "checker: file events are not available here ({error}): polling for changes every {} ms instead",
-                    POLL.as_millis()
+                    "{}",
+                    t!(
+                        "watch-no-events",
+                        error = error.to_string(),
+                        ms = POLL.as_millis() as u64
+                    )
                 );
                 Source::Poll
             }
@@ -299,8 +304,8 @@ impl Source {
 
     fn describe(&self) -> String {
         match self {
-            Source::Events { .. } => "file events".to_owned(),
-            Source::Poll => format!("polling every {} ms", POLL.as_millis()),
+            Source::Events { .. } => t!("watch-by-events"),
+            Source::Poll => t!("watch-by-polling", ms = POLL.as_millis() as u64),
         }
     }
 
@@ -317,18 +322,19 @@ impl Source {
                     Ok(Ok(event)) => relevant(&event.kind),
                     Ok(Err(error)) => {
                         eprintln!(
-                            "checker: the file watcher failed ({error}): polling for changes every {} ms instead",
-                            POLL.as_millis()
+                            "{}",
+                            t!(
+                                "watch-failed",
+                                error = error.to_string(),
+                                ms = POLL.as_millis() as u64
+                            )
                         );
                         *self = Source::Poll;
                         false
                     }
                     Err(RecvTimeoutError::Timeout) => false,
                     Err(RecvTimeoutError::Disconnected) => {
-                        eprintln!(
-                            "checker: the file watcher stopped: polling for changes every {} ms instead",
-                            POLL.as_millis()
-                        );
+                        eprintln!("{}", t!("watch-stopped", ms = POLL.as_millis() as u64));
                         *self = Source::Poll;
                         false
                     }
@@ -340,10 +346,7 @@ impl Source {
                 continue;
             }
             if let (Source::Events { .. }, false) = (&*self, woke_by_event || saw_event) {
-                eprintln!(
-                    "checker: a change arrived without a file event (file events do not work here): polling every {} ms instead",
-                    POLL.as_millis()
-                );
+                eprintln!("{}", t!("watch-no-event", ms = POLL.as_millis() as u64));
                 *self = Source::Poll;
             }
             *snapshot = now;

@@ -13,6 +13,7 @@ use anyhow::{Context, Result, bail};
 use crate::class::mirror;
 use crate::course::manifest;
 use crate::course::workspace::Workspace;
+use crate::t;
 
 /// Top-level entries a learner's copy leaves out.
 pub const LEFT_OUT: &[&str] = &[
@@ -38,6 +39,14 @@ const README_NOTE: &str =
 > you have solved them all. `cargo checker` shows where you stand and what to
 > do next, and `cargo checker watch` re-runs the lesson you are editing each
 > time you save.
+";
+
+/// The same note for the Chinese README.
+const README_NOTE_ZH: &str =
+    "> **这是你的课程副本。** 它没有 `solutions/`：在根目录运行 `cargo test`
+> 会用你的代码跑每一课的测试，在你全部做完之前都会失败。`cargo checker`
+> 显示你做到了哪里、下一步做什么，`cargo checker watch` 在你每次保存时
+> 重新运行你正在做的那一课。
 ";
 
 /// What was exported.
@@ -76,9 +85,12 @@ pub fn export(workspace: &Workspace, dir: &Path, classroom: bool) -> Result<Expo
     let target = absolute(dir)?;
     if target.starts_with(root) {
         bail!(
-            "{} is inside the workspace: export to a directory outside {}",
-            dir.display(),
-            root.display()
+            "{}",
+            t!(
+                "export-inside",
+                dir = dir.display().to_string(),
+                root = root.display().to_string()
+            )
         );
     }
     if target.exists() {
@@ -86,15 +98,16 @@ pub fn export(workspace: &Workspace, dir: &Path, classroom: bool) -> Result<Expo
             .with_context(|| format!("{} is not a directory", dir.display()))?;
         if entries.next().is_some() {
             bail!(
-                "{} is not empty: export into a new or empty directory",
-                dir.display()
+                "{}",
+                t!("export-not-empty", dir = dir.display().to_string())
             );
         }
     }
     let template = root.join(CLASSROOM_TEMPLATE);
     if classroom && !template.is_file() {
         bail!(
-            "--classroom needs the workflow template {CLASSROOM_TEMPLATE}, which this workspace lacks"
+            "{}",
+            t!("export-no-template", template = CLASSROOM_TEMPLATE)
         );
     }
 
@@ -102,11 +115,7 @@ pub fn export(workspace: &Workspace, dir: &Path, classroom: bool) -> Result<Expo
     // untracked file must not reach the learners.
     let edited = edited_files(root)?;
     if !edited.is_empty() {
-        bail!(
-            "export-student writes what git has at HEAD, and these files differ from it: {} \
-             (commit or stash them first)",
-            edited.join(", ")
-        );
+        bail!("{}", t!("export-edited", files = edited.join(", ")));
     }
     let head = tempfile::tempdir().context("cannot create a temporary directory")?;
     archive_head(root, head.path())?;
@@ -122,9 +131,15 @@ pub fn export(workspace: &Workspace, dir: &Path, classroom: bool) -> Result<Expo
     )
     .context("cannot write the copy's Cargo.toml")?;
 
-    let readme = target.join("README.md");
-    if let Ok(text) = std::fs::read_to_string(&readme) {
-        std::fs::write(&readme, with_note(&text)).context("cannot write the copy's README.md")?;
+    for (name, note) in [
+        ("README.md", README_NOTE),
+        ("README.zh-CN.md", README_NOTE_ZH),
+    ] {
+        let readme = target.join(name);
+        if let Ok(text) = std::fs::read_to_string(&readme) {
+            std::fs::write(&readme, with_note(&text, note))
+                .with_context(|| format!("cannot write the copy's {name}"))?;
+        }
     }
 
     if classroom {
@@ -151,8 +166,8 @@ fn edited_files(root: &Path) -> Result<Vec<String>> {
         .context("export-student needs git, to export what the course's repository has at HEAD")?;
     if !output.status.success() {
         bail!(
-            "export-student exports what git has at HEAD, and {} is not a git repository with a commit",
-            root.display()
+            "{}",
+            t!("export-not-a-repository", dir = root.display().to_string())
         );
     }
     Ok(String::from_utf8_lossy(&output.stdout)
@@ -197,7 +212,7 @@ fn archive_head(root: &Path, dir: &Path) -> Result<()> {
 /// (`-p lessonNN`), since the copy has no `lessonNN-solution`, and the
 /// sentences that offer the solution instead are left out.
 fn for_learners(target: &Path) -> Result<()> {
-    let mut files = vec![target.join("README.md")];
+    let mut files = vec![target.join("README.md"), target.join("README.zh-CN.md")];
     if let Ok(entries) = std::fs::read_dir(target.join("docs/src")) {
         files.extend(
             entries
@@ -265,20 +280,20 @@ fn sentence_start(before: &str) -> usize {
         .unwrap_or(0)
 }
 
-/// The README with [`README_NOTE`] under its first heading.
-fn with_note(readme: &str) -> String {
-    let mut out = String::with_capacity(readme.len() + README_NOTE.len() + 2);
+/// The README with `note` under its first heading.
+fn with_note(readme: &str, note: &str) -> String {
+    let mut out = String::with_capacity(readme.len() + note.len() + 2);
     let mut placed = false;
     for line in readme.split_inclusive('\n') {
         out.push_str(line);
         if !placed && line.starts_with("# ") {
             out.push('\n');
-            out.push_str(README_NOTE);
+            out.push_str(note);
             placed = true;
         }
     }
     if !placed {
-        out = format!("{README_NOTE}\n{readme}");
+        out = format!("{note}\n{readme}");
     }
     out
 }
@@ -347,7 +362,7 @@ mod tests {
     #[test]
     fn the_note_goes_under_the_title() {
         assert_eq!(
-            with_note("# Course\n\nText.\n"),
+            with_note("# Course\n\nText.\n", README_NOTE),
             format!("# Course\n\n{README_NOTE}\nText.\n")
         );
     }

@@ -27,6 +27,7 @@ use crate::steps::build::{self, Built};
 use crate::steps::grade::exercise_package;
 use crate::steps::outcome::StepStatus;
 use crate::steps::run::{self, Options, Suite};
+use crate::t;
 
 /// One wrong program.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -62,7 +63,13 @@ pub fn parse(file: PathBuf, text: &str) -> Result<Mistake, String> {
                     .map(|v| v.trim().to_owned())
             })
             .filter(|v| !v.is_empty())
-            .ok_or_else(|| format!("{} has no `//! {key} ...` line at its top", file.display()))
+            .ok_or_else(|| {
+                t!(
+                    "mistake-no-header",
+                    file = file.display().to_string(),
+                    key = key
+                )
+            })
     };
     Ok(Mistake {
         what: field("mistake:")?,
@@ -90,10 +97,10 @@ pub fn find(workspace: &Workspace, lesson: &Lesson) -> (Vec<Mistake>, Vec<String
         let relative = folder(lesson).join(path.file_name().unwrap_or_default());
         let text = std::fs::read_to_string(&path).unwrap_or_default();
         match parse(relative, &text) {
-            Ok(mistake) if lesson.step(&mistake.fails).is_none() => problems.push(format!(
-                "{} names `{}`, which lesson.toml does not list",
-                mistake.file.display(),
-                mistake.fails
+            Ok(mistake) if lesson.step(&mistake.fails).is_none() => problems.push(t!(
+                "mistake-unknown-step",
+                file = mistake.file.display().to_string(),
+                step = mistake.fails.as_str()
             )),
             Ok(mistake) => mistakes.push(mistake),
             Err(problem) => problems.push(problem),
@@ -134,10 +141,11 @@ pub fn check(
     let total = found.len();
     for (n, (i, mistake)) in found.iter().enumerate() {
         let lesson = &lessons[*i];
-        progress.building(&format!(
-            "mistake {}/{total}: {}",
-            n + 1,
-            mistake.file.display()
+        progress.building(&t!(
+            "progress-mistake",
+            n = n + 1,
+            total = total,
+            file = mistake.file.display().to_string()
         ));
         let problem = run_one(workspace, &scratch, &target, lesson, mistake, options)?;
         problems[*i].extend(problem);
@@ -162,13 +170,18 @@ fn run_one(
         .with_context(|| format!("cannot copy {}", mistake.file.display()))?;
     let root = &scratch.workspace.root;
     let built = build::build_in(root, Some(target), &[exercise_package(lesson)], &mut |_| {})?;
-    let name = mistake.file.display();
+    let name = mistake.file.display().to_string();
+    let name = name.as_str();
     let binary = match built.into_iter().next() {
         Some(Built::Binary(binary)) => binary,
         Some(Built::Failed(error)) => {
-            return Ok(Some(format!("{name} does not compile: {error}")));
+            return Ok(Some(t!(
+                "mistake-not-compiling",
+                file = name,
+                error = error.to_string()
+            )));
         }
-        None => return Ok(Some(format!("{name}: cargo built nothing"))),
+        None => return Ok(Some(t!("mistake-built-nothing", file = name))),
     };
     let upto = lesson
         .steps
@@ -184,29 +197,33 @@ fn run_one(
     };
     let run = run::run_suites(std::slice::from_ref(&suite), options.clone(), &|_, _| {});
     let Some(run) = run.into_iter().next() else {
-        return Ok(Some(format!("{name}: its steps did not run")));
+        return Ok(Some(t!("mistake-did-not-run", file = name)));
     };
     let first = run.steps.iter().find(|s| s.status != StepStatus::Pass);
     Ok(match first {
-        None => Some(format!(
-            "{name} ({}) passes every step up to `{}`: no step catches it",
-            mistake.what, mistake.fails
+        None => Some(t!(
+            "mistake-not-caught",
+            file = name,
+            what = mistake.what.as_str(),
+            step = mistake.fails.as_str()
         )),
-        Some(step) if step.name != mistake.fails => Some(format!(
-            "{name} fails `{}` first, not `{}` ({}: {})",
-            step.name,
-            mistake.fails,
-            step.status.word(),
-            step.first_line()
+        Some(step) if step.name != mistake.fails => Some(t!(
+            "mistake-other-step",
+            file = name,
+            step = step.name.as_str(),
+            expected = mistake.fails.as_str(),
+            status = step.status.shown(),
+            line = step.first_line()
         )),
         Some(step) => {
             let message = step.message.as_deref().unwrap_or("");
             (!message.contains(&mistake.says)).then(|| {
-                format!(
-                    "{name} fails `{}` as expected, but its message does not say \"{}\": {}",
-                    step.name,
-                    mistake.says,
-                    step.first_line()
+                t!(
+                    "mistake-other-words",
+                    file = name,
+                    step = step.name.as_str(),
+                    says = mistake.says.as_str(),
+                    line = step.first_line()
                 )
             })
         }

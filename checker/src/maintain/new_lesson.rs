@@ -14,6 +14,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result, bail};
 
 use crate::course::workspace::Workspace;
+use crate::t;
 
 /// What was written, relative to the workspace root.
 #[derive(Debug)]
@@ -32,7 +33,7 @@ pub struct Created {
 /// file cannot be written. Nothing is written unless all checks pass.
 pub fn create(workspace: &Workspace, number: u32, slug: &str, title: &str) -> Result<Created> {
     if !(1..=99).contains(&number) {
-        bail!("the lesson number must be 1 to 99, not {number}");
+        bail!("{}", t!("new-lesson-number", number = number));
     }
     let valid_slug = !slug.is_empty()
         && slug
@@ -41,18 +42,20 @@ pub fn create(workspace: &Workspace, number: u32, slug: &str, title: &str) -> Re
         && !slug.starts_with('-')
         && !slug.ends_with('-');
     if !valid_slug {
-        bail!(
-            "the slug must be lowercase letters, digits and dashes, like `chat-room`: not `{slug}`"
-        );
+        bail!("{}", t!("new-lesson-slug", slug = slug));
     }
     if title.trim().is_empty() || title.contains('"') || title.contains('\n') {
-        bail!("the title must be one line without double quotes");
+        bail!("{}", t!("new-lesson-title"));
     }
     let nn = format!("{number:02}");
     if let Some(existing) = workspace.lessons.iter().find(|l| l.number == number) {
         bail!(
-            "lesson {nn} exists already: exercises/{}",
-            existing.dir_name
+            "{}",
+            t!(
+                "new-lesson-exists",
+                number = nn.as_str(),
+                dir = existing.dir_name.as_str()
+            )
         );
     }
     let id = format!("lesson{nn}");
@@ -62,7 +65,10 @@ pub fn create(workspace: &Workspace, number: u32, slug: &str, title: &str) -> Re
     let chapter = PathBuf::from("docs/src").join(format!("{nn}-{slug}.md"));
     for path in [&exercise, &solution, &chapter] {
         if workspace.path(path).exists() {
-            bail!("{} exists already", path.display());
+            bail!(
+                "{}",
+                t!("new-lesson-path-exists", path = path.display().to_string())
+            );
         }
     }
     let files: Vec<(PathBuf, String)> = vec![
@@ -177,7 +183,7 @@ fn solution_manifest(id: &str, dir: &str, title: &str) -> String {
 
 fn lesson_toml(title: &str, chapter: &Path) -> String {
     format!(
-        "title = \"{title}\"\nchapter = \"{}\"\n\n[[step]]\nname = \"step01_answers\"\npoints = 1\nhints = [\n    \"Read what `answer` must return in its doc comment.\",\n    \"Return the number the doc comment names.\",\n]\n",
+        "title = \"{title}\"\nchapter = \"{}\"\n\n[[step]]\nname = \"step01_answers\"\npoints = 1\nhints = [\n    \"Read what `answer` must return in its doc comment.\",\n    \"Return the number the doc comment names.\",\n]\nhints-zh-CN = [\n    \"看看 `answer` 的文档注释里说它必须返回什么。\",\n    \"返回文档注释里写明的那个数。\",\n]\n",
         chapter.display()
     )
 }
@@ -235,6 +241,16 @@ mod tests {
             "# S\n\n- [Lesson 1: A](01-a.md)\n- [Lesson 2: B](02-b.md)\n- [Lesson 3: C](03-c.md)\n\n# More\n"
         );
         assert!(add_after_last("none\n", |l| l.starts_with("- [Lesson "), "x").is_none());
+    }
+
+    #[test]
+    fn the_first_step_has_hints_in_both_languages_level_for_level() {
+        let text = lesson_toml("Echo", Path::new("docs/src/14-echo.md"));
+        let step = &toml::from_str::<toml::Table>(&text).unwrap()["step"][0];
+        let en = step["hints"].as_array().unwrap();
+        let zh = step["hints-zh-CN"].as_array().unwrap();
+        assert_eq!(en.len(), zh.len());
+        assert!(zh.iter().all(|h| h.as_str().unwrap().contains("文档注释")));
     }
 
     #[test]

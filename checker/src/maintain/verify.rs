@@ -20,6 +20,7 @@ use crate::steps::grade::exercise_package;
 use crate::steps::libtest;
 use crate::steps::outcome::{Cause, StepStatus};
 use crate::steps::run::{self, Options, Suite, SuiteRun};
+use crate::t;
 
 /// One lesson's problems (none means it is sound).
 #[derive(Debug, Clone)]
@@ -74,19 +75,16 @@ pub fn verify(
             slots.push((i, true));
         }
     }
-    progress.building(&format!(
-        "building {} lessons' stubs and solutions",
-        lessons.len()
-    ));
+    progress.building(&t!("progress-verify-building", count = lessons.len()));
+    let building = t!("progress-building");
     let built = build::build(&workspace.root, &packages, &mut |name| {
-        progress.compiled("building", name)
+        progress.compiled(&building, name)
     })?;
 
     let mut suites = Vec::new();
     let mut suite_slots = Vec::new();
     for ((&(i, solution), package), built) in slots.iter().zip(&packages).zip(&built) {
         let lesson = &lessons[i];
-        let side = if solution { "solution" } else { "stub" };
         match built {
             Built::Binary(binary) => {
                 suites.push(Suite {
@@ -96,19 +94,21 @@ pub fn verify(
                 });
                 suite_slots.push((i, solution));
             }
-            Built::Failed(error) => verdicts[i]
-                .problems
-                .push(format!("the {side} does not compile: {error}")),
+            Built::Failed(error) => verdicts[i].problems.push(if solution {
+                t!("verify-solution-not-compiling", error = error.to_string())
+            } else {
+                t!("verify-stub-not-compiling", error = error.to_string())
+            }),
         }
     }
     let total: usize = suites.iter().map(|s| s.lesson.steps.len()).sum();
-    progress.running(total, "running every step against stubs and solutions");
+    progress.running(total, &t!("progress-verify-running"));
     let runs = run::run_suites(&suites, options.clone(), &|i, step| {
         progress.step_done(&format!(
             "{} {} {}",
             suites[i].lesson.id,
             step.name,
-            step.status.word()
+            step.status.shown()
         ));
     });
     progress.finish();
@@ -127,8 +127,8 @@ pub fn verify(
                 p.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
                     .any(|word| word == step)
             };
-            if !(problem.starts_with("lesson.toml lists") && problems.iter().any(named)) {
-                problems.push(problem);
+            if !(problem.missing && problems.iter().any(named)) {
+                problems.push(problem.text);
             }
         }
     }
@@ -146,29 +146,29 @@ pub fn verify(
 fn static_problems(workspace: &Workspace, lesson: &Lesson) -> Vec<String> {
     let mut problems = Vec::new();
     match std::fs::read_to_string(workspace.path(&lesson.chapter)) {
-        Err(_) => problems.push(format!("its chapter {} does not exist", lesson.chapter)),
+        Err(_) => problems.push(t!("verify-no-chapter", chapter = lesson.chapter.as_str())),
         Ok(chapter) => problems.extend(chapter_problems(workspace, lesson, &chapter)),
     }
     problems.extend(example_problems(workspace, lesson));
     let src = workspace.path(lesson.exercise_dir()).join("src");
     let shipped = crate::course::lesson::fingerprint(&src);
     if lesson.stub.as_deref() != Some(shipped.as_str()) {
-        let what = if lesson.stub.is_none() {
-            "has no"
+        let file = format!("{}/lesson.toml", lesson.exercise_dir().display());
+        problems.push(if lesson.stub.is_none() {
+            t!("verify-no-stub-fingerprint", file = file)
         } else {
-            "has an outdated"
-        };
-        problems.push(format!(
-            "{}/lesson.toml {what} `stub` fingerprint (unedited stubs are not built): \
-             run `cargo checker verify --update-stubs`",
-            lesson.exercise_dir().display()
-        ));
+            t!("verify-old-stub-fingerprint", file = file)
+        });
     }
     let stub = src.join("lib.rs");
     if std::fs::read_to_string(&stub).is_ok_and(|text| !text.contains("todo!(")) {
-        problems.push(format!(
-            "{} has no todo!() left: the stub must leave the work to the learner",
-            lesson.exercise_dir().join("src/lib.rs").display()
+        problems.push(t!(
+            "verify-no-todo",
+            file = lesson
+                .exercise_dir()
+                .join("src/lib.rs")
+                .display()
+                .to_string()
         ));
     }
     if !workspace
@@ -176,22 +176,19 @@ fn static_problems(workspace: &Workspace, lesson: &Lesson) -> Vec<String> {
         .join("Cargo.toml")
         .is_file()
     {
-        problems.push(format!(
-            "it has no solution: {}/Cargo.toml does not exist",
-            lesson.solution_dir().display()
+        problems.push(t!(
+            "verify-no-solution",
+            dir = lesson.solution_dir().display().to_string()
         ));
     }
-    for step in &lesson.steps {
-        if step.hints.is_empty() || step.hints.iter().any(|h| h.trim().is_empty()) {
-            problems.push(format!(
-                "{} has no hint (or an empty one) in lesson.toml",
-                step.name
-            ));
-        }
-    }
+    problems.extend(hint_problems(lesson));
     let test_file = lesson.test_file();
     match std::fs::read_to_string(workspace.path(&test_file)) {
-        Err(e) => problems.push(format!("cannot read {}: {e}", test_file.display())),
+        Err(e) => problems.push(t!(
+            "verify-cannot-read",
+            file = test_file.display().to_string(),
+            error = e.to_string()
+        )),
         Ok(text) => {
             let in_file = step_functions(&text);
             let in_toml: Vec<&str> = lesson.steps.iter().map(|s| s.name.as_str()).collect();
@@ -206,28 +203,55 @@ fn static_problems(workspace: &Workspace, lesson: &Lesson) -> Vec<String> {
                     .copied()
                     .filter(|n| !in_file.contains(n))
                     .collect();
+                let file = test_file.display().to_string();
                 if !only_file.is_empty() {
-                    problems.push(format!(
-                        "{} has step functions that lesson.toml does not list: {}",
-                        test_file.display(),
-                        only_file.join(", ")
+                    problems.push(t!(
+                        "verify-unlisted-steps",
+                        file = file.as_str(),
+                        steps = only_file.join(", ")
                     ));
                 }
                 if !only_toml.is_empty() {
-                    problems.push(format!(
-                        "lesson.toml lists steps that {} does not define: {}",
-                        test_file.display(),
-                        only_toml.join(", ")
+                    problems.push(t!(
+                        "verify-undefined-steps",
+                        file = file.as_str(),
+                        steps = only_toml.join(", ")
                     ));
                 }
                 if only_file.is_empty() && only_toml.is_empty() {
-                    problems.push(format!(
-                        "lesson.toml lists the steps in another order than {}: the file has {}",
-                        test_file.display(),
-                        in_file.join(", ")
+                    problems.push(t!(
+                        "verify-step-order",
+                        file = file.as_str(),
+                        steps = in_file.join(", ")
                     ));
                 }
             }
+        }
+    }
+    problems
+}
+
+/// Every step has its graded hints in English (`hints`, none empty) and
+/// in Simplified Chinese (`hints-zh-CN`, as many levels, none empty).
+pub fn hint_problems(lesson: &Lesson) -> Vec<String> {
+    let mut problems = Vec::new();
+    let empty = |hints: &[String]| hints.iter().any(|h| h.trim().is_empty());
+    for step in &lesson.steps {
+        let name = step.name.as_str();
+        if step.hints.is_empty() || empty(&step.hints) {
+            problems.push(t!("verify-no-hint", step = name));
+        }
+        if step.hints_zh_cn.is_empty() {
+            problems.push(t!("verify-no-hint-zh", step = name));
+        } else if step.hints_zh_cn.len() != step.hints.len() {
+            problems.push(t!(
+                "verify-hint-zh-levels",
+                step = name,
+                zh = step.hints_zh_cn.len(),
+                en = step.hints.len()
+            ));
+        } else if empty(&step.hints_zh_cn) {
+            problems.push(t!("verify-empty-hint-zh", step = name));
         }
     }
     problems
@@ -240,15 +264,15 @@ fn chapter_problems(workspace: &Workspace, lesson: &Lesson, chapter: &str) -> Ve
     let in_table = table_steps(chapter);
     let in_toml: Vec<&str> = lesson.steps.iter().map(|s| s.name.as_str()).collect();
     if in_table != in_toml {
-        problems.push(format!(
-            "the step table of {} lists {} but lesson.toml has {}",
-            lesson.chapter,
-            if in_table.is_empty() {
-                "nothing".to_owned()
+        problems.push(t!(
+            "verify-step-table",
+            chapter = lesson.chapter.as_str(),
+            table = if in_table.is_empty() {
+                t!("verify-nothing")
             } else {
                 in_table.join(", ")
             },
-            in_toml.join(", ")
+            steps = in_toml.join(", ")
         ));
     }
     let file_name = Path::new(&lesson.chapter)
@@ -259,9 +283,10 @@ fn chapter_problems(workspace: &Workspace, lesson: &Lesson, chapter: &str) -> Ve
     let listed = std::fs::read_to_string(workspace.path(&summary))
         .is_ok_and(|text| text.contains(&format!("({file_name})")));
     if !listed {
-        problems.push(format!(
-            "{} does not list the chapter ({file_name})",
-            summary.display()
+        problems.push(t!(
+            "verify-summary",
+            summary = summary.display().to_string(),
+            file = file_name
         ));
     }
     problems
@@ -297,7 +322,10 @@ fn example_problems(workspace: &Workspace, lesson: &Lesson) -> Vec<String> {
         return Vec::new();
     };
     let Ok(table) = table else {
-        return vec![format!("{} does not parse", manifest.display())];
+        return vec![t!(
+            "verify-manifest-parse",
+            file = manifest.display().to_string()
+        )];
     };
     let mut listed: Vec<String> = table
         .get("example")
@@ -314,10 +342,10 @@ fn example_problems(workspace: &Workspace, lesson: &Lesson) -> Vec<String> {
     if files == listed {
         Vec::new()
     } else {
-        vec![format!(
-            "the solution's [[example]]s ({}) are not the exercise's examples/ ({})",
-            listed.join(", "),
-            files.join(", ")
+        vec![t!(
+            "verify-examples",
+            listed = listed.join(", "),
+            files = files.join(", ")
         )]
     }
 }
@@ -360,9 +388,7 @@ fn listing_problems(lesson: &Lesson, run: &SuiteRun) -> Vec<String> {
     }
     for step in &listed_steps {
         if lesson.step(step).is_none() {
-            problems.push(format!(
-                "the test binary has `{step}`, which lesson.toml does not list"
-            ));
+            problems.push(t!("verify-binary-extra", step = *step));
         }
     }
     let in_toml: Vec<&str> = lesson.steps.iter().map(|s| s.name.as_str()).collect();
@@ -377,48 +403,49 @@ fn listing_problems(lesson: &Lesson, run: &SuiteRun) -> Vec<String> {
         .filter(|s| listed_steps.contains(s))
         .collect();
     if common_listed != common_toml {
-        problems.push(format!(
-            "lesson.toml's order differs from the tests' (step numbers must rise in file order): {}",
-            common_listed.join(", ")
-        ));
+        problems.push(t!("verify-binary-order", steps = common_listed.join(", ")));
     }
     problems
 }
 
+/// A problem with one step, in words; `missing` when it is that
+/// lesson.toml names a test the binary lacks (reported once a lesson).
+struct StepProblem {
+    text: String,
+    missing: bool,
+}
+
 /// Each step against the stub must fail; against the solution, pass.
 /// Returns `(step, problem)` pairs.
-fn step_problems(run: &SuiteRun, solution: bool, options: &Options) -> Vec<(String, String)> {
+fn step_problems(run: &SuiteRun, solution: bool, options: &Options) -> Vec<(String, StepProblem)> {
     let mut problems = Vec::new();
     for step in &run.steps {
         let first_line = step.first_line();
         let missing = step.cause == Some(Cause::Missing);
         // The step the time ran out in, and those it kept from running.
         let out_of_time = step.status == StepStatus::NotRun || step.cause == Some(Cause::TimedOut);
+        let name = step.name.as_str();
         let problem = match (solution, step.status) {
-            (false, _) if missing => Some(format!(
-                "lesson.toml lists `{}` but the test binary has no such test",
-                step.name
-            )),
+            (false, _) if missing => Some(t!("verify-missing-test", step = name)),
             (true, _) if missing => None,
             (true, StepStatus::Pass) => None,
-            (true, status) => Some(format!(
-                "{} does not pass against the solution ({}): {first_line}",
-                step.name,
-                status.word()
+            (true, status) => Some(t!(
+                "verify-solution-fails",
+                step = name,
+                status = status.shown(),
+                line = first_line
             )),
-            (false, StepStatus::Pass) => Some(format!(
-                "{} passes against the stub: it must fail until the learner writes the code",
-                step.name
-            )),
-            (false, _) if out_of_time => Some(format!(
-                "{} did not fail within the {} s limit against the stub: a wrong program must fail fast",
-                step.name,
-                options.timeout.as_secs()
+            (false, StepStatus::Pass) => Some(t!("verify-stub-passes", step = name)),
+            (false, _) if out_of_time => Some(t!(
+                "verify-stub-slow",
+                step = name,
+                limit = options.timeout.as_secs()
             )),
             (false, _) => None,
         };
-        if let Some(problem) = problem {
-            problems.push((step.name.clone(), problem));
+        if let Some(text) = problem {
+            let missing = missing && !solution;
+            problems.push((step.name.clone(), StepProblem { text, missing }));
         }
     }
     problems
@@ -430,31 +457,28 @@ pub fn render(verdicts: &[Verdict]) -> (String, bool) {
     let width = verdicts.iter().map(|v| v.id.len()).max().unwrap_or(0);
     for v in verdicts {
         if v.problems.is_empty() {
-            let steps = if v.steps == 1 {
-                "step fails against the stub and passes"
+            let sound = if v.mistakes == 0 {
+                t!("verify-lesson-ok", steps = v.steps)
             } else {
-                "steps fail against the stub and pass"
-            };
-            let mistakes = match v.mistakes {
-                0 => String::new(),
-                1 => "; its 1 mistake is caught".to_owned(),
-                n => format!("; its {n} mistakes are caught"),
+                t!(
+                    "verify-lesson-ok-mistakes",
+                    steps = v.steps,
+                    mistakes = v.mistakes
+                )
             };
             let _ = writeln!(
                 out,
-                "{:<width$}  {}  {} {steps} against the solution{mistakes}",
+                "{:<width$}  {}  {sound}",
                 v.id,
-                paint(GOOD, "ok"),
-                v.steps
+                paint(GOOD, t!("verify-ok"))
             );
         } else {
             let n = v.problems.len();
-            let what = if n == 1 { "problem" } else { "problems" };
             let _ = writeln!(
                 out,
                 "{:<width$}  {}",
                 v.id,
-                paint(BAD, format!("{n} {what}"))
+                paint(BAD, t!("verify-problems", count = n))
             );
             for problem in &v.problems {
                 let _ = writeln!(out, "  - {problem}");
@@ -464,27 +488,27 @@ pub fn render(verdicts: &[Verdict]) -> (String, bool) {
     let bad = verdicts.iter().filter(|v| !v.problems.is_empty()).count();
     let sound = bad == 0 && !verdicts.is_empty();
     if verdicts.is_empty() {
-        let _ = writeln!(
-            out,
-            "{} no lessons found under exercises/",
-            paint(BAD, "verify:")
-        );
+        let _ = writeln!(out, "{} {}", paint(BAD, "verify:"), t!("verify-no-lessons"));
     } else if sound {
-        let n = verdicts.len();
-        let lessons = if n == 1 { "lesson is" } else { "lessons are" };
         let mistakes: usize = verdicts.iter().map(|v| v.mistakes).sum();
         let _ = writeln!(
             out,
-            "{} all {n} {lessons} sound; {mistakes} mistakes caught by the steps they name",
-            paint(BOLD, "verify:")
+            "{} {}",
+            paint(BOLD, "verify:"),
+            t!("verify-sound", count = verdicts.len(), mistakes = mistakes)
         );
     } else {
         let problems: usize = verdicts.iter().map(|v| v.problems.len()).sum();
         let _ = writeln!(
             out,
-            "{} {bad} of {} lessons have problems ({problems} in all)",
+            "{} {}",
             paint(BAD, "verify:"),
-            verdicts.len()
+            t!(
+                "verify-unsound",
+                bad = bad,
+                count = verdicts.len(),
+                problems = problems
+            )
         );
     }
     (out, sound)

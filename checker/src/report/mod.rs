@@ -14,8 +14,10 @@ pub mod ui;
 use std::fmt::Write as _;
 
 use crate::course::lesson::Lesson;
+use crate::i18n::{pad, pad_left, width};
 use crate::report::ui::{BOLD, DIM, LABEL, lesson_style, paint, step_style};
 use crate::steps::outcome::{LessonOutcome, LessonStatus, StepStatus};
+use crate::t;
 
 /// How many lines of a failure message "Next:" shows.
 const NEXT_MESSAGE_LINES: usize = 12;
@@ -36,8 +38,17 @@ pub fn progress(outcomes: &[LessonOutcome]) -> String {
     out
 }
 
-/// One row per lesson: number, title, steps, points, status.
+/// One row per lesson: number, title, steps, points, status. Columns are
+/// as wide as their widest cell in terminal columns, so that they stay
+/// aligned with Chinese (two columns a character) in them.
 pub fn table(outcomes: &[LessonOutcome]) -> String {
+    let headers = [
+        "#".to_owned(),
+        t!("col-lesson"),
+        t!("col-steps"),
+        t!("col-points"),
+        t!("col-status"),
+    ];
     let rows: Vec<[String; 4]> = outcomes
         .iter()
         .map(|o| {
@@ -49,32 +60,34 @@ pub fn table(outcomes: &[LessonOutcome]) -> String {
             ]
         })
         .collect();
-    let width = |i: usize, header: &str| {
-        rows.iter()
-            .map(|r| r[i].chars().count())
-            .chain([header.len()])
-            .max()
-            .unwrap_or(0)
-    };
-    let (w0, w1, w2, w3) = (
-        width(0, "#"),
-        width(1, "Lesson"),
-        width(2, "Steps"),
-        width(3, "Points"),
-    );
+    let w: Vec<usize> = (0..4)
+        .map(|i| {
+            rows.iter()
+                .map(|r| width(&r[i]))
+                .chain([width(&headers[i])])
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
     let mut out = String::new();
     let header = format!(
-        "{:<w0$}  {:<w1$}  {:>w2$}  {:>w3$}  Status",
-        "#", "Lesson", "Steps", "Points"
+        "{}  {}  {}  {}  {}",
+        pad(&headers[0], w[0]),
+        pad(&headers[1], w[1]),
+        pad_left(&headers[2], w[2]),
+        pad_left(&headers[3], w[3]),
+        headers[4]
     );
     let _ = writeln!(out, "{}", paint(BOLD, header));
     for (row, o) in rows.iter().zip(outcomes) {
-        let title = pad(&row[1], w1);
-        let status = paint(lesson_style(o.status), o.status.words());
+        let status = paint(lesson_style(o.status), o.status.shown());
         let _ = writeln!(
             out,
-            "{:<w0$}  {title}  {:>w2$}  {:>w3$}  {status}",
-            row[0], row[2], row[3]
+            "{}  {}  {}  {}  {status}",
+            pad(&row[0], w[0]),
+            pad(&row[1], w[1]),
+            pad_left(&row[2], w[2]),
+            pad_left(&row[3], w[3]),
         );
     }
     out
@@ -103,39 +116,47 @@ pub fn summary(outcomes: &[LessonOutcome]) -> String {
         part(crate::report::ui::GOOD, "#", filled),
         part(DIM, "-", BAR_WIDTH - filled)
     );
-    format!(
-        "{bar} {passed}/{total} steps, {done}/{} lessons, {points}/{max_points} points\n",
-        outcomes.len()
-    )
+    let counts = t!(
+        "summary",
+        passed = passed,
+        total = total,
+        done = done,
+        lessons = outcomes.len(),
+        points = points,
+        max = max_points
+    );
+    format!("{bar} {counts}\n")
 }
 
 /// What to do next: the first unfinished lesson's first failing step, its
 /// message, its hint and the chapter to read.
 pub fn next(outcomes: &[LessonOutcome]) -> String {
     let Some(o) = outcomes.iter().find(|o| o.status != LessonStatus::Done) else {
-        let n = outcomes.len();
-        let lessons = if n == 1 { "lesson is" } else { "lessons are" };
         return format!(
-            "{} nothing: all {n} {lessons} done. Well done!\n",
-            paint(LABEL, "Next:")
+            "{} {}\n",
+            paint(LABEL, t!("label-next")),
+            t!("next-all-done", count = outcomes.len())
         );
     };
     let lesson = &o.lesson;
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "{} {}, {} ({})",
-        paint(LABEL, "Next:"),
-        paint(BOLD, &lesson.id),
-        lesson.title,
-        paint(lesson_style(o.status), o.status.words())
+        "{} {}",
+        paint(LABEL, t!("label-next")),
+        t!(
+            "next-lesson",
+            id = paint(BOLD, &lesson.id),
+            title = lesson.title.as_str(),
+            status = paint(lesson_style(o.status), o.status.shown())
+        )
     );
     if let Some(error) = &o.compile_error {
         let _ = writeln!(out, "  {}", error);
         let _ = writeln!(
             out,
-            "  Fix it, then see every error with: cargo test -p {}",
-            lesson.package()
+            "  {}",
+            t!("next-fix-compile", package = lesson.package())
         );
     } else if let Some(step) = o.first_unpassed() {
         let _ = writeln!(
@@ -152,16 +173,24 @@ pub fn next(outcomes: &[LessonOutcome]) -> String {
             .map(|s| s.hint())
             .filter(|h| !h.is_empty())
         {
-            let _ = writeln!(out, "  {} {hint}", paint(LABEL, "Hint:"));
+            let _ = writeln!(out, "  {} {hint}", paint(LABEL, t!("label-hint")));
         }
     }
-    let _ = writeln!(out, "  {} {}", paint(LABEL, "Read:"), lesson.chapter);
     let _ = writeln!(
         out,
-        "  {} cargo checker {}   (or: cargo test -p {})",
-        paint(LABEL, "More:"),
-        lesson.id,
-        lesson.package()
+        "  {} {}",
+        paint(LABEL, t!("label-read")),
+        lesson.chapter
+    );
+    let _ = writeln!(
+        out,
+        "  {} {}",
+        paint(LABEL, t!("label-more")),
+        t!(
+            "more-commands",
+            id = lesson.id.as_str(),
+            package = lesson.package()
+        )
     );
     out
 }
@@ -173,16 +202,24 @@ pub fn detail(o: &LessonOutcome) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "{}: {}  ({}: {}/{} steps, {}/{} points)",
+        "{}: {}  {}",
         paint(BOLD, &lesson.id),
         paint(BOLD, &lesson.title),
-        paint(lesson_style(o.status), o.status.words()),
-        o.passed(),
-        o.steps.len(),
-        o.points(),
-        lesson.max_points()
+        t!(
+            "detail-head",
+            status = paint(lesson_style(o.status), o.status.shown()),
+            passed = o.passed(),
+            total = o.steps.len(),
+            points = o.points(),
+            max = lesson.max_points()
+        )
     );
-    let _ = writeln!(out, "{} {}", paint(LABEL, "Chapter:"), lesson.chapter);
+    let _ = writeln!(
+        out,
+        "{} {}",
+        paint(LABEL, t!("label-chapter")),
+        lesson.chapter
+    );
     if let Some(problem) = o.problem() {
         let _ = writeln!(out, "{}", paint(lesson_style(o.status), problem));
     }
@@ -199,11 +236,11 @@ pub fn detail(o: &LessonOutcome) -> String {
     let width = o
         .steps
         .iter()
-        .map(|s| s.status.word().len())
+        .map(|s| width(&s.status.shown()))
         .max()
         .unwrap_or(0);
     for step in &o.steps {
-        let word = pad(step.status.word(), width);
+        let word = pad(&step.status.shown(), width);
         let _ = writeln!(
             out,
             "  {}  {}",
@@ -217,7 +254,7 @@ pub fn detail(o: &LessonOutcome) -> String {
             }
         }
         if !step.output.trim().is_empty() {
-            let _ = writeln!(out, "{margin}{}", paint(DIM, "output:"));
+            let _ = writeln!(out, "{margin}{}", paint(DIM, t!("label-output")));
             let shown = clip(&step.output, DETAIL_OUTPUT_LINES);
             for line in shown.lines() {
                 let _ = writeln!(out, "{margin}{} {line}", paint(DIM, "|"));
@@ -227,9 +264,9 @@ pub fn detail(o: &LessonOutcome) -> String {
     if o.compile_error.is_some() {
         let _ = writeln!(
             out,
-            "\n{} fix the first error above, then run: cargo test -p {}",
-            paint(LABEL, "Hint:"),
-            lesson.package()
+            "\n{} {}",
+            paint(LABEL, t!("label-hint")),
+            t!("detail-fix-compile", package = lesson.package())
         );
     } else if let Some(step) = o.first_unpassed() {
         if let Some(hint) = lesson
@@ -237,7 +274,8 @@ pub fn detail(o: &LessonOutcome) -> String {
             .map(|s| s.hint())
             .filter(|h| !h.is_empty())
         {
-            let _ = writeln!(out, "\n{} ({}): {hint}", paint(LABEL, "Hint"), step.name);
+            let label = t!("label-hint-for", step = step.name.as_str());
+            let _ = writeln!(out, "\n{} {hint}", paint(LABEL, label));
         }
     }
     out
@@ -252,14 +290,18 @@ pub fn first_hint(o: &LessonOutcome, level: usize) -> String {
         (Some(error), _) => {
             let _ = writeln!(
                 out,
-                "{} does not compile yet: {error}",
-                paint(BOLD, &lesson.id)
+                "{}",
+                t!(
+                    "hint-not-compiling",
+                    id = paint(BOLD, &lesson.id),
+                    error = error.to_string()
+                )
             );
             let _ = writeln!(
                 out,
-                "{} fix the first error, then run: cargo test -p {}",
-                paint(LABEL, "Hint:"),
-                lesson.package()
+                "{} {}",
+                paint(LABEL, t!("label-hint")),
+                t!("hint-fix-compile", package = lesson.package())
             );
         }
         (None, Some(step)) => {
@@ -275,28 +317,25 @@ pub fn first_hint(o: &LessonOutcome, level: usize) -> String {
                 out.push_str(&indent(&lines.join("\n"), "  "));
             }
             if let Some(entry) = lesson.step(&step.name) {
-                let shown = level.clamp(1, entry.hints.len().max(1));
-                for (i, hint) in entry.hints.iter().take(shown).enumerate() {
-                    let label = match entry.hints.len() {
-                        1 => "Hint:".to_owned(),
-                        n => format!("Hint {}/{n}:", i + 1),
+                let hints = entry.hints_shown();
+                let shown = level.clamp(1, hints.len().max(1));
+                for (i, hint) in hints.iter().take(shown).enumerate() {
+                    let label = match hints.len() {
+                        1 => t!("label-hint"),
+                        n => t!("label-hint-n", level = i + 1, levels = n),
                     };
                     let _ = writeln!(out, "{} {}", paint(LABEL, &label), hint.trim());
                 }
-                if shown < entry.hints.len() {
-                    let _ = writeln!(out, "(run `cargo checker hint` again for the next hint)");
+                if shown < hints.len() {
+                    let _ = writeln!(out, "{}", t!("hint-again"));
                 }
             }
         }
         (None, None) => {
-            let _ = writeln!(
-                out,
-                "{}: every step passes. Well done!",
-                paint(BOLD, &lesson.id)
-            );
+            let _ = writeln!(out, "{}", t!("hint-all-pass", id = paint(BOLD, &lesson.id)));
         }
     }
-    let _ = writeln!(out, "{} {}", paint(LABEL, "Read:"), lesson.chapter);
+    let _ = writeln!(out, "{} {}", paint(LABEL, t!("label-read")), lesson.chapter);
     out
 }
 
@@ -310,37 +349,37 @@ pub fn all_hints(lesson: &Lesson) -> String {
         paint(BOLD, &lesson.title)
     );
     for step in &lesson.steps {
-        let unit = if step.points == 1 { "point" } else { "points" };
-        let _ = writeln!(out, "  {} ({} {unit})", step.name, step.points);
-        for (i, hint) in step.hints.iter().enumerate() {
-            let text = match step.hints.len() {
+        let _ = writeln!(
+            out,
+            "  {} {}",
+            step.name,
+            t!("points-in-brackets", count = step.points)
+        );
+        let hints = step.hints_shown();
+        for (i, hint) in hints.iter().enumerate() {
+            let text = match hints.len() {
                 1 => hint.trim().to_owned(),
                 _ => format!("{}. {}", i + 1, hint.trim()),
             };
             out.push_str(&indent(&text, "    "));
         }
     }
-    let _ = writeln!(out, "{} {}", paint(LABEL, "Read:"), lesson.chapter);
+    let _ = writeln!(out, "{} {}", paint(LABEL, t!("label-read")), lesson.chapter);
     out
 }
 
-fn step_verb(status: StepStatus) -> &'static str {
+fn step_verb(status: StepStatus) -> String {
     match status {
-        StepStatus::Pass => "passes",
-        StepStatus::Fail => "fails:",
-        StepStatus::Error => "did not finish:",
-        StepStatus::NotRun => "was not run:",
+        StepStatus::Pass => t!("verb-pass"),
+        StepStatus::Fail => t!("verb-fail"),
+        StepStatus::Error => t!("verb-error"),
+        StepStatus::NotRun => t!("verb-not-run"),
     }
 }
 
 /// The lesson's number as written in its id: `01`.
 fn number(lesson: &Lesson) -> String {
     lesson.id.trim_start_matches("lesson").to_owned()
-}
-
-fn pad(text: &str, width: usize) -> String {
-    let len = text.chars().count();
-    format!("{text}{}", " ".repeat(width.saturating_sub(len)))
 }
 
 /// Each line of `text` behind `margin`, ending in a newline.
@@ -372,7 +411,7 @@ pub fn clip(text: &str, lines: usize) -> String {
         })
         .collect();
     if all.len() > lines {
-        out.push(format!("... ({} more lines)", all.len() - lines));
+        out.push(t!("clip-more", count = all.len() - lines));
     }
     out.join("\n")
 }
@@ -380,6 +419,71 @@ pub fn clip(text: &str, lines: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::course::lesson::Step;
+    use crate::i18n::{Lang, scoped};
+    use crate::steps::outcome::StepOutcome;
+    use std::time::Duration;
+
+    /// A graded lesson: `passed` of its `steps` one-point steps pass.
+    fn outcome(number: u32, title: &str, steps: usize, passed: usize) -> LessonOutcome {
+        let names: Vec<String> = (1..=steps).map(|i| format!("step{i:02}_x")).collect();
+        let lesson = Lesson {
+            number,
+            id: format!("lesson{number:02}"),
+            dir_name: format!("lesson{number:02}-x"),
+            title: title.to_owned(),
+            chapter: "docs/src/x.md".to_owned(),
+            steps: names.iter().map(|n| Step::new(n, 1, &["h"])).collect(),
+            stub: None,
+            confirms: false,
+        };
+        let outcomes = names
+            .iter()
+            .enumerate()
+            .map(|(i, name)| StepOutcome {
+                name: name.clone(),
+                points: 1,
+                status: if i < passed {
+                    StepStatus::Pass
+                } else {
+                    StepStatus::Fail
+                },
+                message: None,
+                cause: None,
+                output: String::new(),
+            })
+            .collect();
+        LessonOutcome::new(lesson, outcomes, false, Duration::ZERO, Duration::ZERO)
+    }
+
+    #[test]
+    fn columns_stay_aligned_with_chinese_text_in_them() {
+        use unicode_width::UnicodeWidthStr;
+        let _zh = scoped(Lang::ZhCn);
+        let outcomes = [
+            outcome(1, "TCP 客户端", 18, 18),
+            outcome(2, "多线程服务器（每个客户端一个线程）", 15, 3),
+            outcome(12, "Chat room", 2, 0),
+        ];
+        let text = anstream::adapter::strip_str(&table(&outcomes)).to_string();
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(
+            text,
+            "\
+#   课程                                 步骤   得分  状态
+01  TCP 客户端                          18/18  18/18  已完成
+02  多线程服务器（每个客户端一个线程）   3/15   3/15  进行中
+12  Chat room                             0/2    0/2  未开始
+"
+        );
+        // Every line's status starts at the header's column, counted in
+        // terminal columns (not bytes, not characters).
+        let status_column = |line: &str, word: &str| line[..line.rfind(word).unwrap()].width();
+        let at = status_column(lines[0], "状态");
+        for (line, word) in lines[1..].iter().zip(["已完成", "进行中", "未开始"]) {
+            assert_eq!(status_column(line, word), at, "{text}");
+        }
+    }
 
     #[test]
     fn clips_long_text() {

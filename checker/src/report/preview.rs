@@ -8,6 +8,8 @@
 
 use std::path::Path;
 
+use crate::t;
+
 /// What a lesson never needs, as it is usually written, with what to say.
 const PATTERNS: &[(&str, &str)] = &[
     ("process::exit", "`std::process::exit`"),
@@ -20,8 +22,8 @@ const PATTERNS: &[(&str, &str)] = &[
     ("include!", "`include!`"),
     ("include_str!", "`include_str!`"),
     ("include_bytes!", "`include_bytes!`"),
-    ("#[path", "the `#[path]` attribute"),
-    ("unsafe", "`unsafe` code"),
+    ("#[path", "flag-path-attribute"),
+    ("unsafe", "flag-unsafe"),
 ];
 
 /// Each use of a flagged construct in the `.rs` files under `src`, as
@@ -53,6 +55,12 @@ fn scan(dir: &Path, shown: &Path, found: &mut Vec<String>) {
             let code = line.split("//").next().unwrap_or("");
             for (pattern, what) in PATTERNS {
                 if code.contains(pattern) {
+                    // Two are words, looked up in the checker's language.
+                    let what = match *what {
+                        "flag-path-attribute" => t!("flag-path-attribute"),
+                        "flag-unsafe" => t!("flag-unsafe"),
+                        code => code.to_owned(),
+                    };
                     found.push(format!("{}:{}: {what}", name.display(), i + 1));
                 }
             }

@@ -13,6 +13,7 @@ use anstyle::{AnsiColor, Style};
 use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::steps::outcome::{LessonStatus, StepStatus};
+use crate::t;
 
 /// Bold text: headings.
 pub const BOLD: Style = Style::new().bold();
@@ -89,7 +90,7 @@ impl Progress {
             );
             bar.set_message(what.to_owned());
         } else if self.plain {
-            eprintln!("checker: {what}");
+            eprintln!("{}", t!("progress-plain", what = what));
             if let Ok(mut count) = self.plain_count.lock() {
                 *count = (0, std::time::Instant::now());
             }
@@ -105,7 +106,15 @@ impl Progress {
             if let Ok(mut count) = self.plain_count.lock() {
                 count.0 += 1;
                 if count.1.elapsed() >= PLAIN_EVERY {
-                    eprintln!("checker: {what}: {} crates compiled, last {name}", count.0);
+                    eprintln!(
+                        "{}",
+                        t!(
+                            "progress-compiled",
+                            what = what,
+                            count = count.0,
+                            name = name
+                        )
+                    );
                     count.1 = std::time::Instant::now();
                 }
             }
@@ -126,7 +135,7 @@ impl Progress {
             );
             bar.set_message(what.to_owned());
         } else if self.plain {
-            eprintln!("checker: {what} ({steps} steps)");
+            eprintln!("{}", t!("progress-steps", what = what, count = steps));
         }
     }
 

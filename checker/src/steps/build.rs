@@ -17,6 +17,7 @@ use anyhow::{Context, Result, bail};
 use serde::Deserialize;
 
 use crate::steps::process::Captured;
+use crate::t;
 
 /// A package whose integration test is to be built.
 #[derive(Debug, Clone)]
@@ -259,10 +260,7 @@ pub fn run_cargo(
 
     let any_error = errors.iter().any(Option::is_some) || foreign.is_some();
     if !status.success() && !any_error && ended == Ended::Finished {
-        bail!(
-            "cargo could not build the lessons: {}",
-            first_error(&stderr)
-        );
+        bail!("{}", t!("build-failed", error = first_error(&stderr)));
     }
     let built = binaries
         .into_iter()
@@ -273,15 +271,16 @@ pub fn run_cargo(
             (None, None) => Built::Failed(match &foreign {
                 Some((name, error)) => CompileError {
                     location: error.location.clone(),
-                    message: format!(
-                        "a package it needs ({name}) did not compile: {}",
-                        error.message
+                    message: t!(
+                        "build-dependency-failed",
+                        name = name.as_str(),
+                        error = error.message.as_str()
                     ),
                     rendered: error.rendered.clone(),
                 },
                 None => CompileError {
                     location: None,
-                    message: format!("cargo built no test binary: {}", first_error(&stderr)),
+                    message: t!("build-no-binary", error = first_error(&stderr)),
                     rendered: None,
                 },
             }),

@@ -8,6 +8,7 @@ use crate::report::ui::Progress;
 use crate::steps::build::{self, Built, Package};
 use crate::steps::outcome::LessonOutcome;
 use crate::steps::run::{self, Options, Suite};
+use crate::t;
 
 /// The exercise package of `lesson`, the learner's code.
 pub fn exercise_package(lesson: &Lesson) -> Package {
@@ -37,12 +38,13 @@ pub fn grade(
     if !edited.is_empty() {
         let packages: Vec<Package> = edited.iter().map(|l| exercise_package(l)).collect();
         let what = match edited.as_slice() {
-            [one] => format!("building {}", one.id),
-            _ => format!("building {} lessons", edited.len()),
+            [one] => t!("progress-building-one", id = one.id.as_str()),
+            _ => t!("progress-building-lessons", count = edited.len()),
         };
         progress.building(&what);
+        let building = t!("progress-building");
         let built = build::build(&workspace.root, &packages, &mut |name| {
-            progress.compiled("building", name)
+            progress.compiled(&building, name)
         })?;
         outcomes = run_built(workspace, &edited, built, &options, progress);
     }
@@ -89,13 +91,13 @@ pub fn run_built(
         }
     }
     let total: usize = suites.iter().map(|s| s.lesson.steps.len()).sum();
-    progress.running(total, "running steps");
+    progress.running(total, &t!("progress-running"));
     let runs = run::run_suites(&suites, options.clone(), &|i, step| {
         progress.step_done(&format!(
             "{} {} {}",
             suites[i].lesson.id,
             step.name,
-            step.status.word()
+            step.status.shown()
         ));
     });
     progress.finish();

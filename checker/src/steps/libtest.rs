@@ -177,7 +177,7 @@ fn section(name: String, lines: &[&str]) -> Section {
             let mut in_hint = false;
             while i < lines.len() && panic_line(lines[i]).is_none() {
                 let l = lines[i];
-                if l.starts_with("hint (") {
+                if testkit::step::is_hint_line(l) {
                     in_hint = true;
                 } else if is_hook_line(l) {
                     in_hint = false;
@@ -230,10 +230,10 @@ fn panic_line(line: &str) -> Option<(String, String)> {
     Some((thread.to_owned(), location.to_owned()))
 }
 
+/// A line the testkit's panic hook prints after a failure, in the
+/// testkit's language (the testkit recognises its own lines).
 fn is_hook_line(line: &str) -> bool {
-    line.starts_with("hint (")
-        || line.starts_with("replay this run with ")
-        || line.starts_with("This step reached a `todo!()`")
+    testkit::step::is_hook_line(line)
 }
 
 fn is_backtrace_note(line: &str) -> bool {
@@ -326,6 +326,24 @@ test result: FAILED. 2 passed; 1 failed; 0 ignored; 0 measured; 0 filtered out; 
         assert_eq!(
             p.message,
             "boom\nline2\nThis step reached a `todo!()` at src/lib.rs:4: that part of the exercise is not written yet.\nreplay this run with TESTKIT_SEED=42"
+        );
+    }
+
+    #[test]
+    fn the_testkit_s_lines_are_known_in_chinese_too() {
+        let run = RUN
+            .replace(
+                "This step reached a `todo!()` at src/lib.rs:4: that part of the exercise is not written yet.",
+                "本步骤执行到了你代码里的 `todo!()`：这部分练习还没有写。",
+            )
+            .replace("hint (step02_y): read until EOF", "提示（step02_y）：读到 EOF 为止")
+            .replace("replay this run with TESTKIT_SEED=42", "重放这次运行：TESTKIT_SEED=42");
+        let r = parse_run(&run);
+        let s = r.section("step02_y::case_2_b").unwrap();
+        assert_eq!(s.output, "learner says hi");
+        assert_eq!(
+            s.panic.as_ref().unwrap().message,
+            "boom\nline2\n本步骤执行到了你代码里的 `todo!()`：这部分练习还没有写。\n重放这次运行：TESTKIT_SEED=42"
         );
     }
 

@@ -4,6 +4,7 @@ use std::time::Duration;
 
 use crate::course::lesson::Lesson;
 use crate::steps::build::CompileError;
+use crate::t;
 
 /// How one step went.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -27,6 +28,17 @@ impl StepStatus {
             StepStatus::Fail => "fail",
             StepStatus::Error => "error",
             StepStatus::NotRun => "not run",
+        }
+    }
+
+    /// The word people read, in the checker's language (`word` is the
+    /// machine formats' value).
+    pub fn shown(self) -> String {
+        match self {
+            StepStatus::Pass => t!("step-pass"),
+            StepStatus::Fail => t!("step-fail"),
+            StepStatus::Error => t!("step-error"),
+            StepStatus::NotRun => t!("step-not-run"),
         }
     }
 }
@@ -139,6 +151,19 @@ impl LessonStatus {
             LessonStatus::Flagged => "flagged",
         }
     }
+
+    /// The words people read, in the checker's language (`words` is the
+    /// machine formats' value).
+    pub fn shown(self) -> String {
+        match self {
+            LessonStatus::Done => t!("status-done"),
+            LessonStatus::InProgress => t!("status-in-progress"),
+            LessonStatus::NotStarted => t!("status-not-started"),
+            LessonStatus::DoesNotCompile => t!("status-does-not-compile"),
+            LessonStatus::TimedOut => t!("status-timed-out"),
+            LessonStatus::Flagged => t!("status-flagged"),
+        }
+    }
 }
 
 /// A graded lesson.
@@ -198,7 +223,7 @@ impl LessonOutcome {
         let steps = lesson
             .steps
             .iter()
-            .map(|s| StepOutcome::not_run(&s.name, s.points, "not run: the lesson did not compile"))
+            .map(|s| StepOutcome::not_run(&s.name, s.points, &t!("not-run-compile")))
             .collect();
         LessonOutcome {
             lesson,
@@ -217,13 +242,7 @@ impl LessonOutcome {
         let steps = lesson
             .steps
             .iter()
-            .map(|s| {
-                StepOutcome::not_run(
-                    &s.name,
-                    s.points,
-                    "your src/ is still the stub as given: this step needs your code",
-                )
-            })
+            .map(|s| StepOutcome::not_run(&s.name, s.points, &t!("not-run-stub")))
             .collect();
         LessonOutcome::new(lesson, steps, false, timeout, Duration::ZERO)
     }
@@ -233,7 +252,7 @@ impl LessonOutcome {
         let steps = lesson
             .steps
             .iter()
-            .map(|s| StepOutcome::not_run(&s.name, s.points, "not run: the lesson was flagged"))
+            .map(|s| StepOutcome::not_run(&s.name, s.points, &t!("not-run-flagged")))
             .collect();
         LessonOutcome {
             lesson,
@@ -278,17 +297,18 @@ impl LessonOutcome {
             LessonStatus::DoesNotCompile => self
                 .compile_error
                 .as_ref()
-                .map(|e| format!("does not compile: {e}")),
-            LessonStatus::TimedOut => Some(format!(
-                "timed out: the lesson's time limit of {} s ran out; {} of {} steps finished",
-                self.timeout.as_secs(),
-                self.steps
+                .map(|e| t!("problem-compile", error = e.to_string())),
+            LessonStatus::TimedOut => Some(t!(
+                "problem-timed-out",
+                limit = self.timeout.as_secs(),
+                finished = self
+                    .steps
                     .iter()
                     .filter(|s| matches!(s.status, StepStatus::Pass | StepStatus::Fail))
                     .count(),
-                self.steps.len()
+                total = self.steps.len()
             )),
-            LessonStatus::Flagged => Some(format!("flagged: {}", self.flags.join("; "))),
+            LessonStatus::Flagged => Some(t!("problem-flagged", flags = self.flags.join("; "))),
             _ => None,
         }
     }

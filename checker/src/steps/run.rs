@@ -20,6 +20,7 @@ use crate::course::lesson::Lesson;
 use crate::steps::libtest::{self, RunReport};
 use crate::steps::outcome::{Cause, StepOutcome, StepStatus};
 use crate::steps::process::{self, Ending, Finished};
+use crate::t;
 
 /// How long listing a binary's tests may take.
 const LIST_LIMIT: Duration = Duration::from_secs(30);
@@ -47,6 +48,9 @@ pub struct Options {
     pub sandbox: Option<Arc<Sandbox>>,
     /// The bubblewrap sandbox every test process runs in (`grade`).
     pub jail: Option<Arc<Jailed>>,
+    /// The language of the step's messages: the testkit's (`TESTKIT_LANG`
+    /// in every test process) and the checker's own words about a run.
+    pub lang: crate::i18n::Lang,
 }
 
 impl Options {
@@ -66,7 +70,9 @@ impl Options {
                 binary_inside: &binary_inside,
                 cwd_inside: &cwd_inside,
             });
-            command.env("CARGO_MANIFEST_DIR", &cwd_inside);
+            command
+                .env("CARGO_MANIFEST_DIR", &cwd_inside)
+                .env(testkit::lang::LANG_VAR, self.lang.code());
             if let Some(sandbox) = &self.sandbox {
                 sandbox.limit(&mut command);
             }
@@ -78,7 +84,8 @@ impl Options {
         }
         command
             .current_dir(&suite.package_dir)
-            .env("CARGO_MANIFEST_DIR", &suite.package_dir);
+            .env("CARGO_MANIFEST_DIR", &suite.package_dir)
+            .env(testkit::lang::LANG_VAR, self.lang.code());
         command
     }
 }
@@ -142,6 +149,7 @@ pub fn run_suites(
     options: Options,
     on_step: &(dyn Fn(usize, &StepOutcome) + Sync),
 ) -> Vec<SuiteRun> {
+    let _lang = crate::i18n::scoped(options.lang);
     let (queue, states, listings) = plan(suites, &options, on_step);
     let queue = Mutex::new(queue);
     let states: Vec<Mutex<State>> = states.into_iter().map(Mutex::new).collect();
@@ -152,6 +160,7 @@ pub fn run_suites(
     std::thread::scope(|scope| {
         for _ in 0..workers {
             scope.spawn(|| {
+                let _lang = crate::i18n::scoped(options.lang);
                 loop {
                     let Some(job) = queue.lock().expect("queue").pop_front() else {
                         break;
@@ -200,10 +209,10 @@ fn plan(
             let (message, cause) = match &listed {
                 Err(e) => (e.clone(), Cause::CannotRun),
                 Ok(_) => (
-                    format!(
-                        "no test named `{}` in {}: lesson.toml and the tests disagree",
-                        step.name,
-                        suite.lesson.test_file().display()
+                    t!(
+                        "run-no-such-test",
+                        step = step.name.as_str(),
+                        file = suite.lesson.test_file().display().to_string()
                     ),
                     Cause::Missing,
                 ),
@@ -243,8 +252,9 @@ fn collect(
                 .into_iter()
                 .zip(&suite.lesson.steps)
                 .map(|(outcome, step)| {
-                    outcome
-                        .unwrap_or_else(|| StepOutcome::not_run(&step.name, step.points, "not run"))
+                    outcome.unwrap_or_else(|| {
+                        StepOutcome::not_run(&step.name, step.points, &t!("not-run"))
+                    })
                 })
                 .collect();
             let elapsed = match (state.started, state.ended) {
@@ -276,10 +286,7 @@ fn work(
         let deadline = start + options.timeout;
         if state.timed_out || Instant::now() >= deadline {
             state.timed_out = true;
-            let reason = format!(
-                "not run: the lesson's time limit of {} s ran out first",
-                options.timeout.as_secs()
-            );
+            let reason = t!("not-run-time", limit = options.timeout.as_secs());
             state.steps[job.step] = Some(StepOutcome::not_run(&step.name, step.points, &reason));
             return;
         }
@@ -313,12 +320,16 @@ fn list(suite: &Suite<'_>, options: &Options) -> Result<Vec<String>, String> {
             stdout,
             ..
         }) => Ok(libtest::parse_list(&stdout)),
-        Ok(finished) => Err(format!(
-            "cannot list the tests of {}: {}",
-            suite.binary.display(),
-            describe_ending(finished.ending)
+        Ok(finished) => Err(t!(
+            "run-cannot-list",
+            binary = suite.binary.display().to_string(),
+            why = describe_ending(finished.ending)
         )),
-        Err(e) => Err(format!("cannot run {}: {e}", suite.binary.display())),
+        Err(e) => Err(t!(
+            "run-cannot-run",
+            binary = suite.binary.display().to_string(),
+            error = e.to_string()
+        )),
     }
 }
 
@@ -359,7 +370,11 @@ fn run_step(
             Judged {
                 status: StepStatus::Error,
                 cause: Some(Cause::CannotRun),
-                message: Some(format!("cannot run {}: {e}", suite.binary.display())),
+                message: Some(t!(
+                    "run-cannot-run",
+                    binary = suite.binary.display().to_string(),
+                    error = e.to_string()
+                )),
                 output: String::new(),
             },
             false,
@@ -404,35 +419,35 @@ pub fn interpret(finished: &Finished, cases: &[String], limit: Duration, confirm
         output: output.clone(),
     };
     let in_case = |name: Option<&String>| match name {
-        Some(n) if cases.len() > 1 => format!(" (in `{n}`)"),
+        Some(n) if cases.len() > 1 => format!(" {}", t!("run-in-case", case = n.as_str())),
         _ => String::new(),
     };
     match (finished.ending, report.summary) {
         (Ending::TimedOut, _) => {
-            let message = format!(
-                "timed out: the lesson's time limit of {} s ran out while this step was running{}. \
-                 Does the code loop forever, or wait for something that never comes?",
-                limit.as_secs(),
-                in_case(report.unfinished.as_ref())
+            let message = t!(
+                "run-timed-out",
+                limit = limit.as_secs(),
+                case = in_case(report.unfinished.as_ref())
             );
             judged(StepStatus::Error, Some(Cause::TimedOut), Some(message))
         }
         (Ending::Signal(signal), _) => {
             let (what, cause) = if finished.stderr.contains("has overflowed its stack") {
                 (
-                    format!("crashed: stack overflow (signal {signal})"),
+                    t!("run-stack-overflow", signal = signal),
                     Cause::StackOverflow,
                 )
             } else if let Some(line) = allocation_failure(&finished.stderr) {
                 (
-                    format!("crashed: out of memory, {line} (signal {signal})"),
+                    t!("run-out-of-memory", line = line, signal = signal),
                     Cause::OutOfMemory,
                 )
             } else {
                 (
-                    format!(
-                        "crashed: signal {signal} ({})",
-                        process::signal_name(signal)
+                    t!(
+                        "run-signal",
+                        signal = signal,
+                        name = process::signal_name(signal)
                     ),
                     Cause::Signal(signal),
                 )
@@ -452,10 +467,10 @@ pub fn interpret(finished: &Finished, cases: &[String], limit: Duration, confirm
             judged(StepStatus::Error, Some(cause), Some(message))
         }
         (Ending::Code(code), None) => {
-            let message = format!(
-                "the test process exited early with code {code} before the step finished{}: \
-                 does your code call std::process::exit?",
-                in_case(report.unfinished.as_ref())
+            let message = t!(
+                "run-exited-early",
+                code = code,
+                case = in_case(report.unfinished.as_ref())
             );
             judged(
                 StepStatus::Error,
@@ -475,16 +490,16 @@ pub fn interpret(finished: &Finished, cases: &[String], limit: Duration, confirm
                 judged(
                     StepStatus::Error,
                     Some(Cause::Unconfirmed),
-                    Some(UNCONFIRMED.to_owned()),
+                    Some(unconfirmed()),
                 )
             }
         }
         (Ending::Code(0), Some(summary)) => {
             let message = if summary.ignored > 0 {
-                format!("{} of its tests are marked #[ignore]", summary.ignored)
+                t!("run-ignored", count = summary.ignored)
             } else {
                 let ran = cases.iter().filter(|c| report.ok.contains(c)).count();
-                format!("only {ran} of its {} tests ran", cases.len())
+                t!("run-only-some", ran = ran, total = cases.len())
             };
             judged(StepStatus::Error, Some(Cause::Skipped), Some(message))
         }
@@ -496,10 +511,11 @@ pub fn interpret(finished: &Finished, cases: &[String], limit: Duration, confirm
 }
 
 /// The message of a step that libtest reported passed but testkit never
-/// confirmed; `grade` flags a submission whose step ends with it.
-pub const UNCONFIRMED: &str = "unconfirmed pass: the test runner's output says this step passed, \
-     but testkit never confirmed it, so the test did not run to its end. \
-     Output that imitates the test runner, or a process that leaves early, does not count.";
+/// confirmed (`grade` flags a submission whose step ends with it, by its
+/// cause, [`Cause::Unconfirmed`]).
+pub fn unconfirmed() -> String {
+    t!("run-unconfirmed")
+}
 
 /// True when every case has its own confirmation (a step's cases each
 /// confirm once, under the step's name).
@@ -529,10 +545,10 @@ fn allocation_failure(stderr: &str) -> Option<&str> {
 /// came from the learner's code rather than from the test.
 fn failure_message(report: &RunReport, cases: &[String]) -> String {
     let Some(name) = cases.iter().find(|c| report.failed.contains(c)) else {
-        return "failed".to_owned();
+        return t!("run-failed");
     };
     let prefix = if cases.len() > 1 {
-        format!("`{name}` failed:\n")
+        format!("{}\n", t!("run-case-failed", case = name.as_str()))
     } else {
         String::new()
     };
@@ -540,13 +556,16 @@ fn failure_message(report: &RunReport, cases: &[String]) -> String {
     let body = match section.and_then(|s| s.panic.as_ref()) {
         Some(panic) => {
             let mut text = if panic.message.is_empty() {
-                "panicked".to_owned()
+                t!("run-panicked")
             } else {
                 panic.message.clone()
             };
             let in_tests = panic.location.contains("tests/") || panic.location.contains("testkit");
             if !in_tests && !text.contains(&panic.location) {
-                text.push_str(&format!("\n(panicked at {})", panic.location));
+                text.push_str(&format!(
+                    "\n{}",
+                    t!("run-panicked-at", place = panic.location.as_str())
+                ));
             }
             text
         }
@@ -558,7 +577,7 @@ fn failure_message(report: &RunReport, cases: &[String]) -> String {
                 lines.reverse();
                 lines.join("\n")
             })
-            .unwrap_or_else(|| "failed".to_owned()),
+            .unwrap_or_else(|| t!("run-failed")),
     };
     format!("{prefix}{body}")
 }
@@ -616,12 +635,13 @@ fn learner_output(report: &RunReport, cases: &[String], finished: &Finished) -> 
 /// A process ending in words.
 pub fn describe_ending(ending: Ending) -> String {
     match ending {
-        Ending::Code(code) => format!("it exited with code {code}"),
-        Ending::Signal(signal) => format!(
-            "it was killed by signal {signal} ({})",
-            process::signal_name(signal)
+        Ending::Code(code) => t!("ending-code", code = code),
+        Ending::Signal(signal) => t!(
+            "ending-signal",
+            signal = signal,
+            name = process::signal_name(signal)
         ),
-        Ending::TimedOut => "it did not finish in time".to_owned(),
+        Ending::TimedOut => t!("ending-timed-out"),
     }
 }
 
@@ -750,6 +770,7 @@ mod tests {
             jobs: 2,
             sandbox: None,
             jail: None,
+            lang: crate::i18n::Lang::En,
         };
         let runs = run_suites(&suites, options, &|_, _| {});
         for ((name, _, _, _, expected), run) in scenarios.iter().zip(&runs) {
@@ -772,7 +793,7 @@ mod tests {
             status, message, ..
         } = interpret(&f, &names, limit, true);
         assert_eq!(status, StepStatus::Error);
-        assert_eq!(message.as_deref(), Some(UNCONFIRMED));
+        assert_eq!(message, Some(unconfirmed()));
         f.confirmed = vec!["step01_a".into()];
         assert_eq!(interpret(&f, &names, limit, true).status, StepStatus::Error);
         f.confirmed = vec!["step01_a".into(), "step01_a".into()];
