@@ -12,7 +12,7 @@ use crate::t;
 /// With no command: build every lesson's tests, run them against your code
 /// and print a table of steps and points, a summary and what to do next.
 #[derive(Debug, Parser)]
-#[command(name = "checker", version, args_conflicts_with_subcommands = true)]
+#[command(name = "checker", version)]
 #[command(after_help = "Examples:
   cargo checker               progress of every lesson
   cargo checker 5             lesson 05 in detail (also: lesson05, 05)

@@ -264,7 +264,11 @@ pub fn grade_class(
         t!(
             "grade-wrote",
             csv = out.join(class::CSV_NAME).display().to_string(),
-            dir = out.display().to_string()
+            dir = {
+                // The folder as given, with one trailing slash.
+                let dir = out.display().to_string();
+                format!("{}/", dir.trim_end_matches('/'))
+            }
         )
     );
     Ok(ExitCode::SUCCESS)

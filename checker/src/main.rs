@@ -48,6 +48,17 @@ fn main() -> ExitCode {
     i18n::set(i18n::from_args(std::env::args_os()));
     let matches = cli::localised(Cli::command()).get_matches();
     let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
+    // `checker 3 hint`: a lesson before a command. (Not clap's
+    // `args_conflicts_with_subcommands`: that would also take the command
+    // after a global option, `checker --lang zh-CN hint 1`, for a lesson.)
+    if let (Some(lesson), Some(_)) = (&cli.lesson, &cli.command) {
+        cli::localised(Cli::command())
+            .error(
+                clap::error::ErrorKind::ArgumentConflict,
+                t!("error-lesson-and-command", lesson = lesson.as_str()),
+            )
+            .exit();
+    }
     match run(cli) {
         Ok(code) => code,
         Err(error) => {

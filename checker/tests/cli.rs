@@ -541,6 +541,19 @@ fn usage_errors_exit_2() {
         .assert()
         .code(2);
     fixture::checker(dir.path()).args(["hint"]).assert().code(2);
+    // A lesson before a command is refused in words...
+    fixture::checker(dir.path())
+        .args(["--lang", "en", "3", "hint"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("a lesson and a command together"));
+    // ...but a global option before a command leaves it a command: here it
+    // runs, and finds no course.
+    fixture::checker(dir.path())
+        .args(["--lang", "en", "--jobs", "1", "hint", "1"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("not inside the course workspace"));
     fixture::checker(dir.path())
         .args(["--help"])
         .assert()

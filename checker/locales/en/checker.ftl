@@ -109,6 +109,7 @@ progress-building-course = building the course
 
 error-prefix = checker: error:
 error-lang = `{ $value }` is not a language the checker speaks: use en or zh-CN
+error-lesson-and-command = a lesson and a command together: `checker { $lesson }` shows that lesson; for a command, give the lesson after it (e.g. `checker hint { $lesson }`)
 error-no-lessons = no lessons found: no exercises/lessonNN-*/lesson.toml
 error-not-a-workspace = not inside the course workspace: no Cargo.toml with [workspace] and an exercises/ directory in { $dir } or above; run it in the course's directory, or name that directory with --dir
 error-same-number = exercises/{ $first } and exercises/{ $second } are both lesson { $number }
@@ -227,7 +228,7 @@ grade-unsandboxed = graded with --no-sandbox: its code ran unconfined, so its po
 grade-warning = checker: warning: { $warning }
 grade-progress = checker: [{ $n }/{ $total }] { $name }: { $points }/{ $max } points, { $standing } ({ $seconds } s)
 grade-stubs-do-not-build = the course's stubs do not build in the sandbox: { $error }
-grade-wrote = Wrote { $csv } and each graded submission's report to { $dir }/
+grade-wrote = Wrote { $csv } and each graded submission's report to { $dir }
 sandbox-as = as { $user }
 sandbox-as-uid = as { $user } (uid { $uid })
 sandbox-as-current = as the current user

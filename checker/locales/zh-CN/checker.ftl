@@ -103,6 +103,7 @@ progress-building-course = 正在构建课程
 
 error-prefix = checker：错误：
 error-lang = 检查器不会说 `{ $value }`：请用 en 或 zh-CN
+error-lesson-and-command = 课程和命令不能同时给出：`checker { $lesson }` 显示这一课；要用命令，就把课程写在命令后面（例如 `checker hint { $lesson }`）
 error-no-lessons = 没有找到课程：没有 exercises/lessonNN-*/lesson.toml
 error-not-a-workspace = 不在课程的工作区里：{ $dir } 及其上级目录中没有带 [workspace] 的 Cargo.toml 和 exercises/ 目录；请在课程目录里运行，或者用 --dir 指定那个目录
 error-same-number = exercises/{ $first } 和 exercises/{ $second } 都是第 { $number } 课
@@ -206,7 +207,7 @@ grade-unsandboxed = 用 --no-sandbox 评分：它的代码在没有限制的环�
 grade-warning = checker：警告：{ $warning }
 grade-progress = checker：[{ $n }/{ $total }] { $name }：{ $points }/{ $max } 分，{ $standing }（{ $seconds } s）
 grade-stubs-do-not-build = 课程的骨架代码在沙箱里构建失败：{ $error }
-grade-wrote = 已写出 { $csv }，以及每份已评分提交的报告，位于 { $dir }/
+grade-wrote = 已写出 { $csv }，以及每份已评分提交的报告，位于 { $dir }
 sandbox-as = 以 { $user } 的身份
 sandbox-as-uid = 以 { $user }（uid { $uid }）的身份
 sandbox-as-current = 以当前用户的身份

@@ -181,9 +181,17 @@ pub fn table(lessons: &[Lesson], rows: &[Row]) -> String {
             }
         }
         let total = format!("{}/{max}", row.total());
-        let _ = write!(out, "  {total:>total_width$}  {}", row.standing.shown());
-        if !row.notes.is_empty() {
-            let _ = write!(out, ": {}", row.notes.join("; "));
+        let standing = row.standing.shown();
+        let _ = write!(out, "  {total:>total_width$}  {standing}");
+        // A note that begins with the standing's own word ("flagged (0
+        // points ...)") follows it without saying it twice.
+        let notes = row.notes.join("; ");
+        match notes.strip_prefix(standing.as_str()) {
+            _ if notes.is_empty() => {}
+            Some(rest) => out.push_str(rest),
+            None => {
+                let _ = write!(out, ": {notes}");
+            }
         }
         out.push('\n');
     }
