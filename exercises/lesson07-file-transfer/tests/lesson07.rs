@@ -24,7 +24,7 @@ use testkit::chunking::ChunkedReader;
 use testkit::net;
 use testkit::relay::TcpRelay;
 use testkit::step::{catch_quietly, panic_text};
-use testkit::{Chunking, Server, assert_bytes_eq, escape, hex, peer, step, within};
+use testkit::{Chunking, Server, assert_bytes_eq, escape, hex, peer, show, step, within};
 
 const LESSON: &str = include_str!("../lesson.toml");
 const LIMIT: Duration = testkit::DEFAULT_LIMIT;
@@ -727,6 +727,52 @@ fn step12_header_frame_round_trips(#[case] chunking: Chunking) {
             &rest,
         );
     }
+
+    // The largest header allowed: MAX_HEADER is the most a header may take,
+    // so a length of exactly MAX_HEADER is read; only one over it is refused
+    // (step 13).
+    let longest_name = "x".repeat(MAX_HEADER - (header_frame("", 5).len() - 4));
+    let mut wire = header_frame(&longest_name, 5);
+    assert_eq!(
+        wire.len(),
+        4 + MAX_HEADER,
+        "the test's own frame should hold exactly MAX_HEADER bytes of JSON"
+    );
+    wire.extend_from_slice(b"FILE BYTES");
+    let shown = show(&wire);
+    let mut reader = ChunkedReader::new(wire, chunking);
+    let (got, rest) = within(LIMIT, "read_header", move || {
+        let got = read_header(&mut reader);
+        let mut rest = Vec::new();
+        let _ = reader.read_to_end(&mut rest);
+        (got, rest)
+    });
+    let context = format!(
+        "read_header({shown}) arriving {chunking}: its length prefix ({}) says {MAX_HEADER} bytes \
+         of JSON, exactly MAX_HEADER",
+        hex(&(MAX_HEADER as u32).to_be_bytes())
+    );
+    match got {
+        Ok(h) => assert!(
+            h.name == longest_name && h.size == 5,
+            "{context}: expected Header {{ name: <{} x's>, size: 5 }}, got Header {{ name: <{} \
+             bytes>, size: {} }}",
+            longest_name.len(),
+            h.name.len(),
+            h.size
+        ),
+        Err(e) => panic!(
+            "{context}: expected Ok(Header {{ name: <{} x's>, size: 5 }}), got Err({e:?}) ({e}). \
+             MAX_HEADER is the most a header may take: refuse a length OVER it (`len > \
+             MAX_HEADER`), not one equal to it",
+            longest_name.len()
+        ),
+    }
+    assert_bytes_eq(
+        &format!("{context}; the bytes left on the stream after the frame"),
+        b"FILE BYTES",
+        &rest,
+    );
 }
 
 #[rstest]

@@ -223,15 +223,12 @@ struct IncomingMessage {
     filedata: String,
 }
 
-/// Writes JSON the way Python's `json.dumps` does by default: a space after
-/// every `,` and `:` (its `separators=(', ', ': ')`).
+/// Writes a JSON object the way Python's `json.dumps` does by default: a
+/// space after every `,` and `:` (its `separators=(', ', ': ')`). Only the
+/// object methods: the message holds two strings and no array.
 struct PythonFormatter;
 
 impl serde_json::ser::Formatter for PythonFormatter {
-    fn begin_array_value<W: ?Sized + Write>(&mut self, w: &mut W, first: bool) -> io::Result<()> {
-        if first { Ok(()) } else { w.write_all(b", ") }
-    }
-
     fn begin_object_key<W: ?Sized + Write>(&mut self, w: &mut W, first: bool) -> io::Result<()> {
         if first { Ok(()) } else { w.write_all(b", ") }
     }
