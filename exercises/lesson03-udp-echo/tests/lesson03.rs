@@ -553,6 +553,39 @@ fn step09_client_gets_replies_in_order(#[case] v6: bool) {
         "the server must receive the names in order; it received {}",
         shown(&log)
     );
+
+    // The longest name the server answers: its greeting is MAX_REPLY bytes,
+    // more than MAX_NAME, so a client that receives at most MAX_NAME bytes
+    // never sees it whole.
+    let longest = "n".repeat(MAX_NAME);
+    let want = format!("Hello, {longest}!");
+    match run_greet_all(
+        server.addr,
+        &[longest.as_str()],
+        retry,
+        Duration::from_secs(10),
+    ) {
+        Ok(got) if got.len() == 1 && got[0] == want => {}
+        other => {
+            let got = match other {
+                Ok(got) => format!(
+                    "Ok with {} greeting(s) of {:?} bytes",
+                    got.len(),
+                    got.iter().map(String::len).collect::<Vec<_>>()
+                ),
+                // The name, 1024 bytes, shown once, in the words above.
+                Err(e) => e.replace(&longest, "nnn…n"),
+            };
+            panic!(
+                "greet_all with one name of MAX_NAME ({MAX_NAME}) bytes, `nnn…n`, against a \
+                 server that answers: expected its greeting `Hello, nnn…n!` ({} bytes, \
+                 MAX_REPLY), got {got}. A reply can be MAX_REPLY bytes long (MAX_NAME + \
+                 GREETING_OVERHEAD): receive into a buffer that holds MAX_REPLY bytes, not \
+                 MAX_NAME",
+                want.len()
+            );
+        }
+    }
 }
 
 #[test]
