@@ -366,9 +366,9 @@ fn tally(report: &mut Report, done: Result<Result<Ending, MessageError>, JoinErr
         Ok(Ok(Ending::TimedOut)) => report.timed_out += 1,
         Ok(Ok(Ending::Shutdown)) => report.said_goodbye += 1,
         Ok(Err(MessageError::TooLong | MessageError::NotText)) => report.refused += 1,
-        Ok(Err(MessageError::Io(_))) => report.failed += 1,
         Err(e) if e.is_cancelled() => report.aborted += 1,
-        Err(_) => report.failed += 1,
+        // An i/o error, or a panic in the task (a JoinError not cancelled).
+        Ok(Err(MessageError::Io(_))) | Err(_) => report.failed += 1,
     }
 }
 
