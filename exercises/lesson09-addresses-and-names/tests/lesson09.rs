@@ -825,12 +825,14 @@ fn step15_unix_client_reads_the_whole_echo(#[case] chunking: Chunking) {
              {e}\n(the limit itself is allowed: refuse only a message over MAX_MESSAGE, > not >=)"
         )
     });
-    let _ = server.join();
     assert_bytes_eq(
         &format!("the reply to a message of exactly MAX_MESSAGE ({MAX_MESSAGE}) bytes"),
         &message,
         &reply,
     );
+    let _ = within(LIMIT, "the test server, after its echo", move || {
+        server.join()
+    });
 
     // Too big to write before reading: refused before connecting.
     let nowhere = path.with_file_name("nobody-listens.sock");
@@ -1023,12 +1025,14 @@ fn step18_survives_rude_peers() {
              (> not >=)"
         )
     });
-    let _ = server.join();
     assert_bytes_eq(
         &format!("a reply of exactly MAX_REPLY ({MAX_REPLY}) bytes"),
         &full,
         &reply,
     );
+    let _ = within(LIMIT, "the test server, after its reply", move || {
+        server.join()
+    });
 
     // A server that never stops talking.
     let (_dir2, path) = socket_dir();
