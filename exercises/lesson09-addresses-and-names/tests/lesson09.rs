@@ -10,7 +10,7 @@ use std::net::{
     IpAddr, Ipv4Addr, Ipv6Addr, Shutdown, SocketAddr, SocketAddrV4, SocketAddrV6, TcpListener,
 };
 use std::os::unix::fs::FileTypeExt;
-use std::os::unix::net::{UnixListener, UnixStream};
+use std::os::unix::net::{UnixDatagram, UnixListener, UnixStream};
 use std::path::{Path, PathBuf};
 use std::thread::{self, JoinHandle};
 use std::time::Duration;
@@ -243,6 +243,7 @@ fn step07_parses_and_formats_socket_addrs(#[case] text: &str, #[case] want: Sock
 #[case::port_empty("127.0.0.1:", SocketAddrError::BadPort(String::new()))]
 #[case::port_named("127.0.0.1:http", SocketAddrError::BadPort("http".into()))]
 #[case::port_signed("127.0.0.1:+80", SocketAddrError::BadPort("+80".into()))]
+#[case::port_six_digits("127.0.0.1:000080", SocketAddrError::BadPort("000080".into()))]
 #[case::port_v6_huge("[::1]:99999999999999999999", SocketAddrError::BadPort("99999999999999999999".into()))]
 #[case::bad_ipv4("300.1.1.1:80", SocketAddrError::BadIp("300.1.1.1".into()))]
 #[case::a_name("localhost:80", SocketAddrError::BadIp("localhost".into()))]
@@ -251,6 +252,7 @@ fn step07_parses_and_formats_socket_addrs(#[case] text: &str, #[case] want: Sock
 #[case::unclosed("[::1:80", SocketAddrError::UnclosedBracket)]
 #[case::named_scope("[fe80::1%eth0]:80", SocketAddrError::BadScope("eth0".into()))]
 #[case::empty_scope("[fe80::1%]:80", SocketAddrError::BadScope(String::new()))]
+#[case::signed_scope("[fe80::1%+2]:80", SocketAddrError::BadScope("+2".into()))]
 fn step08_rejects_bad_socket_addrs(#[case] text: &str, #[case] want: SocketAddrError) {
     let _step = step!(LESSON);
     let t = text.to_owned();
@@ -258,7 +260,9 @@ fn step08_rejects_bad_socket_addrs(#[case] text: &str, #[case] want: SocketAddrE
     assert_eq!(
         got,
         Err(want.clone()),
-        "parse_socket_addr({}) must fail with Err({want:?}) ({want})",
+        "parse_socket_addr({}) must fail with Err({want:?}) ({want}); a port is 1 to 5 ASCII \
+         digits up to 65535 and a scope id ASCII digits only: test the bytes yourself, as \
+         str::parse accepts a '+' sign",
         show(text.as_bytes())
     );
 }
@@ -286,6 +290,7 @@ enum Expect {
 #[case::v6_literal_as_v6("::1", Family::V6, Expect::Exactly(&["[::1]:8080"]))]
 #[case::v4_literal_as_v6("127.0.0.1", Family::V6, Expect::NoAddress)]
 #[case::v6_literal_as_v4("::1", Family::V4, Expect::NoAddress)]
+#[case::scoped_v6_literal("fe80::1%2", Family::Any, Expect::Exactly(&["[fe80::1%2]:8080"]))]
 #[case::localhost_v4("localhost", Family::V4, Expect::Loopback(Some("127.0.0.1:8080")))]
 #[case::localhost_any("localhost", Family::Any, Expect::Loopback(None))]
 fn step09_resolves_literals_and_localhost(
@@ -333,29 +338,65 @@ fn step09_resolves_literals_and_localhost(
             "{call}: the host has no address of that family: expected \
              Err(ResolveError::NoAddress {{ .. }}), got {other:?}"
         ),
+        (_, Err(e @ ResolveError::BadHost(_))) => panic!(
+            "{call} failed: {e}; {host:?} is an IP literal (an IPv6 one may carry a scope id, \
+             as %2 or %eth0): accept it before the host-name rules and let the resolver read it"
+        ),
         (_, Err(e)) => panic!("{call} failed: {e}"),
     }
 }
 
+/// A host name of four labels of the given lengths, all zeros but for the
+/// last digits: `inet_aton`, which the resolver tries before
+/// asking DNS, reads each label as an octal number (`0177` is 127), so the
+/// name is the address 127.0.0.1 and no DNS server is asked. A valid host
+/// name all the same: digits and dots.
+fn octal_loopback(lengths: [usize; 4]) -> String {
+    let [a, b, c, d] = lengths;
+    format!(
+        "{}177.{}.{}.{}1",
+        "0".repeat(a - 3),
+        "0".repeat(b),
+        "0".repeat(c),
+        "0".repeat(d - 1)
+    )
+}
+
 #[rstest]
-#[case::empty(String::new())]
-#[case::space("exa mple.com".to_owned())]
-#[case::empty_label("a..example.com".to_owned())]
-#[case::leading_dot(".example.com".to_owned())]
-#[case::nul_byte("bad\0host".to_owned())]
-#[case::slash("host/name".to_owned())]
-#[case::long_label(format!("{}.com", "a".repeat(64)))]
-#[case::too_long("a.".repeat(127))]
-#[case::huge("x".repeat(1_000_000))]
-fn step10_refuses_bad_host_names(#[case] host: String) {
+#[case::empty(String::new(), true)]
+#[case::space("exa mple.com".to_owned(), true)]
+#[case::empty_label("a..example.com".to_owned(), true)]
+#[case::leading_dot(".example.com".to_owned(), true)]
+#[case::nul_byte("bad\0host".to_owned(), true)]
+#[case::slash("host/name".to_owned(), true)]
+#[case::long_label(format!("{}.com", "a".repeat(64)), true)]
+#[case::too_long("a.".repeat(127), true)]
+#[case::huge("x".repeat(1_000_000), true)]
+#[case::empty_scope("fe80::1%".to_owned(), true)]
+#[case::scoped_ipv4("127.0.0.1%2".to_owned(), true)]
+#[case::label_of_exactly_63(octal_loopback([63, 1, 1, 1]), false)]
+#[case::name_of_exactly_253(octal_loopback([63, 63, 63, 61]), false)]
+fn step10_refuses_bad_host_names(#[case] host: String, #[case] refuse: bool) {
     let _step = step!(LESSON);
     let shown = show(host.as_bytes());
+    let longest = host.split('.').map(str::len).max().unwrap_or(0);
+    let len = host.len();
     let got = within(LIMIT, "resolve", move || resolve(&host, 80, Family::Any));
-    assert!(
-        matches!(got, Err(ResolveError::BadHost(_))),
-        "resolve({shown}, 80, Family::Any): that cannot be a host name, refuse it before any \
-         lookup: expected Err(ResolveError::BadHost(..)), got {got:?}"
-    );
+    if refuse {
+        assert!(
+            matches!(got, Err(ResolveError::BadHost(_))),
+            "resolve({shown}, 80, Family::Any): that cannot be a host name, refuse it before any \
+             lookup: expected Err(ResolveError::BadHost(..)), got {got:?}"
+        );
+    } else {
+        assert!(
+            !matches!(got, Err(ResolveError::BadHost(_))),
+            "resolve({shown}, 80, Family::Any): {len} bytes, its longest label {longest}: a name \
+             of up to MAX_HOST_LEN ({MAX_HOST_LEN}) bytes with labels of up to MAX_LABEL_LEN \
+             ({MAX_LABEL_LEN}) is a host name (refuse only longer ones: > not >=): expected it \
+             looked up (the resolver reads these zeros and digits as 127.0.0.1), got {got:?}"
+        );
+    }
 }
 
 // ---------------------------------------------------------------------------
@@ -655,6 +696,23 @@ fn echo_client(
     })
 }
 
+/// A test server at `path` for one client: reads the request to EOF, then
+/// echoes it cut as `chunking` and closes; gives back what it read.
+fn reading_echo_server(path: &Path, chunking: Chunking) -> JoinHandle<io::Result<Vec<u8>>> {
+    let listener = UnixListener::bind(path).expect("bind a test server");
+    thread::spawn(move || -> io::Result<Vec<u8>> {
+        let (mut stream, _) = listener.accept()?;
+        // Longer than the client's timeout: a client that never half-closes
+        // meets its own timeout first.
+        stream.set_read_timeout(Some(LIMIT * 2))?;
+        stream.set_write_timeout(Some(LIMIT))?;
+        let mut got = Vec::new();
+        stream.read_to_end(&mut got)?;
+        write_chunked(&mut stream, &got, chunking)?;
+        Ok(got)
+    })
+}
+
 /// Text lines and every byte value: what an echo must return unchanged.
 fn echo_message() -> Vec<u8> {
     let mut message = b"hello over AF_UNIX\nsecond line\r\n".to_vec();
@@ -723,18 +781,7 @@ fn step15_unix_client_reads_the_whole_echo(#[case] chunking: Chunking) {
         other => other,
     };
     let (_dir, path) = socket_dir();
-    let listener = UnixListener::bind(&path).expect("bind a test server");
-    let server = thread::spawn(move || -> io::Result<Vec<u8>> {
-        let (mut stream, _) = listener.accept()?;
-        // Longer than the client's timeout: a client that never half-closes
-        // meets its own timeout first.
-        stream.set_read_timeout(Some(LIMIT * 2))?;
-        stream.set_write_timeout(Some(LIMIT))?;
-        let mut got = Vec::new();
-        stream.read_to_end(&mut got)?;
-        write_chunked(&mut stream, &got, chunking)?;
-        Ok(got)
-    });
+    let server = reading_echo_server(&path, chunking);
     let message = echo_message();
     let (p, m) = (path.clone(), message.clone());
     let got = within(LIMIT * 3, "unix_request", move || {
@@ -760,6 +807,32 @@ fn step15_unix_client_reads_the_whole_echo(#[case] chunking: Chunking) {
         Err(e) => panic!("the server could not read the request to EOF: {e}"),
     }
     assert_bytes_eq(&format!("the reply, echoed {chunking}"), &message, &reply);
+
+    // Exactly MAX_MESSAGE bytes is still allowed: only more is refused
+    // (echoed whole: the size is the point here).
+    let (_dir2, path) = socket_dir();
+    let server = reading_echo_server(&path, Chunking::Whole);
+    let message: Vec<u8> = (0..MAX_MESSAGE).map(|i| (i % 251) as u8).collect();
+    let (p, m) = (path.clone(), message.clone());
+    let got = within(
+        LIMIT * 3,
+        "unix_request with MAX_MESSAGE bytes",
+        move || unix_request(&p, &m, LIMIT),
+    );
+    let reply = got.unwrap_or_else(|e| {
+        panic!(
+            "unix_request with a message of exactly MAX_MESSAGE ({MAX_MESSAGE}) bytes failed: \
+             {e}\n(the limit itself is allowed: refuse only a message over MAX_MESSAGE, > not >=)"
+        )
+    });
+    assert_bytes_eq(
+        &format!("the reply to a message of exactly MAX_MESSAGE ({MAX_MESSAGE}) bytes"),
+        &message,
+        &reply,
+    );
+    let _ = within(LIMIT, "the test server, after its echo", move || {
+        server.join()
+    });
 
     // Too big to write before reading: refused before connecting.
     let nowhere = path.with_file_name("nobody-listens.sock");
@@ -849,6 +922,39 @@ fn step17_bind_spares_live_sockets_and_other_files() {
         b"precious",
         &kept,
     );
+
+    // A live datagram socket: connecting a stream to it fails, but is not
+    // refused, so it is not stale.
+    let dgram_path = path.with_file_name("datagrams.sock");
+    let dgram = UnixDatagram::bind(&dgram_path).expect("bind a datagram socket");
+    let connect_error = match UnixStream::connect(&dgram_path) {
+        Ok(_) => panic!("a stream connected to a datagram socket: this test assumes it cannot"),
+        Err(e) => e,
+    };
+    let d = dgram_path.clone();
+    let got = within(LIMIT, "UnixServer::bind", move || {
+        UnixServer::bind(&d).map(drop)
+    });
+    assert!(
+        got.is_err(),
+        "UnixServer::bind on a path a live datagram socket is bound to (connecting a stream to \
+         it fails with \"{connect_error}\", not ConnectionRefused): expected an error, got \
+         {got:?}: only a refused connection means the socket is stale; return any other error \
+         and leave the file alone"
+    );
+    dgram.set_read_timeout(Some(LIMIT)).expect("a read timeout");
+    let reached = UnixDatagram::unbound()
+        .and_then(|sender| sender.send_to(b"still mine", &dgram_path))
+        .and_then(|_| {
+            let mut buf = [0u8; 64];
+            dgram.recv(&mut buf).map(|n| buf[..n].to_vec())
+        });
+    assert!(
+        matches!(&reached, Ok(got) if got == b"still mine"),
+        "the live datagram socket at {} no longer gets datagrams ({reached:?}): bind removed its \
+         socket file",
+        dgram_path.display()
+    );
 }
 
 #[test]
@@ -892,6 +998,41 @@ fn step18_survives_rude_peers() {
         &reply,
     );
     drop((server, silent));
+
+    // A reply of exactly MAX_REPLY bytes is still allowed: only more is not.
+    let (_dir4, path) = socket_dir();
+    let listener = UnixListener::bind(&path).expect("bind a test server");
+    let full: Vec<u8> = (0..MAX_REPLY).map(|i| (i % 253) as u8).collect();
+    let sent = full.clone();
+    let server = thread::spawn(move || -> io::Result<()> {
+        let (mut stream, _) = listener.accept()?;
+        stream.set_read_timeout(Some(LIMIT))?;
+        stream.set_write_timeout(Some(LIMIT))?;
+        let mut request = Vec::new();
+        stream.read_to_end(&mut request)?;
+        stream.write_all(&sent)
+    });
+    let p = path.clone();
+    let got = within(
+        LIMIT,
+        "unix_request to a server that sends MAX_REPLY bytes",
+        move || unix_request(&p, b"the most", LIMIT),
+    );
+    let reply = got.unwrap_or_else(|e| {
+        panic!(
+            "a server sent exactly MAX_REPLY ({MAX_REPLY}) bytes and closed: unix_request failed \
+             ({e}); the limit itself is allowed: fail only when you got more than MAX_REPLY \
+             (> not >=)"
+        )
+    });
+    assert_bytes_eq(
+        &format!("a reply of exactly MAX_REPLY ({MAX_REPLY}) bytes"),
+        &full,
+        &reply,
+    );
+    let _ = within(LIMIT, "the test server, after its reply", move || {
+        server.join()
+    });
 
     // A server that never stops talking.
     let (_dir2, path) = socket_dir();
