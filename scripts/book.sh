@@ -35,7 +35,7 @@ extract() {
 }
 
 # Entries of a catalogue (msgattrib's output) that are not the header.
-count_entries() { grep -c '^msgid ' | awk '{ print ($1 > 0) ? $1 - 1 : 0 }'; }
+count_entries() { { grep -c '^msgid ' || true; } | awk '{ print ($1 > 0) ? $1 - 1 : 0 }'; }
 
 if [ "${1:-}" = update-po ]; then
     extract
