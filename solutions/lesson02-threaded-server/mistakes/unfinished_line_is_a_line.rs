@@ -1,6 +1,6 @@
 //! mistake: read_line returns the bytes before EOF as a line, even without their \n
 //! fails: step14_long_or_unfinished_lines_are_errors
-//! says: Err(Truncated { got: 3 })
+//! says: Err(Truncated { got: 10 })
 //! Lesson 02: a TCP server: bind, listen, accept in a loop, and a thread
 //! per client.
 //!
