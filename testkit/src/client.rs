@@ -165,24 +165,50 @@ impl LineClient {
     /// (the connection closed, a line without end, nothing in time).
     pub fn read_line(&mut self) -> Result<Vec<u8>, String> {
         let mut got = Vec::new();
-        let read = (&mut self.reader)
-            .take(MAX_LINE)
-            .read_until(b'\n', &mut got);
+        // Watching the learner's server, the wait is cut into slices: a
+        // server that has ended (a panic, a `todo!()`) is told at once, not
+        // after the whole limit. What a slice read stays in `got`.
+        let deadline = Instant::now() + self.limit;
+        let mut server_ended = false;
+        let read = loop {
+            if self.watch.is_some() {
+                let left = deadline.saturating_duration_since(Instant::now());
+                let _ = self
+                    .stream
+                    .set_read_timeout(Some(left.clamp(Duration::from_millis(1), SLICE)));
+            }
+            let read = (&mut self.reader)
+                .take(MAX_LINE - got.len() as u64)
+                .read_until(b'\n', &mut got);
+            match (&read, &self.watch) {
+                (Err(e), Some(watch)) if is_timeout(e) && Instant::now() < deadline => {
+                    if watch.ended().is_some() {
+                        server_ended = true;
+                        break read;
+                    }
+                }
+                _ => break read,
+            }
+        };
+        if self.watch.is_some() {
+            let _ = self.stream.set_read_timeout(Some(self.limit));
+        }
         if !got.is_empty() {
             self.transcript.push(format!("< {}", show(&got)));
         }
         let ended = got.last() == Some(&b'\n');
         match read {
             Ok(_) if ended => Ok(got),
-            Ok(0) => {
+            Ok(0) if got.is_empty() => {
                 self.push_closed();
                 Err(t!("closed-without-a-word"))
             }
-            Ok(n) if n as u64 == MAX_LINE => Err(t!("line-too-long", count = n)),
+            Ok(_) if got.len() as u64 == MAX_LINE => Err(t!("line-too-long", count = got.len())),
             Ok(_) => {
                 self.push_closed();
                 Err(t!("closed-mid-line"))
             }
+            Err(e) if is_timeout(&e) && server_ended => Err(t!("nothing-more-server-ended")),
             Err(e) if is_timeout(&e) && got.is_empty() => {
                 Err(t!("nothing-came", limit = seconds(self.limit)))
             }

@@ -69,6 +69,7 @@ line-too-long = { $count } bytes came without a \n: a line must end in \n
 closed-mid-line = the server closed the connection in the middle of a line: every line ends in \n
 nothing-came = nothing came within { $limit }. Is the server waiting for something the test did not send, or did it not write (and flush) its reply?
 part-of-a-line = part of a line came and then nothing for { $limit }: every line ends in \n
+nothing-more-server-ended = nothing came, and the server had already ended (see above how)
 line-not-expected = the line that came back is not the one expected
 expected-but = expected { $expected }, but { $why }
 closed-after-bytes = the server closed the connection after { $got } of the { $total } bytes expected

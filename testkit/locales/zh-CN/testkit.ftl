@@ -69,6 +69,7 @@ line-too-long = 收到了 { $count } 字节却没有 \n：一行必须以 \n 结
 closed-mid-line = 服务器在一行的中途关闭了连接：每一行都以 \n 结尾
 nothing-came = { $limit } 内什么也没收到。服务器是在等测试没有发送的东西，还是没有写出（并 flush）它的回复？
 part-of-a-line = 收到了半行，之后 { $limit } 内再没有数据：每一行都以 \n 结尾
+nothing-more-server-ended = 什么也没收到，而服务器已经结束了（怎么结束的见上文）
 line-not-expected = 收到的这一行不是期望的那一行
 expected-but = 期望 { $expected }，但{ $why }
 closed-after-bytes = 期望 { $total } 字节，服务器只发了 { $got } 字节就关闭了连接
