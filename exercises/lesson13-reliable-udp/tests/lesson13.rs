@@ -892,6 +892,21 @@ fn step12_gives_up_on_a_dead_peer() {
     // Linux shuts an unconnected socket down and still says "not
     // connected"; what matters is that receiving fails afterwards.
     let _ = socket2::SockRef::from(&socket).shutdown(std::net::Shutdown::Read);
+    // The test tries first: a system where such a socket only waits (no
+    // error within a second) cannot play this part, and skips it.
+    let probe = socket
+        .set_read_timeout(Some(Duration::from_secs(1)))
+        .and_then(|()| socket.recv_from(&mut [0u8; 16]));
+    match probe {
+        Err(e) if !testkit::is_timeout(&e) => {}
+        other => {
+            println!(
+                "a socket shut down for reading gave {other:?} here, not an error: the failing \
+                 socket's part of this step is skipped"
+            );
+            return;
+        }
+    }
     let cfg = config(20, 10, 1);
     let receiver = spawn_receiver(socket, cfg);
     match receiver.wait(
