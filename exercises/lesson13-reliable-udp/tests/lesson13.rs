@@ -452,6 +452,8 @@ fn step04_sender_numbers_its_datagrams() {
     let sender = spawn_sender(socket, peer.addr(), data.clone(), cfg, false);
     let mut peer = peer.watching(&sender);
     let pieces: Vec<&[u8]> = data.chunks(MAX_PAYLOAD).collect();
+    // Every datagram that arrives, copies included, to hold Sent against.
+    let mut arrived = 0u64;
     let mut seq = 0u32;
     while seq <= pieces.len() as u32 {
         let last = seq == pieces.len() as u32;
@@ -461,6 +463,7 @@ fn step04_sender_numbers_its_datagrams() {
             format!("DATA {seq}")
         };
         let (kind, got, payload) = peer.recv(LIMIT, &wanted);
+        arrived += 1;
         if seq > 0 && got == seq - 1 {
             continue; // a late copy of the one just acknowledged
         }
@@ -483,11 +486,33 @@ fn step04_sender_numbers_its_datagrams() {
         seq += 1;
         peer.send(ACK, seq, &[]);
     }
-    match sender.wait(LIMIT, "the ACK of its FIN") {
-        Ok(_) => {}
+    let outcome = sender.wait(LIMIT, "the ACK of its FIN");
+    // A copy the sender sent before it saw the last ACK is already here
+    // (loopback delivers as it sends).
+    while peer.recv_within(Duration::from_millis(100)).is_some() {
+        arrived += 1;
+    }
+    let sent = match outcome {
+        Ok(sent) => sent,
         Err(e) => panic!(
             "every datagram and the FIN were acknowledged, yet send_reliable returned Err: {e}"
         ),
+    };
+    // Each of the datagrams was sent once, and any copy beyond that (a
+    // resend when a timer ran out before the test's ACK came) is a resend.
+    let distinct = pieces.len() as u64 + 1;
+    let expected = Sent {
+        datagrams: arrived,
+        resent: arrived - distinct,
+    };
+    if sent != expected {
+        peer.fail(format!(
+            "{arrived} datagrams arrived ({distinct} different ones: DATA 0..{} and FIN {}), so \
+             send_reliable must return {expected:?}, but it returned {sent:?}: datagrams counts \
+             every send, resent only the sends after a datagram's first",
+            pieces.len() - 1,
+            pieces.len()
+        ));
     }
 }
 
@@ -500,6 +525,30 @@ fn step05_receiver_acks_and_delivers() {
     let receiver = spawn_receiver(socket, cfg);
     let mut peer = peer.watching(&receiver);
     let pieces: [&[u8]; 3] = [b"Hello, ", "滑动".as_bytes(), b" window!"];
+    // First a DATA 0 one byte too long: its header declares MAX_PAYLOAD
+    // bytes and MAX_PAYLOAD + 1 follow (LengthMismatch). A receive buffer
+    // of exactly HEADER_LEN + MAX_PAYLOAD bytes cuts the extra byte off
+    // unseen, and the datagram then looks whole.
+    let mut too_long = wire(DATA, 0, &[b'X'; MAX_PAYLOAD]);
+    too_long.push(b'X');
+    peer.client.note(format!(
+        "the test sends a malformed datagram: DATA 0 declaring {MAX_PAYLOAD} payload bytes, \
+         followed by {} ({} bytes in all)",
+        MAX_PAYLOAD + 1,
+        too_long.len()
+    ));
+    peer.client.send(&too_long);
+    if let Some((kind, seq, _)) = peer.recv_within(Duration::from_millis(300)) {
+        peer.fail(format!(
+            "the receiver answered {} to a malformed datagram of {} bytes (its header declares \
+             {MAX_PAYLOAD} payload bytes, {} follow): it must be skipped. Is the receive buffer \
+             exactly HEADER_LEN + MAX_PAYLOAD bytes? recv_from cuts a longer datagram to fit, \
+             so decode never sees the extra byte: make the buffer at least one byte larger",
+            describe(&wire(kind, seq, &[])),
+            too_long.len(),
+            MAX_PAYLOAD + 1
+        ));
+    }
     for (seq, piece) in pieces.iter().enumerate() {
         peer.send(DATA, seq as u32, piece);
         peer.expect_ack(seq as u32 + 1, &format!("DATA {seq}"));
@@ -514,6 +563,16 @@ fn step05_receiver_acks_and_delivers() {
         Err(e) => panic!("recv_reliable returned Err({e:?}) after a complete transfer"),
     };
     let expected = pieces.concat();
+    if got.starts_with(b"XXXXXXXX") {
+        panic!(
+            "recv_reliable delivered the payload of the malformed DATA 0 ({} bytes after a \
+             header declaring {MAX_PAYLOAD}): it must be skipped. recv_from cuts a datagram \
+             longer than the buffer to fit: give it a buffer at least HEADER_LEN + MAX_PAYLOAD \
+             + 1 bytes, so that decode sees the extra byte\n{}",
+            MAX_PAYLOAD + 1,
+            diff_report(&expected, &got)
+        );
+    }
     if got != expected {
         panic!(
             "recv_reliable must return the payloads of DATA 0, 1, 2 in order\n{}",
@@ -824,6 +883,43 @@ fn step12_gives_up_on_a_dead_peer() {
             "nothing was ever sent to recv_reliable: after patience() ({} ms) of silence it \
              must return Err(TransferError::Silence {{ .. }}), it returned {other:?}",
             cfg.patience().as_millis()
+        ),
+    }
+    // A receiver whose socket fails: shut down for reading, a UDP socket's
+    // recv_from fails at once, every time (InvalidInput on Linux). That is
+    // no silence of the sender's: it must end the transfer as an error.
+    let (socket, _) = learner_socket();
+    // Linux shuts an unconnected socket down and still says "not
+    // connected"; what matters is that receiving fails afterwards.
+    let _ = socket2::SockRef::from(&socket).shutdown(std::net::Shutdown::Read);
+    // The test tries first: a system where such a socket only waits (no
+    // error within a second) cannot play this part, and skips it.
+    let probe = socket
+        .set_read_timeout(Some(Duration::from_secs(1)))
+        .and_then(|()| socket.recv_from(&mut [0u8; 16]));
+    match probe {
+        Err(e) if !testkit::is_timeout(&e) => {}
+        other => {
+            println!(
+                "a socket shut down for reading gave {other:?} here, not an error: the failing \
+                 socket's part of this step is skipped"
+            );
+            return;
+        }
+    }
+    let cfg = config(20, 10, 1);
+    let receiver = spawn_receiver(socket, cfg);
+    match receiver.wait(
+        cfg.patience() * 10 + LIMIT,
+        "its socket failing on every receive",
+    ) {
+        Err(TransferError::Io(_)) => {}
+        other => panic!(
+            "recv_reliable was given a socket shut down for reading, on which every recv_from \
+             fails at once: it must return Err(TransferError::Io(..)) with that error, but it \
+             returned {other:?}. Only a timeout (WouldBlock or TimedOut) means silence, and \
+             only Interrupted, ConnectionRefused and ConnectionReset are skipped: return any \
+             other error"
         ),
     }
 }

@@ -392,7 +392,8 @@ pub fn send_window(
     // [base, next): sent and not acknowledged.
     let (mut base, mut next) = (0usize, 0usize);
     let mut retries = 0;
-    let mut deadline = Instant::now() + config.rto;
+    // Set when datagram `base` goes out, below.
+    let mut deadline = Instant::now();
     while base < total {
         while next < total && next < base + window {
             send(socket, &all[next], peer)?;
