@@ -593,6 +593,23 @@ fn verify_names_each_violation() {
             },
         ],
     );
+    // Mistakes are patches against the solution: one caught as it says, one
+    // written against a solution that has changed since.
+    fixture::write(
+        &root.join("solutions/lesson01-sound/mistakes/triples.patch"),
+        "//! mistake: triples instead of doubling\n//! fails: step01_doubles\n//! says: left == right\n\
+         --- a/src/lib.rs\n+++ b/src/lib.rs\n@@ -1,4 +1,4 @@\n /// Doubles.\n pub fn double(x: u32) -> u32 {\n-    x * 2\n+    x * 3\n }\n",
+    );
+    fixture::write(
+        &root.join("solutions/lesson02-unsound/mistakes/stale.patch"),
+        "//! mistake: quadruples\n//! fails: step01_triples\n//! says: left == right\n\
+         --- a/src/lib.rs\n+++ b/src/lib.rs\n@@ -1,4 +1,4 @@\n /// Triples.\n pub fn triple(x: u64) -> u64 {\n-    x * 3\n+    x * 4\n }\n",
+    );
+    // A whole program where a patch should be: named, with how to convert it.
+    fixture::write(
+        &root.join("solutions/lesson02-unsound/mistakes/whole.rs"),
+        "//! mistake: m\n//! fails: step01_triples\n//! says: s\n",
+    );
     let output = fixture::checker(&root)
         .args(["verify", "--update-stubs"])
         .timeout(Duration::from_secs(120))
@@ -606,14 +623,19 @@ fn verify_names_each_violation() {
         .map(|l| format!("{l}\n"))
         .collect::<String>();
     let expected = "\
-lesson01  ok  1 step fails against the stub and passes against the solution
-lesson02  6 problems
+lesson01  ok  1 step fails against the stub and passes against the solution; its 1 mistake is caught
+lesson02  8 problems
   - its chapter docs/src/02-unsound.md does not exist
   - exercises/lesson02-unsound/src/lib.rs has no todo!() left: the stub must leave the work to the learner
   - exercises/lesson02-unsound/tests/lesson02.rs has step functions that lesson.toml does not list: step03_extra
   - lesson.toml lists steps that exercises/lesson02-unsound/tests/lesson02.rs does not define: step02_missing
   - the test binary has `step03_extra`, which lesson.toml does not list
   - step01_triples passes against the stub: it must fail until the learner writes the code
+  - solutions/lesson02-unsound/mistakes/whole.rs is a whole program, not a patch: verify runs mistakes/NAME.patch only. \
+Convert it with scripts/mistake-to-patch.sh solutions/lesson02-unsound/mistakes/whole.rs
+  - solutions/lesson02-unsound/mistakes/stale.patch: the solution changed under it: hunk #1 (at line 1: `x * 3`) no longer applies to the solution's src/lib.rs. \
+Regenerate it with scripts/mistake-to-patch.sh --restore solutions/lesson02-unsound/mistakes/stale.patch \
+(writes solutions/lesson02-unsound/mistakes/stale.rs; mend it), then scripts/mistake-to-patch.sh solutions/lesson02-unsound/mistakes/stale.rs
 ";
     assert!(text.starts_with(expected), "{text}");
     assert!(

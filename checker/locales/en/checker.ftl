@@ -210,6 +210,9 @@ mistake-did-not-run = { $file }: its steps did not run
 mistake-not-caught = { $file } ({ $what }) passes every step up to `{ $step }`: no step catches it
 mistake-other-step = { $file } fails `{ $step }` first, not `{ $expected }` ({ $status }: { $line })
 mistake-other-words = { $file } fails `{ $step }` as expected, but its message does not say "{ $says }": { $line }
+mistake-bad-patch = { $file } is not a unified diff against the solution's src/lib.rs after its three header lines ({ $error }): write the mistake as a whole NAME.rs and run scripts/mistake-to-patch.sh on it
+mistake-stale-patch = { $file }: the solution changed under it: hunk #{ $hunk } (at line { $at }: `{ $line }`) no longer applies to the solution's src/lib.rs. Regenerate it with scripts/mistake-to-patch.sh --restore { $file } (writes { $rs }; mend it), then scripts/mistake-to-patch.sh { $rs }
+mistake-not-a-patch = { $file } is a whole program, not a patch: verify runs mistakes/NAME.patch only. Convert it with scripts/mistake-to-patch.sh { $file }
 
 ## grade
 

@@ -189,6 +189,9 @@ mistake-did-not-run = { $file }：它的步骤没有运行
 mistake-not-caught = { $file }（{ $what }）一直到 `{ $step }` 的每个步骤都通过了：没有步骤抓到它
 mistake-other-step = { $file } 最先失败的是 `{ $step }`，不是 `{ $expected }`（{ $status }：{ $line }）
 mistake-other-words = { $file } 如期在 `{ $step }` 失败，但它的消息里没有“{ $says }”：{ $line }
+mistake-bad-patch = { $file } 在三行开头之后不是针对参考答案 src/lib.rs 的 unified diff（{ $error }）：把典型错误写成完整的 NAME.rs，再对它运行 scripts/mistake-to-patch.sh
+mistake-stale-patch = { $file }：参考答案在它之下改变了：第 { $hunk } 个 hunk（第 { $at } 行：`{ $line }`）不再能应用到参考答案的 src/lib.rs。重新生成：scripts/mistake-to-patch.sh --restore { $file }（写出 { $rs }，修改它），然后 scripts/mistake-to-patch.sh { $rs }
+mistake-not-a-patch = { $file } 是完整的程序而不是补丁：verify 只运行 mistakes/NAME.patch。用 scripts/mistake-to-patch.sh { $file } 转换它
 
 ## grade
 

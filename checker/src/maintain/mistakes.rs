@@ -1,20 +1,30 @@
 //! Mistakes as fixtures: typical wrong programs that `verify` proves the
 //! steps catch, with the message a learner would read.
 //!
-//! Beside each solution, `solutions/lessonNN-slug/mistakes/NAME.rs` is a
-//! whole `src/lib.rs` that gets one thing wrong the way learners do. It
-//! opens with three lines:
+//! Beside each solution, `solutions/lessonNN-slug/mistakes/NAME.patch` is a
+//! `src/lib.rs` that gets one thing wrong the way learners do, stored as a
+//! patch against the solution's `src/lib.rs`: three header lines, then a
+//! unified diff (`diff -u`, labels `a/src/lib.rs` and `b/src/lib.rs`):
 //!
 //! ```text
 //! //! mistake: trusts one read to hold the whole reply
 //! //! fails: step03_time_client_reads_everything
 //! //! says: only part of
+//! --- a/src/lib.rs
+//! +++ b/src/lib.rs
+//! @@ -40,7 +40,7 @@
+//! ...
 //! ```
 //!
-//! `verify` builds the lesson's tests against each mistake (in a scratch
-//! course tree under `target/`, so the learner's files are never touched)
-//! and runs the steps up to the one named: every earlier step must pass,
-//! that one must fail, and its message must contain the phrase.
+//! The header is the lines before the first `--- ` line. `verify` applies the
+//! patch to the current solution; the program it builds is the header lines
+//! followed by the patched solution. It builds the lesson's tests against it
+//! (in a scratch course tree under `target/`, so the learner's files are never
+//! touched) and runs the steps up to the one named: every earlier step must
+//! pass, that one must fail, and its message must contain the phrase. A patch
+//! the solution has moved under is a problem that says how to mend it:
+//! `scripts/mistake-to-patch.sh --restore NAME.patch` writes the whole
+//! `NAME.rs` to edit, `scripts/mistake-to-patch.sh NAME.rs` turns it back.
 
 use std::path::{Path, PathBuf};
 
@@ -28,6 +38,9 @@ use crate::steps::grade::exercise_package;
 use crate::steps::outcome::StepStatus;
 use crate::steps::run::{self, Options, Suite};
 use crate::t;
+
+/// The extension of a mistake's file.
+pub const EXTENSION: &str = "patch";
 
 /// One wrong program.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -47,15 +60,30 @@ pub fn folder(lesson: &Lesson) -> PathBuf {
     lesson.solution_dir().join("mistakes")
 }
 
-/// Reads the header of a mistake's source.
+/// The header of a mistake's file (the lines before its diff) and its diff.
+fn split(text: &str) -> (&str, &str) {
+    let start = if text.starts_with("--- ") {
+        Some(0)
+    } else {
+        text.find("\n--- ").map(|i| i + 1)
+    };
+    match start {
+        Some(i) => text.split_at(i),
+        None => (text, ""),
+    }
+}
+
+/// Reads the header of a mistake's file (the lines before its diff).
 ///
 /// # Errors
 ///
 /// A line saying which of the three header lines is missing or empty.
 pub fn parse(file: PathBuf, text: &str) -> Result<Mistake, String> {
     let field = |key: &str| {
-        text.lines()
-            .take_while(|l| l.starts_with("//!"))
+        split(text)
+            .0
+            .lines()
+            .filter(|l| l.starts_with("//!"))
             .find_map(|l| {
                 l.trim_start_matches("//!")
                     .trim()
@@ -87,12 +115,21 @@ pub fn find(workspace: &Workspace, lesson: &Lesson) -> (Vec<Mistake>, Vec<String
     let Ok(entries) = std::fs::read_dir(&dir) else {
         return (mistakes, problems);
     };
-    let mut files: Vec<PathBuf> = entries
-        .flatten()
-        .map(|e| e.path())
+    let mut all: Vec<PathBuf> = entries.flatten().map(|e| e.path()).collect();
+    all.sort();
+    // A whole program left beside the patches (an older branch's mistake, or
+    // one restored to be edited): said, not silently skipped.
+    for path in all
+        .iter()
         .filter(|p| p.extension().is_some_and(|e| e == "rs"))
+    {
+        let file = folder(lesson).join(path.file_name().unwrap_or_default());
+        problems.push(t!("mistake-not-a-patch", file = file.display().to_string()));
+    }
+    let files: Vec<PathBuf> = all
+        .into_iter()
+        .filter(|p| p.extension().is_some_and(|e| e == EXTENSION))
         .collect();
-    files.sort();
     for path in files {
         let relative = folder(lesson).join(path.file_name().unwrap_or_default());
         let text = std::fs::read_to_string(&path).unwrap_or_default();
@@ -107,6 +144,59 @@ pub fn find(workspace: &Workspace, lesson: &Lesson) -> (Vec<Mistake>, Vec<String
         }
     }
     (mistakes, problems)
+}
+
+/// The program a mistake stands for: its header lines, then its patch
+/// applied to `solution` (the text of the solution's `src/lib.rs`).
+///
+/// # Errors
+///
+/// A line naming the mistake when its diff cannot be read, or when a hunk no
+/// longer applies to the solution (and how to regenerate it).
+pub fn program(mistake: &Mistake, solution: &str, text: &str) -> Result<String, String> {
+    let file = mistake.file.display().to_string();
+    let (header, diff) = split(text);
+    let patch = diffy::Patch::from_str(diff)
+        .map_err(|e| e.to_string())
+        .and_then(|p| {
+            if p.hunks().is_empty() {
+                Err("no hunk".to_owned())
+            } else {
+                Ok(p)
+            }
+        })
+        .map_err(|error| t!("mistake-bad-patch", file = file.as_str(), error = error))?;
+    match diffy::apply(solution, &patch) {
+        Ok(patched) => Ok(format!("{header}{patched}")),
+        Err(error) => {
+            // diffy names the hunk by its number, from 1: "error applying hunk #N".
+            let number: usize = error
+                .to_string()
+                .rsplit('#')
+                .next()
+                .and_then(|n| n.trim().parse().ok())
+                .unwrap_or(1);
+            let hunk = patch.hunks().get(number.saturating_sub(1));
+            let at = hunk.map_or(0, |h| h.old_range().start());
+            let line = hunk
+                .and_then(|h| {
+                    h.lines().iter().find_map(|l| match l {
+                        diffy::Line::Delete(l) | diffy::Line::Insert(l) => Some(l.trim()),
+                        diffy::Line::Context(_) => None,
+                    })
+                })
+                .unwrap_or("");
+            let rs = mistake.file.with_extension("rs").display().to_string();
+            Err(t!(
+                "mistake-stale-patch",
+                file = file.as_str(),
+                hunk = number,
+                at = at,
+                line = line,
+                rs = rs
+            ))
+        }
+    }
 }
 
 /// Runs every mistake of `lessons`; returns each lesson's problems (in
@@ -165,9 +255,17 @@ fn run_one(
     mistake: &Mistake,
     options: &Options,
 ) -> Result<Option<String>> {
+    let text = std::fs::read_to_string(workspace.path(&mistake.file))
+        .with_context(|| format!("cannot read {}", mistake.file.display()))?;
+    let solution = lesson.solution_dir().join("src").join("lib.rs");
+    let solution = std::fs::read_to_string(workspace.path(&solution))
+        .with_context(|| format!("cannot read {}", solution.display()))?;
+    let program = match program(mistake, &solution, &text) {
+        Ok(program) => program,
+        Err(problem) => return Ok(Some(problem)),
+    };
     let lib = scratch.src(lesson).join("lib.rs");
-    std::fs::copy(workspace.path(&mistake.file), &lib)
-        .with_context(|| format!("cannot copy {}", mistake.file.display()))?;
+    std::fs::write(&lib, program).with_context(|| format!("cannot write {}", lib.display()))?;
     let root = &scratch.workspace.root;
     let built = build::build_in(root, Some(target), &[exercise_package(lesson)], &mut |_| {})?;
     let name = mistake.file.display().to_string();
@@ -234,20 +332,105 @@ fn run_one(
 mod tests {
     use super::*;
 
+    const SOLUTION: &str =
+        "//! A lesson.\n\nfn one() -> u32 {\n    1\n}\n\nfn two() -> u32 {\n    2\n}\n";
+    const PATCH: &str = "//! mistake: two is three\n//! fails: step02_two\n//! says: not 2\n\
+        --- a/src/lib.rs\n+++ b/src/lib.rs\n@@ -5,5 +5,5 @@\n }\n \n fn two() -> u32 {\n-    2\n+    3\n }\n";
+
     #[test]
     fn reads_the_header() {
-        let text = "//! mistake: trusts one read\n//! fails: step03_x\n//! says: only part of\nuse std::io;\n";
-        let m = parse(PathBuf::from("m.rs"), text).unwrap();
-        assert_eq!(m.what, "trusts one read");
-        assert_eq!(m.fails, "step03_x");
-        assert_eq!(m.says, "only part of");
+        let m = parse(PathBuf::from("m.patch"), PATCH).unwrap();
+        assert_eq!(m.what, "two is three");
+        assert_eq!(m.fails, "step02_two");
+        assert_eq!(m.says, "not 2");
         let missing = parse(
-            PathBuf::from("m.rs"),
-            "//! mistake: x\n//! fails: step01_a\n",
+            PathBuf::from("m.patch"),
+            "//! mistake: x\n//! fails: step01_a\n--- a/src/lib.rs\n+++ b/src/lib.rs\n@@ -1 +1 @@\n-//! says: y\n+//! says: z\n",
         );
         assert_eq!(
             missing.unwrap_err(),
-            "m.rs has no `//! says: ...` line at its top"
+            "m.patch has no `//! says: ...` line at its top"
         );
+    }
+
+    #[test]
+    fn the_program_is_the_header_and_the_patched_solution() {
+        let m = parse(PathBuf::from("m.patch"), PATCH).unwrap();
+        let patched = program(&m, SOLUTION, PATCH).unwrap();
+        assert_eq!(
+            patched,
+            format!(
+                "//! mistake: two is three\n//! fails: step02_two\n//! says: not 2\n{}",
+                SOLUTION.replace("    2\n", "    3\n")
+            )
+        );
+        // A solution that moved (lines added above) still takes the patch.
+        let moved = format!("//! More.\n{SOLUTION}");
+        assert!(program(&m, &moved, PATCH).is_ok());
+    }
+
+    #[test]
+    fn a_stale_patch_names_its_hunk_and_how_to_mend_it() {
+        let m = parse(PathBuf::from("s/mistakes/m.patch"), PATCH).unwrap();
+        let changed = SOLUTION.replace("fn two() -> u32", "fn two() -> u64");
+        let problem = program(&m, &changed, PATCH).unwrap_err();
+        assert!(
+            problem.starts_with("s/mistakes/m.patch: the solution changed under it"),
+            "{problem}"
+        );
+        assert!(problem.contains("hunk #1 (at line 5: `2`)"), "{problem}");
+        assert!(
+            problem.contains("scripts/mistake-to-patch.sh --restore s/mistakes/m.patch"),
+            "{problem}"
+        );
+        assert!(
+            problem.contains("scripts/mistake-to-patch.sh s/mistakes/m.rs"),
+            "{problem}"
+        );
+        let garbage = program(
+            &m,
+            SOLUTION,
+            "//! mistake: x\n--- a/src/lib.rs\n+++ b/src/lib.rs\n@@ -1,2 +1,2 @@ nonsense\n-a",
+        );
+        assert!(
+            garbage
+                .unwrap_err()
+                .starts_with("s/mistakes/m.patch is not a unified diff")
+        );
+        let empty = program(&m, SOLUTION, "//! mistake: x\n");
+        assert!(
+            empty
+                .unwrap_err()
+                .starts_with("s/mistakes/m.patch is not a unified diff")
+        );
+    }
+
+    /// The course's own mistakes still apply to their solutions (no build:
+    /// `verify` runs them).
+    #[test]
+    fn every_mistake_of_the_course_applies_to_its_solution() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        let mut count = 0;
+        let mut problems = Vec::new();
+        for solution in std::fs::read_dir(root.join("solutions")).unwrap().flatten() {
+            let lib =
+                std::fs::read_to_string(solution.path().join("src/lib.rs")).unwrap_or_default();
+            let Ok(entries) = std::fs::read_dir(solution.path().join("mistakes")) else {
+                continue;
+            };
+            for file in entries.flatten().map(|e| e.path()) {
+                if file.extension().is_none_or(|e| e != EXTENSION) {
+                    continue;
+                }
+                count += 1;
+                let text = std::fs::read_to_string(&file).unwrap();
+                match parse(file.clone(), &text) {
+                    Ok(m) => problems.extend(program(&m, &lib, &text).err()),
+                    Err(problem) => problems.push(problem),
+                }
+            }
+        }
+        assert!(problems.is_empty(), "{}", problems.join("\n"));
+        assert!(count > 0, "no mistake found under {}", root.display());
     }
 }

@@ -81,10 +81,7 @@ pub fn create(workspace: &Workspace, number: u32, slug: &str, title: &str) -> Re
             solution_manifest(&id, &dir, title),
         ),
         (solution.join("src/lib.rs"), solution_lib(&nn, title)),
-        (
-            solution.join("mistakes/answers_zero.rs"),
-            mistake(&nn, title),
-        ),
+        (solution.join("mistakes/answers_zero.patch"), mistake()),
         (chapter.clone(), chapter_text(number, &nn, title, &dir, &id)),
     ];
     let summary = PathBuf::from("docs/src/SUMMARY.md");
@@ -201,10 +198,12 @@ fn solution_lib(nn: &str, title: &str) -> String {
     )
 }
 
-fn mistake(nn: &str, title: &str) -> String {
-    format!(
-        "//! mistake: returns a placeholder instead of the answer\n//! fails: step01_answers\n//! says: the answer\n\n//! Lesson {nn}: {title}.\n\n/// The answer: 42.\npub fn answer() -> u32 {{\n    0\n}}\n"
-    )
+/// The one mistake: a patch against [`solution_lib`] (as
+/// `scripts/mistake-to-patch.sh` writes them), after the three header lines.
+fn mistake() -> String {
+    "//! mistake: returns a placeholder instead of the answer\n//! fails: step01_answers\n//! says: the answer\n\
+     --- a/src/lib.rs\n+++ b/src/lib.rs\n@@ -2,5 +2,5 @@\n \n /// The answer: 42.\n pub fn answer() -> u32 {\n-    42\n+    0\n }\n"
+        .to_owned()
 }
 
 fn tests(nn: &str, id: &str) -> String {
@@ -241,6 +240,18 @@ mod tests {
             "# S\n\n- [Lesson 1: A](01-a.md)\n- [Lesson 2: B](02-b.md)\n- [Lesson 3: C](03-c.md)\n\n# More\n"
         );
         assert!(add_after_last("none\n", |l| l.starts_with("- [Lesson "), "x").is_none());
+    }
+
+    #[test]
+    fn the_mistake_applies_to_the_solution_and_breaks_the_answer() {
+        let text = mistake();
+        let file = PathBuf::from("solutions/lesson14-echo/mistakes/answers_zero.patch");
+        let m = crate::maintain::mistakes::parse(file, &text).unwrap();
+        assert_eq!(m.fails, "step01_answers");
+        let program =
+            crate::maintain::mistakes::program(&m, &solution_lib("14", "Echo"), &text).unwrap();
+        assert!(program.starts_with("//! mistake: returns a placeholder"));
+        assert!(program.contains("pub fn answer() -> u32 {\n    0\n}\n"));
     }
 
     #[test]
