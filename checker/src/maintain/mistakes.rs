@@ -293,7 +293,15 @@ fn run_one(
         binary,
         package_dir: scratch.workspace.path(lesson.exercise_dir()),
     };
-    let run = run::run_suites(std::slice::from_ref(&suite), options.clone(), &|_, _| {});
+    // One step at a time: a wrong program may burn a core (a loop that
+    // spins), and two of its steps side by side would take both cores from
+    // the tests' own threads, so that an earlier step's deadline, not the
+    // mistake, decided which step fails first.
+    let options = Options {
+        jobs: 1,
+        ..options.clone()
+    };
+    let run = run::run_suites(std::slice::from_ref(&suite), options, &|_, _| {});
     let Some(run) = run.into_iter().next() else {
         return Ok(Some(t!("mistake-did-not-run", file = name)));
     };
