@@ -778,7 +778,11 @@ fn shutdown_before_serving(server: TcpServer, addr: SocketAddr) {
         ),
     };
     let running = Running::start("TcpServer", server, true);
-    let mut again = running.client(addr, "a client of the serve_forever after that");
+    let mut again = running.client(
+        addr,
+        "a client of the serve_forever after that (the request that ended the one before is \
+         used up: clear the shutdown request when serve_forever returns)",
+    );
     again.note(
         "shutdown() was called before serving and the next serve_forever returned at once, \
          using it up: this serve_forever serves until the next shutdown()",
