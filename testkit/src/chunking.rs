@@ -141,6 +141,34 @@ impl Read for ChunkedReader {
     }
 }
 
+/// How long the test itself takes to take `raw` one byte per read into a
+/// buffer: the least any reader can cost, the baseline a step that checks a
+/// reader's efficiency measures against in the same run. The fastest of
+/// three runs.
+pub fn one_byte_reads_baseline(raw: &[u8]) -> Duration {
+    (0..3)
+        .map(|_| {
+            let mut reader = ChunkedReader::new(raw.to_vec(), Chunking::Fixed(1));
+            let started = std::time::Instant::now();
+            let mut data = Vec::new();
+            let mut buf = [0u8; 8192];
+            while let Ok(n @ 1..) = reader.read(&mut buf) {
+                data.extend_from_slice(&buf[..n]);
+            }
+            std::hint::black_box(&data);
+            started.elapsed()
+        })
+        .min()
+        .unwrap_or_default()
+}
+
+/// How many times [`one_byte_reads_baseline`] a reader may take. One that
+/// searches only the new bytes takes a few times the baseline; one that
+/// searches the whole buffer again after every read takes thousands of
+/// times. A step also gives a floor of its own, so that a busy machine
+/// never fails a correct reader.
+pub const SLOW_FACTOR: u32 = 100;
+
 /// The pause between pieces written to a socket: long enough that the
 /// pieces leave as separate segments, short enough for thousands of them.
 pub const PIECE_PAUSE: Duration = Duration::from_micros(200);

@@ -762,30 +762,6 @@ fn long_head_response() -> Vec<u8> {
     response_bytes(&head, b"body")
 }
 
-/// How long the test itself takes to take `raw` one byte per read into a
-/// buffer: the least any reader can cost. The fastest of three runs.
-fn baseline_one_byte_reads(raw: &[u8]) -> Duration {
-    (0..3)
-        .map(|_| {
-            let mut reader = ChunkedReader::new(raw.to_vec(), Chunking::Fixed(1));
-            let started = std::time::Instant::now();
-            let mut data = Vec::new();
-            let mut buf = [0u8; 4096];
-            while let Ok(n @ 1..) = reader.read(&mut buf) {
-                data.extend_from_slice(&buf[..n]);
-            }
-            std::hint::black_box(&data);
-            started.elapsed()
-        })
-        .min()
-        .unwrap_or_default()
-}
-
-/// How many times the baseline a reader may take. One that searches only
-/// the new bytes takes a few times the baseline; one that searches the
-/// whole buffer again after every read takes thousands of times.
-const SLOW_FACTOR: u32 = 100;
-
 /// What any reader may take, whatever the baseline: a busy machine must not
 /// fail a correct reader (which takes a few milliseconds).
 const SLOW_FLOOR: Duration = Duration::from_secs(1);
@@ -795,8 +771,8 @@ fn step18_long_head_in_tiny_pieces_is_linear() {
     let _step = step!(LESSON);
     let raw = long_head_response();
     let head_len = raw.len() - 8;
-    let baseline = baseline_one_byte_reads(&raw);
-    let allowed = (baseline * SLOW_FACTOR).max(SLOW_FLOOR);
+    let baseline = testkit::chunking::one_byte_reads_baseline(&raw);
+    let allowed = (baseline * testkit::chunking::SLOW_FACTOR).max(SLOW_FLOOR);
     let (done, outcome) = std::sync::mpsc::channel();
     let mut reader = ChunkedReader::new(raw, Chunking::Fixed(1));
     std::thread::spawn(move || {

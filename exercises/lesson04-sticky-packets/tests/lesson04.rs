@@ -892,30 +892,6 @@ fn step09_oversized_message_is_refused(#[case] cut: Cut) {
     );
 }
 
-/// How long the test itself takes to take `raw` one byte per read into a
-/// buffer: the least any reader can cost. The fastest of three runs.
-fn baseline_one_byte_reads(raw: &[u8]) -> Duration {
-    (0..3)
-        .map(|_| {
-            let mut reader = ChunkedReader::new(raw.to_vec(), Chunking::Fixed(1));
-            let started = Instant::now();
-            let mut data = Vec::new();
-            let mut buf = [0u8; 8192];
-            while let Ok(n @ 1..) = reader.read(&mut buf) {
-                data.extend_from_slice(&buf[..n]);
-            }
-            std::hint::black_box(&data);
-            started.elapsed()
-        })
-        .min()
-        .unwrap_or_default()
-}
-
-/// How many times the baseline a reader may take. One that searches only
-/// the new bytes takes a few times the baseline; one that searches the
-/// whole buffer again after every read takes thousands of times.
-const SLOW_FACTOR: u32 = 100;
-
 /// What any reader may take, whatever the baseline: a busy machine must not
 /// fail a correct reader (which takes a fraction of a second).
 const SLOW_FLOOR: Duration = Duration::from_secs(2);
@@ -926,8 +902,8 @@ fn step10_long_message_in_tiny_pieces_is_linear() {
     let long = pattern(512 * 1024);
     let messages = vec![long.clone(), b"tail".to_vec()];
     let stream = framed(&messages);
-    let baseline = baseline_one_byte_reads(&stream);
-    let allowed = (baseline * SLOW_FACTOR).max(SLOW_FLOOR);
+    let baseline = testkit::chunking::one_byte_reads_baseline(&stream);
+    let allowed = (baseline * testkit::chunking::SLOW_FACTOR).max(SLOW_FLOOR);
     let source = ChunkedReader::new(stream, Chunking::Fixed(1));
     let (done, outcome) = mpsc::channel();
     thread::spawn(move || {
