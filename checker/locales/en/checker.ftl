@@ -196,6 +196,7 @@ verify-nothing = nothing
 verify-summary = { $summary } does not list the chapter ({ $file })
 verify-manifest-parse = { $file } does not parse
 verify-examples = the solution's [[example]]s ({ $listed }) are not the exercise's examples/ ({ $files })
+verify-examples-gated = the exercise's examples/ ({ $files }) must each be an [[example]] with required-features = ["examples"] in its Cargo.toml, under a declared `examples` feature, so that `cargo test` does not build them after every edit (gated now: { $listed })
 verify-binary-extra = the test binary has `{ $step }`, which lesson.toml does not list
 verify-binary-order = lesson.toml's order differs from the tests' (step numbers must rise in file order): { $steps }
 verify-missing-test = lesson.toml lists `{ $step }` but the test binary has no such test

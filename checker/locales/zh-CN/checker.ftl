@@ -175,6 +175,7 @@ verify-nothing = （无）
 verify-summary = { $summary } 没有列出这一章（{ $file }）
 verify-manifest-parse = { $file } 解析失败
 verify-examples = 参考答案的 [[example]]（{ $listed }）与练习的 examples/（{ $files }）不一致
+verify-examples-gated = 练习的 examples/（{ $files }）每个都要在它的 Cargo.toml 里写成带 required-features = ["examples"] 的 [[example]]，并声明 `examples` 特性，这样每次修改后 `cargo test` 不会去构建它们（现在已设置的：{ $listed }）
 verify-binary-extra = 测试程序里有 `{ $step }`，而 lesson.toml 没有列出它
 verify-binary-order = lesson.toml 的顺序与测试不同（步骤编号必须按文件顺序递增）：{ $steps }
 verify-missing-test = lesson.toml 列出了 `{ $step }`，但测试程序里没有这个测试

@@ -302,7 +302,9 @@ fn table_steps(chapter: &str) -> Vec<&str> {
         .collect()
 }
 
-/// The solution's `[[example]]`s are exactly the exercise's `examples/*.rs`.
+/// The solution's `[[example]]`s are exactly the exercise's `examples/*.rs`,
+/// and the exercise lists each one behind its `examples` feature, so that
+/// `cargo test -p lessonNN`, run after every edit, does not build them.
 fn example_problems(workspace: &Workspace, lesson: &Lesson) -> Vec<String> {
     let dir = workspace.path(lesson.exercise_dir()).join("examples");
     let mut files: Vec<String> = std::fs::read_dir(&dir)
@@ -317,37 +319,81 @@ fn example_problems(workspace: &Workspace, lesson: &Lesson) -> Vec<String> {
         })
         .unwrap_or_default();
     files.sort();
-    let manifest = workspace.path(lesson.solution_dir()).join("Cargo.toml");
-    let Ok(table) = std::fs::read_to_string(&manifest).map(|t| t.parse::<toml::Table>()) else {
-        return Vec::new();
-    };
-    let Ok(table) = table else {
-        return vec![t!(
-            "verify-manifest-parse",
-            file = manifest.display().to_string()
-        )];
-    };
-    let mut listed: Vec<String> = table
-        .get("example")
-        .and_then(toml::Value::as_array)
-        .map(|examples| {
-            examples
-                .iter()
-                .filter_map(|e| e.get("name").and_then(toml::Value::as_str))
-                .map(str::to_owned)
-                .collect()
-        })
-        .unwrap_or_default();
-    listed.sort();
-    if files == listed {
-        Vec::new()
-    } else {
-        vec![t!(
+    let mut problems = Vec::new();
+    match manifest_examples(&workspace.path(lesson.solution_dir()).join("Cargo.toml")) {
+        Ok(Some(ManifestExamples { listed, .. })) if listed != files => problems.push(t!(
             "verify-examples",
             listed = listed.join(", "),
             files = files.join(", ")
-        )]
+        )),
+        Err(problem) => problems.push(problem),
+        _ => {}
     }
+    if files.is_empty() {
+        return problems;
+    }
+    match manifest_examples(&workspace.path(lesson.exercise_dir()).join("Cargo.toml")) {
+        Ok(Some(ManifestExamples { gated, .. })) if gated != files => problems.push(t!(
+            "verify-examples-gated",
+            listed = gated.join(", "),
+            files = files.join(", ")
+        )),
+        Err(problem) => problems.push(problem),
+        _ => {}
+    }
+    problems
+}
+
+/// A manifest's `[[example]]` names, each list sorted.
+#[derive(Debug, PartialEq)]
+struct ManifestExamples {
+    /// Every `[[example]]`.
+    listed: Vec<String>,
+    /// Those that need the `examples` feature, a feature the manifest declares.
+    gated: Vec<String>,
+}
+
+/// The `[[example]]`s of a manifest; `None` when it cannot be read (another
+/// check reports that), an error when it is not TOML.
+fn manifest_examples(manifest: &Path) -> Result<Option<ManifestExamples>, String> {
+    let Ok(text) = std::fs::read_to_string(manifest) else {
+        return Ok(None);
+    };
+    let table = text.parse::<toml::Table>().map_err(|_| {
+        t!(
+            "verify-manifest-parse",
+            file = manifest.display().to_string()
+        )
+    })?;
+    let declared = table
+        .get("features")
+        .and_then(|f| f.get("examples"))
+        .is_some();
+    let examples = table
+        .get("example")
+        .and_then(toml::Value::as_array)
+        .cloned()
+        .unwrap_or_default();
+    let name = |e: &toml::Value| {
+        e.get("name")
+            .and_then(toml::Value::as_str)
+            .map(str::to_owned)
+    };
+    let gated_by_feature = |e: &toml::Value| {
+        declared
+            && e.get("required-features")
+                .and_then(toml::Value::as_array)
+                .is_some_and(|f| f.iter().any(|f| f.as_str() == Some("examples")))
+    };
+    let mut listed: Vec<String> = examples.iter().filter_map(name).collect();
+    let mut gated: Vec<String> = examples
+        .iter()
+        .filter(|e| gated_by_feature(e))
+        .filter_map(name)
+        .collect();
+    listed.sort();
+    gated.sort();
+    Ok(Some(ManifestExamples { listed, gated }))
 }
 
 /// The `fn stepNN_...` functions of a test file, in file order.
@@ -535,6 +581,38 @@ async fn step04_d() {}
         assert_eq!(
             step_functions(source),
             ["step01_a", "step02_b", "step03_c", "step04_d"]
+        );
+    }
+
+    #[test]
+    fn examples_count_as_gated_only_behind_a_declared_feature() {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let manifest = dir.path().join("Cargo.toml");
+        let write = |text: &str| std::fs::write(&manifest, text).expect("write the manifest");
+        let both = "[[example]]\nname = \"b\"\nrequired-features = [\"examples\"]\n\n\
+                    [[example]]\nname = \"a\"\n";
+        write(&format!("[features]\nexamples = []\n\n{both}"));
+        assert_eq!(
+            manifest_examples(&manifest),
+            Ok(Some(ManifestExamples {
+                listed: vec!["a".into(), "b".into()],
+                gated: vec!["b".into()]
+            }))
+        );
+        // Without the feature declared, cargo would refuse the manifest.
+        write(both);
+        assert_eq!(
+            manifest_examples(&manifest),
+            Ok(Some(ManifestExamples {
+                listed: vec!["a".into(), "b".into()],
+                gated: vec![]
+            }))
+        );
+        write("[[example]\n");
+        assert!(manifest_examples(&manifest).is_err());
+        assert_eq!(
+            manifest_examples(&dir.path().join("missing.toml")),
+            Ok(None)
         );
     }
 }

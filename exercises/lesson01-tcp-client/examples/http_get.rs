@@ -1,7 +1,7 @@
 //! Demo: fetch a resource over HTTP on a raw socket and save its body.
 //!
 //! ```text
-//! cargo run -q -p lesson01-solution --example http_get -- 127.0.0.1:8000 localhost /index.html out.html
+//! cargo run -q -p lesson01-solution --features examples --example http_get -- 127.0.0.1:8000 localhost /index.html out.html
 //! ```
 //!
 //! Try it against any HTTP/1.x server on loopback, for example

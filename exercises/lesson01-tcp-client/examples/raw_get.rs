@@ -5,7 +5,7 @@
 //!
 //! ```text
 //! python3 -m http.server 8000 --bind 127.0.0.1          # another terminal
-//! cargo run -q -p lesson01 --example raw_get -- 127.0.0.1:8000
+//! cargo run -q -p lesson01 --features examples --example raw_get -- 127.0.0.1:8000
 //! ```
 
 use std::error::Error;

@@ -2,7 +2,7 @@
 //! sends until it closes.
 //!
 //! ```text
-//! cargo run -q -p lesson01-solution --example time_client -- 127.0.0.1:9999
+//! cargo run -q -p lesson01-solution --features examples --example time_client -- 127.0.0.1:9999
 //! ```
 //!
 //! Lesson 02's `time_server` demo is a server to try it against.

@@ -2,7 +2,7 @@
 //! each NAME as a line and prints the answer, then says `exit`.
 //!
 //! ```text
-//! cargo run -q -p lesson02-solution --example echo_client -- 127.0.0.1:9999 Michael Tracy Sarah
+//! cargo run -q -p lesson02-solution --features examples --example echo_client -- 127.0.0.1:9999 Michael Tracy Sarah
 //! ```
 //!
 //! The `echo_server` demo is a server for it.

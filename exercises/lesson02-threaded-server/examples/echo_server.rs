@@ -3,9 +3,9 @@
 //! Each client gets its own thread unless MODE says otherwise.
 //!
 //! ```text
-//! cargo run -q -p lesson02-solution --example echo_server -- 127.0.0.1:9999
-//! cargo run -q -p lesson02-solution --example echo_server -- 127.0.0.1:9999 serial
-//! cargo run -q -p lesson02-solution --example echo_server -- 127.0.0.1:9999 pool
+//! cargo run -q -p lesson02-solution --features examples --example echo_server -- 127.0.0.1:9999
+//! cargo run -q -p lesson02-solution --features examples --example echo_server -- 127.0.0.1:9999 serial
+//! cargo run -q -p lesson02-solution --features examples --example echo_server -- 127.0.0.1:9999 pool
 //! ```
 //!
 //! Try it with the `echo_client` demo, with `nc 127.0.0.1 9999`, or with

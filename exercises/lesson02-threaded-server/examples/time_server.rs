@@ -3,7 +3,7 @@
 //! closed.
 //!
 //! ```text
-//! cargo run -q -p lesson02-solution --example time_server -- 127.0.0.1:9999
+//! cargo run -q -p lesson02-solution --features examples --example time_server -- 127.0.0.1:9999
 //! ```
 //!
 //! Lesson 01's `time_client` demo (or `nc 127.0.0.1 9999`) is a client for it.

@@ -2,7 +2,7 @@
 //! prints its reply, resending when a reply does not come.
 //!
 //! ```text
-//! cargo run -q -p lesson03-solution --example udp_client -- 127.0.0.1:9999 Michael Tracy Sarah
+//! cargo run -q -p lesson03-solution --features examples --example udp_client -- 127.0.0.1:9999 Michael Tracy Sarah
 //! ```
 //!
 //! Start the `udp_server` demo (or the tutorials' Python server) first.

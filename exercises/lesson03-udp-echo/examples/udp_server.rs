@@ -2,7 +2,7 @@
 //! `Hello, X!`, sent back to whoever sent it.
 //!
 //! ```text
-//! cargo run -q -p lesson03-solution --example udp_server -- 127.0.0.1:9999
+//! cargo run -q -p lesson03-solution --features examples --example udp_server -- 127.0.0.1:9999
 //! ```
 //!
 //! Try it with the `udp_client` demo, or with the tutorials' Python client

@@ -2,8 +2,8 @@
 //! per line.
 //!
 //! ```text
-//! cargo run -q -p lesson04-solution --example line_client -- 127.0.0.1:9000 hello world
-//! cargo run -q -p lesson04-solution --example line_client -- 127.0.0.1:9000
+//! cargo run -q -p lesson04-solution --features examples --example line_client -- 127.0.0.1:9000 hello world
+//! cargo run -q -p lesson04-solution --features examples --example line_client -- 127.0.0.1:9000
 //! ```
 //!
 //! With lines as arguments it sends them all at once ([`lesson04::exchange`])

@@ -2,7 +2,7 @@
 //! on as many connections at once as clients open.
 //!
 //! ```text
-//! cargo run -q -p lesson04-solution --example line_server -- 127.0.0.1:9000
+//! cargo run -q -p lesson04-solution --features examples --example line_server -- 127.0.0.1:9000
 //! ```
 //!
 //! Talk to it with `line_client`, with `nc 127.0.0.1 9000`, or with the

@@ -1,7 +1,7 @@
 //! Demo: watch sticky packets happen on loopback, then watch the cure.
 //!
 //! ```text
-//! cargo run -q -p lesson04-solution --example sticky_demo
+//! cargo run -q -p lesson04-solution --features examples --example sticky_demo
 //! ```
 //!
 //! It runs a server and a client in one process (the server on a port the

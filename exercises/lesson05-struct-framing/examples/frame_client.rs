@@ -3,7 +3,7 @@
 //! that many bytes) until the server closes, printing each as text.
 //!
 //! ```text
-//! cargo run -q -p lesson05-solution --example frame_client -- 127.0.0.1:9999
+//! cargo run -q -p lesson05-solution --features examples --example frame_client -- 127.0.0.1:9999
 //! ```
 //!
 //! Try it against the `frame_server` demo or the tutorial's Python server

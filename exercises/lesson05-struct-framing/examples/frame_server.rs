@@ -3,7 +3,7 @@
 //! little-endian signed length (`struct.pack('i', len)`), then closes.
 //!
 //! ```text
-//! cargo run -q -p lesson05-solution --example frame_server -- 127.0.0.1:9999
+//! cargo run -q -p lesson05-solution --features examples --example frame_server -- 127.0.0.1:9999
 //! ```
 //!
 //! Read them with the `frame_client` demo, or with the tutorial's Python

@@ -3,7 +3,7 @@
 //! typed on stdin until end of input (Ctrl-D).
 //!
 //! ```text
-//! cargo run -q -p lesson06-solution --example chat_client -- 127.0.0.1:9999 我发送了一条消息
+//! cargo run -q -p lesson06-solution --features examples --example chat_client -- 127.0.0.1:9999 我发送了一条消息
 //! ```
 
 use std::io::{self, BufRead, BufReader, Write};

@@ -3,7 +3,7 @@
 //! until the client closes; every client on a thread of its own.
 //!
 //! ```text
-//! cargo run -q -p lesson06-solution --example threading_server -- 127.0.0.1:9999
+//! cargo run -q -p lesson06-solution --features examples --example threading_server -- 127.0.0.1:9999
 //! ```
 //!
 //! Talk to it with the `chat_client` demo, with `nc 127.0.0.1 9999`, or with

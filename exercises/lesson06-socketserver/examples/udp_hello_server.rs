@@ -2,7 +2,7 @@
 //! wire format of lesson 03's UDP echo.
 //!
 //! ```text
-//! cargo run -q -p lesson06-solution --example udp_hello_server -- 127.0.0.1:9999
+//! cargo run -q -p lesson06-solution --features examples --example udp_hello_server -- 127.0.0.1:9999
 //! ```
 //!
 //! Try it with lesson 03's `udp_client` demo or the tutorial's Python client.

@@ -2,8 +2,8 @@
 //! it in DIR under the name the server sent (if that name is safe).
 //!
 //! ```text
-//! cargo run -q -p lesson07-solution --example file_client -- 127.0.0.1:9999 downloads
-//! cargo run -q -p lesson07-solution --example file_client -- --stream 127.0.0.1:9999 downloads
+//! cargo run -q -p lesson07-solution --features examples --example file_client -- 127.0.0.1:9999 downloads
+//! cargo run -q -p lesson07-solution --features examples --example file_client -- --stream 127.0.0.1:9999 downloads
 //! ```
 //!
 //! By default it reads the tutorials' JSON format, so it works against a

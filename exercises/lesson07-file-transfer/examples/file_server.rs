@@ -2,8 +2,8 @@
 //! connects, each on its own thread, then closes that connection.
 //!
 //! ```text
-//! cargo run -q -p lesson07-solution --example file_server -- 127.0.0.1:9999 photo.jpg
-//! cargo run -q -p lesson07-solution --example file_server -- --stream 127.0.0.1:9999 backup.tar
+//! cargo run -q -p lesson07-solution --features examples --example file_server -- 127.0.0.1:9999 photo.jpg
+//! cargo run -q -p lesson07-solution --features examples --example file_server -- --stream 127.0.0.1:9999 backup.tar
 //! ```
 //!
 //! By default it speaks the tutorials' JSON format

@@ -1,8 +1,8 @@
 //! Demo: ask a weather API for the weather in a city, or post a report.
 //!
 //! ```text
-//! cargo run -q -p lesson08-solution --example weather -- 127.0.0.1:8000 Oslo
-//! cargo run -q -p lesson08-solution --example weather -- 127.0.0.1:8000 Bergen 7.5 "rain, as usual"
+//! cargo run -q -p lesson08-solution --features examples --example weather -- 127.0.0.1:8000 Oslo
+//! cargo run -q -p lesson08-solution --features examples --example weather -- 127.0.0.1:8000 Bergen 7.5 "rain, as usual"
 //! ```
 //!
 //! Start the `weather_api` demo first (or any server that speaks the same

@@ -2,7 +2,7 @@
 //! `requests`) against.
 //!
 //! ```text
-//! cargo run -q -p lesson08-solution --example weather_api -- 127.0.0.1:8000
+//! cargo run -q -p lesson08-solution --features examples --example weather_api -- 127.0.0.1:8000
 //! ```
 //!
 //! - `GET /weather?city=Oslo&units=metric` (or `units=imperial`): the

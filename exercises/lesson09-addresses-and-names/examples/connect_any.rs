@@ -2,8 +2,8 @@
 //! as Python's `socket.create_connection((host, port))` does.
 //!
 //! ```text
-//! cargo run -q -p lesson09-solution --example connect_any -- localhost 8000
-//! cargo run -q -p lesson09-solution --example connect_any -- localhost 8000 v6
+//! cargo run -q -p lesson09-solution --features examples --example connect_any -- localhost 8000
+//! cargo run -q -p lesson09-solution --features examples --example connect_any -- localhost 8000 v6
 //! ```
 //!
 //! On success it prints which address answered; otherwise every address it

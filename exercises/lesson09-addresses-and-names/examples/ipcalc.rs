@@ -1,9 +1,9 @@
 //! Demo: an address as a number and as a kind of address.
 //!
 //! ```text
-//! cargo run -q -p lesson09-solution --example ipcalc -- 192.168.1.1
-//! cargo run -q -p lesson09-solution --example ipcalc -- 3232235777
-//! cargo run -q -p lesson09-solution --example ipcalc -- fe80::1
+//! cargo run -q -p lesson09-solution --features examples --example ipcalc -- 192.168.1.1
+//! cargo run -q -p lesson09-solution --features examples --example ipcalc -- 3232235777
+//! cargo run -q -p lesson09-solution --features examples --example ipcalc -- fe80::1
 //! ```
 //!
 //! For a dotted quad (or its 32-bit number) it prints the number in decimal,

@@ -1,8 +1,8 @@
 //! Demo: what `getaddrinfo` returns for a host and a port.
 //!
 //! ```text
-//! cargo run -q -p lesson09-solution --example resolve -- localhost 80
-//! cargo run -q -p lesson09-solution --example resolve -- ::1 8080 v6
+//! cargo run -q -p lesson09-solution --features examples --example resolve -- localhost 80
+//! cargo run -q -p lesson09-solution --features examples --example resolve -- ::1 8080 v6
 //! ```
 //!
 //! Prints one line per address in the same form as this Python loop, so the

@@ -1,8 +1,8 @@
 //! Demo: an echo server and client over a Unix domain socket (`AF_UNIX`).
 //!
 //! ```text
-//! cargo run -q -p lesson09-solution --example unix_echo -- server /tmp/echo.sock
-//! cargo run -q -p lesson09-solution --example unix_echo -- client /tmp/echo.sock "hello there"
+//! cargo run -q -p lesson09-solution --features examples --example unix_echo -- server /tmp/echo.sock
+//! cargo run -q -p lesson09-solution --features examples --example unix_echo -- client /tmp/echo.sock "hello there"
 //! ```
 //!
 //! The server echoes every client until it closes its side, one client

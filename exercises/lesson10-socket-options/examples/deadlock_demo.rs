@@ -1,8 +1,8 @@
 //! Demo: the framing deadlock, and its cure.
 //!
 //! ```text
-//! cargo run -q -p lesson10-solution --example deadlock_demo
-//! cargo run -q -p lesson10-solution --example deadlock_demo -- 50000000
+//! cargo run -q -p lesson10-solution --features examples --example deadlock_demo
+//! cargo run -q -p lesson10-solution --features examples --example deadlock_demo -- 50000000
 //! ```
 //!
 //! Two peers on loopback each send SIZE bytes (default 10 MB) to the other.

@@ -2,7 +2,7 @@
 //! all", and print the reply the server sends once it has read everything.
 //!
 //! ```text
-//! cargo run -q -p lesson10-solution --example half_close_client -- 127.0.0.1:9999 "hello, server"
+//! cargo run -q -p lesson10-solution --features examples --example half_close_client -- 127.0.0.1:9999 "hello, server"
 //! ```
 //!
 //! Any server that reads until EOF and then answers will do: the Python one

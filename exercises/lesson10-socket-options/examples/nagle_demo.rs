@@ -2,7 +2,7 @@
 //! `TCP_NODELAY` and "one write per message" change.
 //!
 //! ```text
-//! cargo run -q -p lesson10-solution --example nagle_demo
+//! cargo run -q -p lesson10-solution --features examples --example nagle_demo
 //! ```
 //!
 //! It runs a server and a client on loopback. The client sends 20 requests,

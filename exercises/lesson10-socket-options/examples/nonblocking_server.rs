@@ -2,7 +2,7 @@
 //! non-blocking sockets (Python's `setblocking(False)` loop).
 //!
 //! ```text
-//! cargo run -q -p lesson10-solution --example nonblocking_server -- 127.0.0.1:9999
+//! cargo run -q -p lesson10-solution --features examples --example nonblocking_server -- 127.0.0.1:9999
 //! ```
 //!
 //! Connect several clients at once (`nc 127.0.0.1 9999` in a few

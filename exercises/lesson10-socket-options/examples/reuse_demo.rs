@@ -1,7 +1,7 @@
 //! Demo: "Address already in use" after a restart, and `SO_REUSEADDR`.
 //!
 //! ```text
-//! cargo run -q -p lesson10-solution --example reuse_demo
+//! cargo run -q -p lesson10-solution --features examples --example reuse_demo
 //! ```
 //!
 //! It starts a server on a port the kernel picks, serves one client and

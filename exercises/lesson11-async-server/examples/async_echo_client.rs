@@ -3,8 +3,8 @@
 //! answer (`wait N` gets two), then says `exit`.
 //!
 //! ```text
-//! cargo run -q -p lesson11-solution --example async_echo_client -- 127.0.0.1:9999 Michael "wait 500" Tracy
-//! cargo run -q -p lesson11-solution --example async_echo_client -- 127.0.0.1:9999 --frames Michael
+//! cargo run -q -p lesson11-solution --features examples --example async_echo_client -- 127.0.0.1:9999 Michael "wait 500" Tracy
+//! cargo run -q -p lesson11-solution --features examples --example async_echo_client -- 127.0.0.1:9999 --frames Michael
 //! ```
 //!
 //! `--frames` speaks lesson 05's tutorial frames (`--network-frames`: a

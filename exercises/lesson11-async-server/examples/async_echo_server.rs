@@ -5,8 +5,8 @@
 //! `The server is shutting down. Goodbye!` and the server prints its report.
 //!
 //! ```text
-//! cargo run -q -p lesson11-solution --example async_echo_server -- 127.0.0.1:9999
-//! cargo run -q -p lesson11-solution --example async_echo_server -- 127.0.0.1:9999 frames 2
+//! cargo run -q -p lesson11-solution --features examples --example async_echo_server -- 127.0.0.1:9999
+//! cargo run -q -p lesson11-solution --features examples --example async_echo_server -- 127.0.0.1:9999 frames 2
 //! ```
 //!
 //! MODE is `lines` (the default), `frames` (lesson 05's tutorial frames: a

@@ -3,7 +3,7 @@
 //! them all open and silent for SECONDS: what a server pays per idle client.
 //!
 //! ```text
-//! cargo run -q -p lesson11-solution --example idle_clients -- 127.0.0.1:9999 1000 30
+//! cargo run -q -p lesson11-solution --features examples --example idle_clients -- 127.0.0.1:9999 1000 30
 //! ```
 //!
 //! It prints `holding N connections` once they are all open, and the

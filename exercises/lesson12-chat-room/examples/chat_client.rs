@@ -3,9 +3,9 @@
 //! is your name). Ctrl-D leaves the room.
 //!
 //! ```text
-//! cargo run -q -p lesson12-solution --example chat_client -- 127.0.0.1:9999
-//! cargo run -q -p lesson12-solution --example chat_client -- 127.0.0.1:9999 --never-read slowpoke
-//! cargo run -q -p lesson12-solution --example chat_client -- 127.0.0.1:9999 --flood loud 20000
+//! cargo run -q -p lesson12-solution --features examples --example chat_client -- 127.0.0.1:9999
+//! cargo run -q -p lesson12-solution --features examples --example chat_client -- 127.0.0.1:9999 --never-read slowpoke
+//! cargo run -q -p lesson12-solution --features examples --example chat_client -- 127.0.0.1:9999 --flood loud 20000
 //! ```
 //!
 //! `--never-read NAME` joins as NAME and then reads nothing, ever.

@@ -1,8 +1,8 @@
 //! Demo: the chat room server. Serves until you press Ctrl-C.
 //!
 //! ```text
-//! cargo run -q -p lesson12-solution --example chat_server -- 127.0.0.1:9999
-//! cargo run -q -p lesson12-solution --example chat_server -- 127.0.0.1:9999 8    # queues of 8 lines
+//! cargo run -q -p lesson12-solution --features examples --example chat_server -- 127.0.0.1:9999
+//! cargo run -q -p lesson12-solution --features examples --example chat_server -- 127.0.0.1:9999 8    # queues of 8 lines
 //! ```
 //!
 //! Talk to it with the `chat_client` demo, the Python client in the

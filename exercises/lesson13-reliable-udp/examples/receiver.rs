@@ -1,7 +1,7 @@
 //! Demo: receives one file reliably over UDP and saves it.
 //!
 //! ```text
-//! cargo run -q -p lesson13-solution --example receiver -- 127.0.0.1:9999 received.bin
+//! cargo run -q -p lesson13-solution --features examples --example receiver -- 127.0.0.1:9999 received.bin
 //! ```
 //!
 //! Then start the `sender` demo in another terminal. The receiver returns

@@ -2,9 +2,9 @@
 //! optionally through a lossy relay to watch the protocol cope.
 //!
 //! ```text
-//! cargo run -q -p lesson13-solution --example sender -- 127.0.0.1:9999 some.file
-//! cargo run -q -p lesson13-solution --example sender -- 127.0.0.1:9999 some.file 16
-//! cargo run -q -p lesson13-solution --example sender -- 127.0.0.1:9999 some.file 16 30
+//! cargo run -q -p lesson13-solution --features examples --example sender -- 127.0.0.1:9999 some.file
+//! cargo run -q -p lesson13-solution --features examples --example sender -- 127.0.0.1:9999 some.file 16
+//! cargo run -q -p lesson13-solution --features examples --example sender -- 127.0.0.1:9999 some.file 16 30
 //! ```
 //!
 //! The third argument is the window (1, the default, is stop-and-wait); the
