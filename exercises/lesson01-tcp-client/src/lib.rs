@@ -189,7 +189,8 @@ pub fn split_head(raw: &[u8]) -> Result<(&[u8], &[u8]), HttpError> {
 ///   `Err(HttpError::BadStatusLine(line))`.
 /// - Each other line is `Name: value`: the name is what comes before the
 ///   first `:` (not empty, no spaces), the value what follows it, trimmed.
-///   A line without `:` is `Err(HttpError::BadHeader(line))`.
+///   A line without `:`, or whose name is empty or holds a space, is
+///   `Err(HttpError::BadHeader(line))`.
 /// - A head that is not UTF-8 is a `BadStatusLine`.
 pub fn parse_head(head: &[u8]) -> Result<Response, HttpError> {
     let _ = head;

@@ -507,10 +507,12 @@ impl Read for EndlessHead {
                 "the test's endless head reached 8 MiB: read_response never gave up",
             ));
         }
-        // The status line, then header lines for ever: up to 4 KiB a read.
+        // The status line, then header lines for ever: up to 1000 bytes a
+        // read, so that the bytes held go from 65,000 to 66,000 and never
+        // equal MAX_HEAD (65,536): the limit is "more than", not "exactly".
         const STATUS: &[u8] = b"HTTP/1.1 200 OK\r\n";
         const LINE: &[u8] = b"X-Padding: aaaaaaaaaaaaaaaa\r\n";
-        let n = buf.len().min(4096);
+        let n = buf.len().min(1000);
         for (i, byte) in buf[..n].iter_mut().enumerate() {
             let at = self.sent + i;
             *byte = match at.checked_sub(STATUS.len()) {
@@ -541,6 +543,7 @@ fn step14_endless_head_is_cut_off() {
         sent <= MAX_HEAD + 64 * 1024,
         "read_response read {sent} bytes before giving up: stop soon after MAX_HEAD ({MAX_HEAD})"
     );
+    head_of_exactly_max_head_is_kept();
     // And over a real socket, a server that never closes is a timeout, not a hang.
     let server = net::serve_one(|mut s: TcpStream| {
         s.write_all(b"HTTP/1.1 200 OK\r\n")?;
@@ -555,6 +558,54 @@ fn step14_endless_head_is_cut_off() {
         matches!(&fetched, Err(HttpError::Io(e)) if testkit::is_timeout(e)),
         "a server sent half a head and went quiet: expected Err(HttpError::Io(..)) with a timeout after 500 ms, got {fetched:?}"
     );
+}
+
+/// The limit's edge: MAX_HEAD bytes without a blank line are not yet too
+/// many. A response whose first MAX_HEAD bytes are the status and header
+/// lines (ending in `\r\n`) and whose blank line's second half comes next
+/// is valid, read in 4 KiB pieces (the reader then holds exactly MAX_HEAD
+/// bytes at one point); `split_head` tells MAX_HEAD bytes without a blank
+/// line (not finished yet) from one byte more (too large).
+fn head_of_exactly_max_head_is_kept() {
+    let mut raw = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n".to_vec();
+    let line = |len: usize| format!("X-Pad: {}\r\n", "p".repeat(len - 9)).into_bytes();
+    while MAX_HEAD - raw.len() > 1000 {
+        raw.extend(line(100));
+    }
+    raw.extend(line(MAX_HEAD - raw.len()));
+    assert_eq!(raw.len(), MAX_HEAD, "the test's own head is MAX_HEAD bytes");
+    let edge = raw.clone();
+    let (split, split_over) = within(LIMIT, "split_head at MAX_HEAD", move || {
+        let over = [edge.as_slice(), b"X"].concat();
+        let verdict = |raw: &[u8]| split_head(raw).map(|(h, b)| (h.len(), b.len()));
+        (verdict(&edge), verdict(&over))
+    });
+    assert!(
+        matches!(split, Err(HttpError::NoHeaderEnd)),
+        "split_head on exactly MAX_HEAD ({MAX_HEAD}) bytes with no blank line: expected \
+         Err(HttpError::NoHeaderEnd) (HeadTooLarge is for MORE than MAX_HEAD), got {split:?}"
+    );
+    assert!(
+        matches!(split_over, Err(HttpError::HeadTooLarge)),
+        "split_head on MAX_HEAD + 1 ({}) bytes with no blank line: expected \
+         Err(HttpError::HeadTooLarge), got {split_over:?}",
+        MAX_HEAD + 1
+    );
+    raw.extend(b"\r\nok");
+    let mut reader = ChunkedReader::new(raw, Chunking::Fixed(4096));
+    let read = within(LIMIT, "read_response on a head at MAX_HEAD", move || {
+        read_response(&mut reader)
+    });
+    match read {
+        Ok(response) if response.status == 200 && response.body == b"ok" => {}
+        other => panic!(
+            "read_response, 4096 bytes a read, on a valid response whose first MAX_HEAD \
+             ({MAX_HEAD}) bytes are its status and header lines and whose blank line ends \
+             just after them: expected Ok (status 200, body \"ok\"), got {other:?}. Holding \
+             exactly MAX_HEAD bytes is not too many: give up only when you hold MORE than \
+             MAX_HEAD without a blank line."
+        ),
+    }
 }
 
 /// A whole response: `head` (without the blank line), the blank line, `body`.
@@ -715,6 +766,8 @@ fn step16_gives_up_in_time(#[case] quiet: Quiet) {
 #[case::empty_length("HTTP/1.1 200 OK\r\nContent-Length:")]
 #[case::length_with_a_sign("HTTP/1.1 200 OK\r\nContent-Length: +5")]
 #[case::length_past_usize("HTTP/1.1 200 OK\r\nContent-Length: 99999999999999999999999")]
+#[case::empty_name("HTTP/1.1 200 OK\r\n: no name")]
+#[case::space_in_name("HTTP/1.1 200 OK\r\nContent Length: 5")]
 fn step17_bad_headers_are_errors(#[case] head: &str) {
     let _step = step!(LESSON);
     let raw = response_bytes(head, b"hello");
@@ -724,8 +777,9 @@ fn step17_bad_headers_are_errors(#[case] head: &str) {
         catch_quietly(|| parse_response(&input))
             .map_err(|(payload, place)| panic_report(payload.as_ref(), place.as_deref()))
     });
-    let rule = "a header line needs a `:`, and Content-Length must be a number of bytes \
-                (digits only): anything else is Err(HttpError::BadHeader(line))";
+    let rule = "a header line is `Name: value`, the name not empty and without spaces, and \
+                Content-Length must be a number of bytes (digits only): anything else is \
+                Err(HttpError::BadHeader(line))";
     match parsed {
         Ok(Err(HttpError::BadHeader(_))) => {}
         Err(panic) => panic!("parse_response(\"{shown}\") {panic}\n{rule}, never a panic"),

@@ -289,10 +289,8 @@ pub fn read_response<R: Read>(reader: &mut R) -> Result<Response, HttpError> {
     match response.header("Content-Length") {
         Some(value) => {
             let expected = content_length(value)?;
-            if body.len() < expected {
-                let missing = (expected - body.len()) as u64;
-                reader.take(missing).read_to_end(&mut body)?;
-            }
+            let missing = expected.saturating_sub(body.len()) as u64;
+            reader.take(missing).read_to_end(&mut body)?;
             if body.len() < expected {
                 return Err(HttpError::TruncatedBody {
                     expected,
