@@ -660,7 +660,12 @@ fn step15_read_response_from_any_reader(#[case] source: Source) {
         ),
     };
     let mut reader = InterruptedOnce::new(ChunkedReader::new(raw, chunking), interrupted_at);
-    let got = within(LIMIT, "read_response", move || read_response(&mut reader));
+    let (got, left) = within(LIMIT, "read_response", move || {
+        let got = read_response(&mut reader);
+        let mut left = Vec::new();
+        let _ = reader.read_to_end(&mut left);
+        (got, left)
+    });
     let response = match got {
         Ok(response) => response,
         Err(HttpError::Io(e)) if e.kind() == io::ErrorKind::Interrupted => panic!(
@@ -674,6 +679,16 @@ fn step15_read_response_from_any_reader(#[case] source: Source) {
         &body,
         &response.body,
     );
+    if let Source::LengthThenMore = source {
+        assert_bytes_eq(
+            "what the reader still held after read_response returned: the bytes after the \
+             body belong to whatever comes next (on a kept-alive connection, the next \
+             response), so read the body's rest as exactly the bytes missing \
+             (reader.take(missing)), not until EOF",
+            b"EXTRA BYTES",
+            &left,
+        );
+    }
 }
 
 /// What step 16 asks of a client that nobody answers.
