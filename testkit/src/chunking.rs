@@ -141,6 +141,40 @@ impl Read for ChunkedReader {
     }
 }
 
+/// A reader whose `at`th read (counting from 1) fails once with
+/// `ErrorKind::Interrupted`, as a read does when a signal arrives: nothing
+/// is lost, and code that reads must retry. `at = 0` never fails.
+#[derive(Debug)]
+pub struct InterruptedOnce<R> {
+    inner: R,
+    calls: usize,
+    at: usize,
+}
+
+impl<R> InterruptedOnce<R> {
+    /// `inner`, with its `at`th read failing once.
+    pub fn new(inner: R, at: usize) -> Self {
+        InterruptedOnce {
+            inner,
+            calls: 0,
+            at,
+        }
+    }
+}
+
+impl<R: Read> Read for InterruptedOnce<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        self.calls += 1;
+        if self.calls == self.at {
+            return Err(io::Error::new(
+                io::ErrorKind::Interrupted,
+                "interrupted by a signal (the test's reader: retry the read)",
+            ));
+        }
+        self.inner.read(buf)
+    }
+}
+
 /// How long the test itself takes to take `raw` one byte per read into a
 /// buffer: the least any reader can cost, the baseline a step that checks a
 /// reader's efficiency measures against in the same run. The fastest of

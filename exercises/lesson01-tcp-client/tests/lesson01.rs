@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use lesson01::*;
 use rstest::rstest;
-use testkit::chunking::ChunkedReader;
+use testkit::chunking::{ChunkedReader, InterruptedOnce};
 use testkit::http::{HttpServer, Response as Canned};
 use testkit::learner::panic_report;
 use testkit::relay::TcpRelay;
@@ -60,37 +60,6 @@ fn step01_builds_the_request(#[case] host: &str, #[case] path: &str) {
         !bare_newlines,
         "every line must end with \\r\\n, not a bare \\n\n     got: \"{shown}\""
     );
-}
-
-/// A reader whose `call`th read fails once with `ErrorKind::Interrupted`, as
-/// a read does when a signal arrives: nothing is lost, the caller retries.
-struct InterruptedOnce<R> {
-    inner: R,
-    calls: usize,
-    at: usize,
-}
-
-impl<R: Read> Read for InterruptedOnce<R> {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        self.calls += 1;
-        if self.calls == self.at {
-            return Err(io::Error::new(
-                io::ErrorKind::Interrupted,
-                "interrupted by a signal (the test's reader: retry the read)",
-            ));
-        }
-        self.inner.read(buf)
-    }
-}
-
-impl<R> InterruptedOnce<R> {
-    fn new(inner: R, at: usize) -> Self {
-        InterruptedOnce {
-            inner,
-            calls: 0,
-            at,
-        }
-    }
 }
 
 #[rstest]

@@ -17,7 +17,7 @@ use lesson04::*;
 use rstest::rstest;
 use socket2::SockRef;
 use testkit::bytes::diff_report;
-use testkit::chunking::ChunkedReader;
+use testkit::chunking::{ChunkedReader, InterruptedOnce};
 use testkit::learner::panic_report;
 use testkit::relay::TcpRelay;
 use testkit::step::catch_quietly;
@@ -210,11 +210,18 @@ enum Split {
     /// Through a relay that forwards one byte at a time; the sender holds
     /// back the second half until the reader has returned.
     OneByteAtATime,
+    /// In memory: the first read fails with `Interrupted` (a signal), the
+    /// next returns the message.
+    Interrupted,
+    /// In memory: the read fails with `ConnectionReset`.
+    Reset,
 }
 
 #[rstest]
 #[case::bigger_than_the_buffer(Split::BiggerThanTheBuffer)]
 #[case::one_byte_at_a_time(Split::OneByteAtATime)]
+#[case::interrupted(Split::Interrupted)]
+#[case::reset(Split::Reset)]
 fn step02_one_write_arrives_in_pieces(#[case] split: Split) {
     let _step = step!(LESSON);
     let (go_on, wait) = mpsc::channel::<()>();
@@ -280,6 +287,54 @@ fn step02_one_write_arrives_in_pieces(#[case] split: Split) {
                 show(&got)
             );
         }
+        Split::Interrupted => {
+            let got = within(LIMIT, "read_message_naive", || {
+                let chunks = ChunkedReader::new(b"hello".to_vec(), Chunking::Whole);
+                read_message_naive(&mut InterruptedOnce::new(chunks, 1))
+            });
+            match got {
+                Ok(got) if got == b"hello" => {}
+                other => panic!(
+                    "the first read failed with ErrorKind::Interrupted (a signal arrived: \
+                     nothing was read, nothing lost), the next would return b\"hello\": \
+                     expected Ok(b\"hello\"), got {other:?}. Make the read again after \
+                     Interrupted; it does not count as the one read."
+                ),
+            }
+        }
+        Split::Reset => {
+            let got = within(LIMIT, "read_message_naive on a reset connection", || {
+                read_message_naive(&mut ResetReader { reads: 0 })
+            });
+            match got {
+                Err(e) if e.kind() == io::ErrorKind::ConnectionReset => {}
+                other => panic!(
+                    "the read failed with ErrorKind::ConnectionReset: expected that error \
+                     back, got {other:?}. Only Interrupted is read again; any other error is \
+                     returned as it is."
+                ),
+            }
+        }
+    }
+}
+
+/// A reader on a connection the peer reset: the first read fails; a read
+/// made again after that finds nothing (`Ok(0)`), so a reader that retries
+/// every error returns at once instead of spinning.
+struct ResetReader {
+    reads: usize,
+}
+
+impl Read for ResetReader {
+    fn read(&mut self, _: &mut [u8]) -> io::Result<usize> {
+        self.reads += 1;
+        if self.reads > 1 {
+            return Ok(0);
+        }
+        Err(io::Error::new(
+            io::ErrorKind::ConnectionReset,
+            "connection reset by peer (the test's reader)",
+        ))
     }
 }
 
