@@ -35,6 +35,33 @@ edition = "2024"
 TOML
 printf 'pub fn answer() -> u32 {\n    todo!()\n}\n\n#[test]\nfn answers() {\n    assert_eq!(answer(), 42);\n}\n' >"$floor/src/lib.rs"
 
+# The shape of a lesson with nothing in it: a library with one stub
+# function and one test file that calls it through the testkit, built with
+# the course's profile. What a lesson costs above this is its own steps.
+shape=target/learner-loop/shape
+mkdir -p "$shape/src" "$shape/tests"
+cat >"$shape/Cargo.toml" <<TOML
+[package]
+name = "shape"
+version = "0.1.0"
+edition = "2024"
+
+[lib]
+test = false
+doctest = false
+
+[dev-dependencies]
+testkit = { path = "$PWD/testkit" }
+
+[profile.dev]
+debug = false
+strip = "debuginfo"
+
+[workspace]
+TOML
+printf 'pub fn answer() -> u32 {\n    todo!()\n}\n' >"$shape/src/lib.rs"
+printf '#[test]\nfn step01_answers() {\n    let got = testkit::within(std::time::Duration::from_secs(1), "answer", shape::answer);\n    assert_eq!(got, 42);\n}\n' >"$shape/tests/step.rs"
+
 now() { date +%s.%N; }
 # One timed run of a command after touching a file; prints seconds.
 timed() {
@@ -48,9 +75,19 @@ median() { sort -n | awk '{a[NR]=$1} END {m=(NR%2)? a[(NR+1)/2] : (a[NR/2]+a[NR/
 
 # Warm both: the first build of each is not what a learner waits for.
 (cd "$floor" && cargo test -q >/dev/null 2>&1 || true)
+(cd "$shape" && cargo test -q >/dev/null 2>&1 || true)
 for n in "${lessons[@]}"; do cargo test -q -p "lesson$n" --no-run >/dev/null 2>&1 || true; done
 
 printf '%-9s %8s %8s %7s\n' lesson median floor ratio
+ours=(); base=()
+for _ in $(seq "$runs"); do
+    ours+=("$(timed "$shape/src/lib.rs" cargo test -q --manifest-path "$shape/Cargo.toml")")
+    base+=("$(timed "$floor/src/lib.rs" cargo test -q --manifest-path "$floor/Cargo.toml")")
+done
+m=$(printf '%s\n' "${ours[@]}" | median)
+f=$(printf '%s\n' "${base[@]}" | median)
+printf '%-9s %8s %8s %6.2fx  (a lesson with one step and nothing else)\n' shape "$m" "$f" \
+    "$(awk -v a="$m" -v b="$f" 'BEGIN { printf "%.2f", a / b }')"
 worst=0
 for n in "${lessons[@]}"; do
     lib=$(echo exercises/lesson"$n"-*/src/lib.rs)
