@@ -708,14 +708,16 @@ fn step06_reader_reassembles_messages(#[case] cut: Cut) {
     let stream = framed(&messages);
     let expected = expected_outcomes(&messages);
     let most = expected.len() + 2;
-    let source = ChunkedReader::new(stream.clone(), chunking);
+    // The third read fails once with Interrupted (a signal): nothing lost.
+    let source = InterruptedOnce::new(ChunkedReader::new(stream.clone(), chunking), 3);
     let got = within(LIMIT, "MessageReader::next_message", move || {
         let mut reader = MessageReader::new(source);
         drain_messages(&mut reader, most)
     });
     assert_outcomes(
         &format!(
-            "{} messages, each ending in \\n ({} bytes), read {chunking}",
+            "{} messages, each ending in \\n ({} bytes), read {chunking}, the third read \
+             failing once with ErrorKind::Interrupted (read again: nothing was lost)",
             messages.len(),
             stream.len()
         ),
@@ -902,21 +904,28 @@ impl Read for Endless {
 fn step09_oversized_message_is_refused(#[case] cut: Cut) {
     let step = step!(LESSON);
     const MAX: usize = 1000;
-    // Exactly the limit is fine; one byte more is not, even when its \n
-    // comes in the same read.
-    let messages = vec![vec![b'x'; MAX], vec![b'y'; MAX + 1], b"after".to_vec()];
+    // Exactly the limit is fine, after another message as at the start;
+    // one byte more is not, even when its \n comes in the same read.
+    let messages = vec![
+        b"a".to_vec(),
+        vec![b'x'; MAX],
+        vec![b'y'; MAX + 1],
+        b"after".to_vec(),
+    ];
     let chunking = cut.chunking(step.seed());
     let source = ChunkedReader::new(framed(&messages), chunking);
     let got = within(LIMIT, "MessageReader::next_message", move || {
-        drain_messages(&mut MessageReader::with_max_len(source, MAX), 4)
+        drain_messages(&mut MessageReader::with_max_len(source, MAX), 5)
     });
     assert_outcomes(
         &format!(
-            "with_max_len({MAX}) over a message of {MAX} bytes then one of {} bytes, read \
+            "with_max_len({MAX}) over a message of 1 byte, then one of {MAX} bytes (a \
+             message's length counts from its own start), then one of {} bytes, read \
              {chunking}",
             MAX + 1
         ),
         &[
+            Got::Message(b"a".to_vec()),
             Got::Message(vec![b'x'; MAX]),
             Got::Error(io::ErrorKind::InvalidData),
         ],
