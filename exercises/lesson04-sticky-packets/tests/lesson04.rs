@@ -1496,6 +1496,30 @@ fn step17_timeout_loses_nothing() {
         ],
         &got,
     );
+    // What the reader holds across a timeout, as buffered() shows it.
+    let source = Scripted {
+        parts: vec![Ok(b"hello\nwor".to_vec()), Err(TimedOut)].into(),
+    };
+    let (got, held) = within(
+        LIMIT,
+        "MessageReader::next_message, then buffered()",
+        move || {
+            let mut reader = MessageReader::new(source);
+            let got = call_next(&mut reader, 2);
+            (got, reader.buffered().to_vec())
+        },
+    );
+    assert_outcomes(
+        "a read of \"hello\\nwor\", then a read timeout (TimedOut)",
+        &[Got::Message(b"hello".to_vec()), Got::Error(TimedOut)],
+        &got,
+    );
+    assert_bytes_eq(
+        "buffered() after next_message returned b\"hello\" and then the read timed out: the \
+         bytes received and not returned yet, the start of the next message",
+        b"wor",
+        &held,
+    );
     // Over a socket with a read timeout: the rest of the message comes late.
     let (go_on, wait) = mpsc::channel::<()>();
     let server = net::serve_one(move |mut s| {

@@ -218,7 +218,7 @@ impl<R: Read> MessageReader<R> {
                 }
             };
             if n == 0 {
-                let partial = self.buf.len() - self.start;
+                let partial = self.buffered().len();
                 if partial == 0 {
                     return Ok(None);
                 }
