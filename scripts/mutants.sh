@@ -123,6 +123,19 @@ lesson04_excludes=(
 lesson04_excludes+=(
     --exclude-re 'lesson04-sticky-packets/.* in MessageReader<R>::compact$'
     --exclude-re 'lesson04-sticky-packets/.*: replace MessageReader<R>::compact with \(\)$'
+    # The drain's byte count stopping one read later (`<=`): what the
+    # sockets' buffers hold blurs the exact count by megabytes (step 19
+    # checks the limit itself, against a 64 MiB flood).
+    --exclude-re 'lesson04-sticky-packets/.*: replace < with <= in close_gracefully$'
+    # The drain retrying errors other than Interrupted: on Linux the read
+    # after a reset finds EOF, and a timed-out read is followed by the
+    # deadline's own check, so the drain ends the same way; Interrupted
+    # itself needs a signal.
+    --exclude-re 'lesson04-sticky-packets/.*(ErrorKind::Interrupted with (true|false)|replace == with !=) in close_gracefully$'
+    # An idle client's WouldBlock returned as it is instead of TimedOut:
+    # seen only after IDLE_TIMEOUT (60 s), and the stub says "that timeout
+    # error", either kind. (Mapping every error to TimedOut is caught.)
+    --exclude-re 'lesson04-sticky-packets/.*ErrorKind::WouldBlock with false in handle_client$'
 )
 
 lesson07_excludes=(

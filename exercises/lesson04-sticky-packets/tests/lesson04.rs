@@ -1145,6 +1145,9 @@ enum Rude {
 #[case::oversized_line(Rude::OversizedLine)]
 fn step14_line_server_survives_rude_clients(#[case] rude: Rude) {
     let _step = step!(LESSON);
+    if let Rude::TruncatedLine = rude {
+        truncated_line_is_returned();
+    }
     let server = line_server();
     let mut bystander = server.client("a well-behaved client, connected first");
     ask(&mut bystander, b"before");
@@ -1759,5 +1762,90 @@ fn step19_drain_ends_while_a_client_trickles() {
                  {other:?}: it must return the InvalidData error of the line too long"
             ))
         }
+    }
+    drain_stops_at_its_limit();
+}
+
+/// `handle_client` itself, for a client whose last line is cut short by its
+/// EOF: the reader's `UnexpectedEof` is what it returns, as it is.
+fn truncated_line_is_returned() {
+    let (listener, addr) = net::listener();
+    let stream = net::connect(addr, LIMIT);
+    let (accepted, _) = within(
+        LIMIT,
+        "accepting the test's connection (test setup)",
+        move || listener.accept(),
+    )
+    .expect("accept the test's own connection (test setup)");
+    let server = Learner::spawn("handle_client(stream)", move || handle_client(accepted));
+    let mut client =
+        LineClient::new("a client whose last line is cut short", stream).watching(server.watch());
+    client.send(b"one\ntw");
+    client.half_close();
+    client.expect(b"ONE\n");
+    match server.wait(LIMIT, "the client's EOF") {
+        Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => {}
+        other => client.fail(format!(
+            "the client's EOF came in the middle of a line: handle_client must return the \
+             reader's error of kind UnexpectedEof as it is, got {other:?}"
+        )),
+    }
+}
+
+/// How much step 19's flooding client offers after its refused line: far
+/// more than DRAIN_LIMIT and all the socket buffers of both ends (a few MB
+/// on loopback).
+const FLOOD: usize = 64 * 1024 * 1024;
+
+/// The drain's other bound: a client that floods after the refusal is cut
+/// off once DRAIN_LIMIT bytes have been thrown away (the server's close
+/// then turns the rest into a reset), long before it has sent FLOOD bytes.
+fn drain_stops_at_its_limit() {
+    let (listener, addr) = net::listener();
+    let stream = net::connect(addr, LIMIT);
+    let (accepted, _) = within(
+        LIMIT,
+        "accepting the test's connection (test setup)",
+        move || listener.accept(),
+    )
+    .expect("accept the test's own connection (test setup)");
+    let server = Learner::spawn("handle_client(stream)", move || handle_client(accepted));
+    let mut client = LineClient::new("a client that floods", stream).watching(server.watch());
+    let mut line = vec![b'a'; MAX_MESSAGE + 1000];
+    line.push(b'\n');
+    client.send(&line);
+    client.expect(TOO_LONG_REPLY);
+    let mut w: &TcpStream = client.stream();
+    w.set_write_timeout(Some(LIMIT))
+        .expect("set a write timeout (test setup)");
+    let piece = vec![b'x'; 64 * 1024];
+    let mut flooded = 0usize;
+    while flooded < FLOOD {
+        match w.write(&piece) {
+            Ok(n) => flooded += n,
+            Err(_) => break,
+        }
+    }
+    client.note(format!(
+        "then sent {flooded} bytes \"x\" as fast as the server took them, never a \\n"
+    ));
+    println!(
+        "handle_client cut the flood off after {flooded} bytes had been sent (DRAIN_LIMIT: \
+         {DRAIN_LIMIT}; the rest sat in the sockets' buffers)"
+    );
+    if flooded >= FLOOD {
+        client.fail(format!(
+            "handle_client took all {FLOOD} bytes this client sent after TOO_LONG_REPLY: the \
+             drain must stop once it has thrown away DRAIN_LIMIT ({DRAIN_LIMIT}) bytes, and \
+             close. Count the bytes each read returns, and end the drain when the count reaches \
+             DRAIN_LIMIT"
+        ));
+    }
+    match server.wait(LIMIT, "the drain's end") {
+        Err(e) if e.kind() == io::ErrorKind::InvalidData => {}
+        other => client.fail(format!(
+            "handle_client, having refused a line over MAX_MESSAGE and drained, returned \
+             {other:?}: it must return the InvalidData error of the line too long"
+        )),
     }
 }

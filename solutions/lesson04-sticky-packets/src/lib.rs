@@ -353,7 +353,10 @@ fn close_gracefully(stream: &TcpStream) {
         // starts again with every byte, and a peer trickling one byte a
         // second would keep the drain going for days.
         let left = deadline.saturating_duration_since(Instant::now());
-        if left.is_zero() || stream.set_read_timeout(Some(left)).is_err() {
+        if left.is_zero() {
+            return;
+        }
+        if stream.set_read_timeout(Some(left)).is_err() {
             return;
         }
         match reader.read(&mut sink) {
