@@ -25,11 +25,14 @@
 //! - [`relay`]: a TCP relay that re-chunks both directions and a UDP relay
 //!   that drops, duplicates and reorders datagrams;
 //! - [`bytes`]: assertions that show what was sent, expected and received;
+//! - [`child`]: the step run again in a child process, to see what the
+//!   learner's code prints to stderr;
 //! - [`explain`]: I/O errors in words a learner can act on;
 //! - [`lang`]: English or Simplified Chinese, and the catalogues of phrases;
 //! - [`http`]: a small HTTP/1.1 server with canned or computed responses.
 
 pub mod bytes;
+pub mod child;
 pub mod chunking;
 pub mod client;
 pub mod confirm;

@@ -1070,12 +1070,55 @@ fn step10_udp_server_answers_each_datagram(#[case] lossy: bool) {
     running.stop();
 }
 
+/// The default hook, `print_error`, as Python's `handle_error` prints: run
+/// in a child process, whose stderr the step reads.
+fn default_hook_prints_the_report() {
+    let client: SocketAddr = "127.0.0.1:5555".parse().expect("an address");
+    let error = HandlerError::Panic("boom".into());
+    if testkit::child::is_child("print_error") {
+        print_error(client, &error);
+        return;
+    }
+    let out = testkit::child::output_of("print_error", LIMIT);
+    let ruler = "-".repeat(40);
+    let expected = format!(
+        "{ruler}\nException occurred during processing of request from {client}\n{error}\n{ruler}\n"
+    );
+    let call = format!("print_error({client}, &HandlerError::Panic(\"boom\"))");
+    if !out.passed {
+        // The child's panic, without its thread's name (the checker reads
+        // this step's own "thread '...' panicked") and without a backtrace.
+        let said: Vec<&str> = out
+            .stderr
+            .lines()
+            .map(|l| l.split_once(" panicked at ").map_or(l, |(_, at)| at))
+            .take_while(|l| !l.starts_with("stack backtrace:") && !l.starts_with("note:"))
+            .filter(|l| !l.is_empty())
+            .take(8)
+            .collect();
+        panic!(
+            "{call}, run in a child process, panicked at {}",
+            said.join("\n")
+        );
+    }
+    if !out.stderr.contains(&expected) {
+        panic!(
+            "{call}, run in a child process, wrote to stderr:\n{}\nexpected, as Python's \
+             handle_error prints:\n{expected}",
+            testkit::show(out.stderr.as_bytes())
+        );
+    }
+}
+
 #[rstest]
 #[case::serial("TcpServer")]
 #[case::threading("ThreadingTcpServer")]
 #[case::udp("UdpServer")]
 fn step11_failing_handlers_are_reported(#[case] kind: &'static str) {
     let _step = step!(LESSON);
+    if kind == "TcpServer" {
+        default_hook_prints_the_report();
+    }
     let reports: Reports = Arc::new(Mutex::new(Vec::new()));
     if kind == "UdpServer" {
         let (mut server, addr) = udp_server();
