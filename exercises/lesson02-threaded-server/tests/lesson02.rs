@@ -914,15 +914,15 @@ fn step16_accept_loop_pauses_and_goes_on(#[case] nothing: Nothing) {
         };
         let used = after.since(before);
         eprintln!(
-            "accept_loop: {:?} of CPU time and {} sleeps in {WATCH:?} with nothing to accept",
-            used.cpu, used.sleeps
+            "accept_loop: {} in {WATCH:?} with nothing to accept",
+            used.describe()
         );
         if used.spins() {
             server.fail(format!(
-                "{situation}; accept_loop used {:?} of CPU time in {WATCH:?} and went to sleep \
-                 only {} times: it spins, asking accept() again at once, a core at full speed \
-                 doing nothing. Pause between tries: {advice}.",
-                used.cpu, used.sleeps
+                "{situation}; accept_loop used {} in {WATCH:?}: it spins, asking accept() \
+                 again at once, a core at full speed doing nothing. Pause between tries: \
+                 {advice}.",
+                used.describe()
             ));
         }
     }

@@ -15,6 +15,7 @@ use std::time::{Duration, Instant};
 
 use lesson06::*;
 use rstest::rstest;
+use socket2::SockRef;
 use testkit::cpu::ThreadClock;
 use testkit::learner::panic_report;
 use testkit::relay::{LossPlan, Route, UdpRelay};
@@ -110,7 +111,9 @@ fn hello(name: &[u8]) -> Vec<u8> {
 }
 
 /// What the `handle_error` hook was told: (client, what kind, text).
-type Reports = Arc<Mutex<Vec<(SocketAddr, String, String)>>>;
+/// One call of the hook: the client's address, the error's kind, its text.
+type Report = (SocketAddr, String, String);
+type Reports = Arc<Mutex<Vec<Report>>>;
 
 fn reporting_hook(reports: &Reports) -> impl Fn(SocketAddr, &HandlerError) + Send + Sync + 'static {
     let reports = Arc::clone(reports);
@@ -129,18 +132,26 @@ fn reporting_hook(reports: &Reports) -> impl Fn(SocketAddr, &HandlerError) + Sen
 
 /// Waits until the hook has a report for `client`, and returns it.
 fn report_for(reports: &Reports, client: SocketAddr, what: &str) -> (String, String) {
+    report_within(reports, client).unwrap_or_else(|all| {
+        panic!(
+            "{what}: the handle_error hook was never called for {client} (it was called \
+             for: {all:?}). Catch the handler's error or panic and pass it, with the \
+             client's address, to the hook."
+        )
+    })
+}
+
+/// The hook's report for `client` (its kind and text), waiting up to
+/// [`LIMIT`] for it; else every report there is.
+fn report_within(reports: &Reports, client: SocketAddr) -> Result<(String, String), Vec<Report>> {
     let start = Instant::now();
     loop {
         let all = reports.lock().unwrap_or_else(|e| e.into_inner()).clone();
         if let Some((_, kind, text)) = all.iter().find(|(a, _, _)| *a == client) {
-            return (kind.clone(), text.clone());
+            return Ok((kind.clone(), text.clone()));
         }
         if start.elapsed() > LIMIT {
-            panic!(
-                "{what}: the handle_error hook was never called for {client} (it was called \
-                 for: {all:?}). Catch the handler's error or panic and pass it, with the \
-                 client's address, to the hook."
-            );
+            return Err(all);
         }
         thread::sleep(Duration::from_millis(10));
     }
@@ -920,6 +931,11 @@ fn step09_threading_shutdown_lets_clients_finish() {
     let running = Running::start("ThreadingTcpServer", server, true);
     let mut client = running.client(addr, "a client connected before the shutdown");
     client.expect(b"hello\n");
+    // Another client comes and goes meanwhile: a server that forgets its
+    // finished workers must keep the first one's.
+    let mut second = running.client(addr, "a second client, come and gone meanwhile");
+    second.expect(b"hello\n");
+    drop(second);
     // shutdown() stops the accept loop; it does not wait for the handlers.
     let server = running.stop();
     client.note("the server was shut down: a client connected before is still served");
@@ -933,7 +949,9 @@ fn step09_threading_shutdown_lets_clients_finish() {
     match closed.recv_timeout(Duration::from_millis(300)) {
         Ok(()) => panic!(
             "server_close() returned while a client was still being served: it must wait for \
-             (join) the handler threads still running, as Python's block_on_close does"
+             (join) the handler threads still running, as Python's block_on_close does (a \
+             second client came and went meanwhile: forget only the workers that have \
+             finished)"
         ),
         Err(RecvTimeoutError::Disconnected) => {
             panic!(
@@ -1070,21 +1088,33 @@ fn step10_udp_server_answers_each_datagram(#[case] lossy: bool) {
     running.stop();
 }
 
+/// A number that differs from run to run (the std hasher's random keys).
+fn rand_port() -> u64 {
+    use std::hash::{BuildHasher, RandomState};
+    RandomState::new().hash_one(std::process::id())
+}
+
 /// The default hook, `print_error`, as Python's `handle_error` prints: run
 /// in a child process, whose stderr the step reads.
 fn default_hook_prints_the_report() {
-    let client: SocketAddr = "127.0.0.1:5555".parse().expect("an address");
-    let error = HandlerError::Panic("boom".into());
-    if testkit::child::is_child("print_error") {
+    // A fresh port and panic message each run, passed down to the child.
+    let report = |port: &str| -> (SocketAddr, HandlerError) {
+        let client = format!("127.0.0.1:{port}").parse().expect("an address");
+        (client, HandlerError::Panic(format!("boom {port}")))
+    };
+    if let Some(port) = testkit::child::called("print_error") {
+        let (client, error) = report(&port);
         print_error(client, &error);
         return;
     }
-    let out = testkit::child::output_of("print_error", LIMIT);
+    let port = (1024 + rand_port() % 60_000).to_string();
+    let (client, error) = report(&port);
+    let out = testkit::child::output_of("print_error", &port, LIMIT);
     let ruler = "-".repeat(40);
     let expected = format!(
         "{ruler}\nException occurred during processing of request from {client}\n{error}\n{ruler}\n"
     );
-    let call = format!("print_error({client}, &HandlerError::Panic(\"boom\"))");
+    let call = format!("print_error({client}, &HandlerError::Panic(\"boom {port}\"))");
     if !out.passed {
         // The child's panic, without its thread's name (the checker reads
         // this step's own "thread '...' panicked") and without a backtrace.
@@ -1272,6 +1302,74 @@ fn step12_rude_clients_do_not_stop_the_server() {
     );
     drop(silent);
     running.stop();
+    threading_timeout_ends_a_silent_client(&log);
+    broken_listener_ends_serve_forever(&log);
+}
+
+/// The threading server's `set_timeout` too is every connection's read and
+/// write timeout: a silent client's handler ends in a timeout, reported.
+fn threading_timeout_ends_a_silent_client(log: &Log) {
+    let reports: Reports = Arc::new(Mutex::new(Vec::new()));
+    let (listener, addr) = net::listener();
+    let mut server = threading(listener, echo(false, log));
+    let hook = reporting_hook(&reports);
+    server = within(
+        LIMIT,
+        "ThreadingTcpServer::set_timeout and set_handle_error",
+        move || {
+            server.set_timeout(Some(Duration::from_millis(300)));
+            server.set_handle_error(hook);
+            server
+        },
+    );
+    let running = Running::start("ThreadingTcpServer", server, true);
+    let silent = running.client(addr, "a silent client of the threading server");
+    let Ok((k, text)) = report_within(&reports, silent.local_addr()) else {
+        running.fail(format!(
+            "ThreadingTcpServer::set_timeout(Some(300 ms)), then a client that sends nothing: \
+             no report for it came within {} s. The timeout must become every accepted \
+             connection's read and write timeout, as TcpServer's does, so that a silent \
+             client's handler ends in a timeout error, which goes to the hook",
+            LIMIT.as_secs()
+        ));
+    };
+    assert!(
+        k == "Io(WouldBlock)" || k == "Io(TimedOut)",
+        "ThreadingTcpServer::set_timeout(Some(300 ms)), then a client that sends nothing: its \
+         handler should fail with a timeout (WouldBlock or TimedOut), reported to the hook; \
+         got {k}: {text}"
+    );
+    drop(silent);
+    running.stop();
+}
+
+/// An `accept` error that is not a timeout, an interruption or a client
+/// gone ends `serve_forever` with that error: here the listening socket is
+/// shut down under it (Linux's accept then fails with EINVAL).
+fn broken_listener_ends_serve_forever(log: &Log) {
+    let (listener, addr) = net::listener();
+    let same = listener
+        .try_clone()
+        .expect("a second handle on the listening socket (test setup)");
+    let server = serial(listener, echo(false, log));
+    let running = Running::start("TcpServer", server, true);
+    let mut client = running.client(addr, "a client before the listener breaks");
+    client.send(b"hi\n");
+    client.expect(b"hi\n");
+    drop(client);
+    SockRef::from(&same)
+        .shutdown(Shutdown::Both)
+        .expect("shut the listening socket down (test setup)");
+    let after = "the listening socket was shut down under serve_forever: its accept fails with \
+                 an error that is not a timeout (EINVAL), and serve_forever must return it, \
+                 not take it for a poll that found nobody";
+    match running.learner.wait(SHUTDOWN_LIMIT, after) {
+        Served(Err(_), _) => {}
+        Served(Ok(()), _) => panic!(
+            "{after}; it returned Ok(()), which means it was shut down, and nobody called \
+             shutdown()"
+        ),
+    }
 }
 
 #[test]
@@ -1536,10 +1634,7 @@ fn idle_cpu<S: Serve>(running: &Running<S>) {
         ));
     };
     let used = after.since(before);
-    eprintln!(
-        "{what}: {:?} of CPU time and {} sleeps in {IDLE:?} with no client",
-        used.cpu, used.sleeps
-    );
+    eprintln!("{what}: {} in {IDLE:?} with no client", used.describe());
     if used.spins() {
         let zero = if running.poll.is_zero() {
             " A zero poll interval means \"look for a shutdown as often as you can\", asleep \
@@ -1549,11 +1644,11 @@ fn idle_cpu<S: Serve>(running: &Running<S>) {
             ""
         };
         running.fail(format!(
-            "{what} used {:?} of CPU time in {IDLE:?} with no client at all, and went to sleep \
-             only {} times: it spins. Between clients a server must sleep in the kernel: wait \
-             inside accept (or recv_from) with the poll interval as its timeout, instead of \
-             retrying a non-blocking socket in a loop.{zero}",
-            used.cpu, used.sleeps
+            "{what} used {} in {IDLE:?} with no client at all: it spins. Between clients a \
+             server must sleep in the kernel: wait inside accept (or recv_from) with the poll \
+             interval as its timeout, instead of retrying a non-blocking socket in a \
+             loop.{zero}",
+            used.describe()
         ));
     }
 }
