@@ -317,6 +317,21 @@ fn step04_write_times_out_on_a_peer_that_never_reads() {
     );
     assert_bytes_eq("what the peer received", &data[..sent], &got);
 
+    // A peer that has reset the connection: the write fails with the
+    // connection's own error, which is no timeout.
+    let (client, server) = net::pair();
+    testkit::peer::reset(server).expect("reset the test's end (test setup)");
+    let got = within(LIMIT, "write_all_timeout to a peer that reset", move || {
+        write_all_timeout(&client, &pattern(1 << 20, 3, 251), Duration::from_secs(2))
+    });
+    if !matches!(got, Err(TransferError::Io(_))) {
+        panic!(
+            "the peer reset the connection (SO_LINGER 0, then close) before the write: expected \
+             Err(TransferError::Io(..)) with the connection's error (a reset or a broken pipe), \
+             got {got:?}. Only a write that waits out its timeout is WriteTimedOut"
+        );
+    }
+
     // A peer that reads: everything arrives, no error.
     let (client, mut server) = net::pair_with_buffers(TINY_BUFFER);
     net::set_timeouts(&server, LIMIT);
@@ -884,9 +899,47 @@ fn step12_exchange_reads_while_writing(#[case] chunking: Option<Chunking>, #[cas
     );
 }
 
+/// `read_to_end_limited` at its limit's edge: exactly `limit` bytes are
+/// kept, one more is `TooLarge`, and so is a peer whose bytes jump past it.
+fn read_limit_edge() {
+    let limit = 10_000;
+    for (size, fits) in [(limit, true), (limit + 1, false), (limit + 5_000, false)] {
+        let (client, mut server) = net::pair();
+        net::set_timeouts(&client, LIMIT);
+        let data = pattern(size, 11, 251);
+        let sent = data.clone();
+        let writer = thread::spawn(move || {
+            let _ = server.write_all(&sent);
+        });
+        let got = within(LIMIT, "read_to_end_limited", move || {
+            read_to_end_limited(&client, limit)
+        });
+        let _ = writer.join();
+        let what = format!(
+            "read_to_end_limited(stream, {limit}) on a peer that sends {size} bytes and closes"
+        );
+        match (fits, &got) {
+            (true, Ok(kept)) => assert_bytes_eq(&format!("{what}: every byte"), &data, kept),
+            (false, Err(TransferError::TooLarge { limit: l })) if *l == limit => {}
+            (true, _) => panic!(
+                "{what}: expected all {size} bytes (exactly the limit is allowed: TooLarge is for \
+                 MORE than limit), got {:?}",
+                got.map(|v| v.len())
+            ),
+            (false, _) => panic!(
+                "{what}: expected Err(TransferError::TooLarge {{ limit: {limit} }}) (more than \
+                 limit, however the reads cut the bytes: compare the total, not one read), got \
+                 {:?}",
+                got.map(|v| v.len())
+            ),
+        }
+    }
+}
+
 #[test]
 fn step13_exchange_rejects_bad_peers() {
     let _step = step!(LESSON);
+    read_limit_edge();
     let limit = 64 * 1024;
     let request = pattern(1_000, 5, 251);
 
