@@ -688,10 +688,12 @@ fn step09_serves_many_clients_from_one_thread(
     let mut clients: Vec<LineClient> = (0..CLIENTS)
         .map(|i| server.client_via(route.addr, &format!("client {i} ({how})")))
         .collect();
+    let mut total = 0u64;
     for round in 0..3 {
         for (i, client) in clients.iter_mut().enumerate().rev() {
             let message = format!("round {round} from client {i}: {}\n", "x".repeat(i * 3));
             echo_round(client, message.as_bytes());
+            total += message.len() as u64;
         }
     }
     // A big message: the echo must be written in parts while the client is
@@ -726,6 +728,12 @@ fn step09_serves_many_clients_from_one_thread(
         stats.accepted >= CLIENTS && stats.most_open >= CLIENTS,
         "{CLIENTS} clients were connected at once: expected accepted >= {CLIENTS} and most_open >= \
          {CLIENTS}, got {stats:?}"
+    );
+    total += big as u64 + b"goodbye\n".len() as u64;
+    assert_eq!(
+        stats.echoed, total,
+        "the clients were sent back {total} bytes in all (12 lines, {big} bytes, \"goodbye\\n\"): \
+         ServeStats::echoed counts every byte a write took, got {stats:?}"
     );
 }
 
@@ -781,6 +789,35 @@ fn step10_nonblocking_server_survives_rude_clients() {
         stats.accepted >= 3,
         "three clients connected, stats say {stats:?}"
     );
+    broken_listener_ends_the_loop();
+}
+
+/// "Errors: only a failing listener": the listening socket shut down under
+/// the loop makes accept fail with an error that is not `WouldBlock`
+/// (EINVAL), which `serve_nonblocking` returns.
+fn broken_listener_ends_the_loop() {
+    let (listener, addr) = net::listener();
+    let same = listener
+        .try_clone()
+        .expect("a second handle on the listening socket (test setup)");
+    let stop = Arc::new(AtomicBool::new(false));
+    let flag = Arc::clone(&stop);
+    let server = Server::on(addr, "serve_nonblocking(listener, stop)", move || {
+        serve_nonblocking(listener, &flag)
+    })
+    .stopped_by("`stop` was set", move || stop.store(true, Ordering::SeqCst));
+    let mut client = server.client("a client before the listener breaks");
+    echo_round(&mut client, b"hello\n");
+    drop(client);
+    SockRef::from(&same)
+        .shutdown(std::net::Shutdown::Both)
+        .expect("shut the listening socket down (test setup)");
+    let after = "the listening socket was shut down under serve_nonblocking: its accept fails \
+                 with an error that is not WouldBlock (EINVAL), and serve_nonblocking must \
+                 return it (\"Errors: only a failing listener\"), not go on";
+    if let Ok(stats) = server.wait(LIMIT, after) {
+        panic!("{after}; it returned Ok({stats:?}), though nobody set `stop`");
+    }
 }
 
 #[rstest]
