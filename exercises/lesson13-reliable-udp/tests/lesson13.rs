@@ -1002,8 +1002,14 @@ fn step13_window_pipelines() {
     peer.send(ACK, 19, &[]);
     collect_window(&mut peer, &data, 19, 19, 21, window);
     peer.send(ACK, 21, &[]);
-    if let Err(e) = sender.wait(LIMIT, "the ACK of its FIN") {
-        panic!("every datagram was acknowledged, yet send_window returned Err: {e}");
+    match sender.wait(LIMIT, "the ACK of its FIN") {
+        Ok(sent) if sent.datagrams == 21 && sent.resent == 0 => {}
+        Ok(sent) => panic!(
+            "send_window returned {sent:?}: it sent 20 DATA and the FIN, each once (its timer \
+             of 10 s never ran out), so Sent {{ datagrams: 21, resent: 0 }}. Count every \
+             datagram sent, and the retransmissions among them"
+        ),
+        Err(e) => panic!("every datagram was acknowledged, yet send_window returned Err: {e}"),
     }
 }
 

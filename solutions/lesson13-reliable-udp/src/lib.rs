@@ -392,15 +392,14 @@ pub fn send_window(
     // [base, next): sent and not acknowledged.
     let (mut base, mut next) = (0usize, 0usize);
     let mut retries = 0;
-    // Set when datagram `base` goes out, below.
-    let mut deadline = Instant::now();
+    // The oldest unacknowledged datagram's timer: started here, as the
+    // first window goes out, and again by every ACK that slides the window
+    // and every retransmission.
+    let mut deadline = Instant::now() + config.rto;
     while base < total {
         while next < total && next < base + window {
             send(socket, &all[next], peer)?;
             sent.datagrams += 1;
-            if next == base {
-                deadline = Instant::now() + config.rto;
-            }
             next += 1;
         }
         match recv_until(socket, Some(peer), deadline)? {
