@@ -5,7 +5,7 @@
 # mutant the tests do not catch is a mistake a learner could make and still
 # get full points. A maintainer's script, not CI: it takes minutes a lesson.
 #
-#   scripts/mutants.sh [LESSON...]        (default: every lesson; e.g. 01 05)
+#   scripts/mutants.sh [--missed] [LESSON...]   (default: every lesson; e.g. 01 05)
 #
 # Prints a table: viable mutants, caught, missed, timed out, and the share
 # caught (the course's target: at least 90% in every lesson). Mutants in
@@ -25,6 +25,17 @@ fi
 if [ -n "$(git status --porcelain -- exercises solutions)" ]; then
     echo "mutants.sh mutates solutions/ in place: commit or stash your changes first" >&2
     exit 2
+fi
+
+# --missed: test again only the mutants the last full run of each lesson
+# missed (target/mutants/lessonNN/mutants.out/missed.txt, matched by what
+# they change, not by line, so edits above them do not matter): the quick
+# check after a fix. The report goes to target/mutants/lessonNN-missed/;
+# the table then counts those mutants alone.
+only_missed=false
+if [ "${1:-}" = --missed ]; then
+    only_missed=true
+    shift
 fi
 
 lessons=("$@")
@@ -248,6 +259,24 @@ lesson13_excludes=(
 printf '%-9s %7s %7s %7s %8s %7s\n' lesson viable caught missed timeout caught%
 for n in "${lessons[@]}"; do
     out=target/mutants/lesson$n
+    only=()
+    if $only_missed; then
+        missed=$out/mutants.out/missed.txt
+        if [ ! -s "$missed" ]; then
+            echo "lesson$n: no mutants missed by the last full run ($missed)" >&2
+            continue
+        fi
+        while read -r re; do
+            only+=(--re "$re")
+        done < <(python3 -c '
+import re, sys
+for line in open(sys.argv[1]):
+    what = re.sub(r"^\S+:\d+:\d+: ", "", line.strip())
+    if what:
+        print(re.sub(r"([\\.^$|?*+()\[\]{}])", r"\\\1", what) + "$")
+' "$missed")
+        out=target/mutants/lesson$n-missed
+    fi
     mkdir -p "$out"
     # The constants the stub already gives the learner, word for word
     # (`pub const MAX_LINE: usize = 64 * 1024;`): not the learner's code.
@@ -299,6 +328,7 @@ PY
         "${lesson09_excludes[@]}" \
         "${lesson13_excludes[@]}" \
         "${given[@]}" \
+        "${only[@]}" \
         --output "$out" >"$out/log.txt" 2>&1 || true
     python3 - "$out/mutants.out/outcomes.json" "$n" <<'PY'
 import json, sys
