@@ -991,6 +991,18 @@ fn step13_window_pipelines() {
     let sender = spawn_sender(socket, peer.addr(), data.clone(), cfg, true);
     let mut peer = peer.watching(&sender);
     collect_window(&mut peer, &data, 0, 0, 8, window);
+    // Neither a datagram that is no ACK nor an ACK of what was never sent
+    // moves the window.
+    peer.send(DATA, 5, b"not an ACK");
+    peer.send(ACK, 30, &[]);
+    if let Some((_, seq, _)) = peer.recv_within(Duration::from_millis(300)) {
+        peer.fail(format!(
+            "got datagram {seq} after the test sent DATA 5 and ACK 30: neither acknowledges \
+             anything in flight (0..8 were sent), so the window must not move. Only an ACK \
+             whose number is above the oldest unacknowledged datagram, and at most the next \
+             to send, slides it"
+        ));
+    }
     peer.client
         .note("all of 0..8 came before any ACK: the test now sends ACK 3");
     peer.send(ACK, 3, &[]);
