@@ -1016,6 +1016,11 @@ fn step13_window_pipelines() {
     peer.send(ACK, 21, &[]);
     match sender.wait(LIMIT, "the ACK of its FIN") {
         Ok(sent) if sent.datagrams == 21 && sent.resent == 0 => {}
+        Ok(sent) if sent.resent > 0 => panic!(
+            "send_window returned {sent:?}: it resent datagrams though every ACK came long \
+             before its timer of 10 s could run out. When an ACK slides the window, the timer \
+             starts again at Instant::now() + rto, in the future"
+        ),
         Ok(sent) => panic!(
             "send_window returned {sent:?}: it sent 20 DATA and the FIN, each once (its timer \
              of 10 s never ran out), so Sent {{ datagrams: 21, resent: 0 }}. Count every \
@@ -1069,6 +1074,37 @@ fn step14_window_through_30_percent_loss(#[case] salt: u64) {
              timeouts every unacknowledged datagram is sent again (go-back-N), 5 times each"
         ));
     }
+    stale_acks_do_not_hold_the_timer();
+}
+
+/// A receiver that only repeats ACK 0 ("still waiting for 0": nothing new
+/// acknowledged) every 50 ms: datagram 0's timer (200 ms) runs out all the
+/// same, and the window is sent again.
+fn stale_acks_do_not_hold_the_timer() {
+    let (socket, at) = learner_socket();
+    let peer = Peer::new("a receiver that repeats ACK 0", at);
+    let data = text(10 * MAX_PAYLOAD);
+    let cfg = config(200, 2, 4);
+    let sender = spawn_sender(socket, peer.addr(), data.clone(), cfg, true);
+    let mut peer = peer.watching(&sender);
+    collect_window(&mut peer, &data, 0, 0, 4, 4);
+    let start = Instant::now();
+    loop {
+        peer.send(ACK, 0, &[]);
+        if let Some((_, 0, _)) = peer.recv_within(Duration::from_millis(50)) {
+            break;
+        }
+        if start.elapsed() > LIMIT {
+            peer.fail(format!(
+                "only ACK 0 came back, every 50 ms, for {} s, and datagram 0 was never sent \
+                 again: its timer is 200 ms. An ACK that acknowledges nothing new (its number \
+                 is not above the oldest unacknowledged datagram) must not restart the timer",
+                LIMIT.as_secs()
+            ));
+        }
+    }
+    // Nothing more answers: it gives up, as the dead receiver's sender did.
+    let _ = sender.wait(cfg.patience() * 10 + LIMIT, "no more ACKs came");
 }
 
 #[test]
