@@ -603,6 +603,15 @@ fn transfer(plan: LossPlan, data: &[u8], cfg: Config, window: bool) -> Sent {
         ),
     };
     let elapsed = started.elapsed();
+    let packets = data.chunks(MAX_PAYLOAD).count() as u64 + 1;
+    if sent.datagrams != packets + sent.resent {
+        panic!(
+            "{network}, the sender returned {sent:?}: each of the {packets} datagrams (the DATA \
+             and the FIN) goes out once, and each retransmission once more, so datagrams = \
+             {packets} + resent. Count every send in Sent::datagrams, and every resend in \
+             Sent::resent too"
+        );
+    }
     let got = match receiver.wait(
         cfg.patience() * 4 + LIMIT,
         "its FIN was acknowledged and the sender had returned",
