@@ -549,6 +549,20 @@ fn step05_receiver_acks_and_delivers() {
             MAX_PAYLOAD + 1
         ));
     }
+    // A FIN that comes too early says data is still missing.
+    peer.send(FIN, 3, &[]);
+    match peer.recv_within(LIMIT) {
+        Some((ACK, 0, _)) => {}
+        other => peer.fail(format!(
+            "FIN 3 came before any DATA: a FIN whose number is not `expected` means data is \
+             still missing, and the answer is ACK expected, here ACK 0; got {}",
+            other.map_or("nothing".to_owned(), |(kind, seq, _)| describe(&wire(
+                kind,
+                seq,
+                &[]
+            )))
+        )),
+    }
     for (seq, piece) in pieces.iter().enumerate() {
         peer.send(DATA, seq as u32, piece);
         peer.expect_ack(seq as u32 + 1, &format!("DATA {seq}"));
