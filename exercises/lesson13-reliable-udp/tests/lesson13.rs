@@ -826,16 +826,31 @@ fn step11_keeps_early_datagrams_and_acks_cumulatively() {
     );
     peer.send(DATA, 2, b"ef");
     peer.expect_ack(0, "DATA 2, with DATA 0 still missing");
+    // Too far ahead: 9 is not below expected (0) + the window (8).
+    peer.send(DATA, 9, b"st");
+    peer.expect_ack(
+        0,
+        "DATA 9, beyond the window: dropped, and 0 is still missing",
+    );
     peer.send(DATA, 0, b"ab");
     peer.expect_ack(
         3,
         "DATA 0, the missing one (1 and 2 arrived early and were kept, within the window of 8, \
          so everything before 3 is here now)",
     );
-    peer.send(DATA, 3, b"gh");
-    peer.expect_ack(4, "DATA 3");
-    peer.send(FIN, 4, &[]);
-    peer.expect_ack(5, "FIN 4");
+    let piece = |seq: u32| [b'a' + 2 * seq as u8, b'b' + 2 * seq as u8];
+    peer.client.note(
+        "DATA 9 came early, beyond the window, and was dropped (memory stays bounded): after \
+         DATA 8 the receiver still needs it",
+    );
+    for seq in 3..9 {
+        peer.send(DATA, seq, &piece(seq));
+        peer.expect_ack(seq + 1, &format!("DATA {seq}"));
+    }
+    peer.send(DATA, 9, &piece(9));
+    peer.expect_ack(10, "DATA 9, sent again");
+    peer.send(FIN, 10, &[]);
+    peer.expect_ack(11, "FIN 10");
     let got = match receiver.wait(
         cfg.patience() * 4 + LIMIT,
         "the FIN was acknowledged and nothing more came",
@@ -843,10 +858,11 @@ fn step11_keeps_early_datagrams_and_acks_cumulatively() {
         Ok(got) => got,
         Err(e) => panic!("recv_reliable returned Err({e:?}) after a complete transfer"),
     };
-    if got != b"abcdefgh" {
+    let all = b"abcdefghijklmnopqrst";
+    if got != all {
         peer.fail(format!(
             "DATA 1, 2 came before 0: the data is still delivered in sequence order\n{}",
-            diff_report(b"abcdefgh", &got)
+            diff_report(all, &got)
         ));
     }
 }
