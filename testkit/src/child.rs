@@ -6,7 +6,7 @@
 //! same test, `--nocapture`), where the learner's call writes to the real
 //! descriptors, and reads the child's output:
 //!
-//! ```ignore
+//! ```text
 //! if let Some(port) = child::called("print_error") {
 //!     print_error(addr(&port), &error); // the child: just the call
 //!     return;
