@@ -659,13 +659,21 @@ fn an_interrupted_checker_kills_the_running_step() {
         .spawn()
         .unwrap();
     // Wait until the looping step runs (the zoo is already built): the
-    // checker, the step's process and the `sleep` it started.
+    // `sleep` it starts is there. Counting tagged processes alone is not
+    // enough: a short-lived cargo the checker runs first carries the tag
+    // too, and on a busy machine it can make three before the step starts.
+    let sleeping = |pids: &[u32]| {
+        pids.iter().any(|pid| {
+            std::fs::read_to_string(format!("/proc/{pid}/comm")).is_ok_and(|c| c.trim() == "sleep")
+        })
+    };
     let start = Instant::now();
-    while fixture::processes_with_env(&tag).len() < 3 && start.elapsed() < Duration::from_secs(30) {
+    let mut running = fixture::processes_with_env(&tag);
+    while !sleeping(&running) && start.elapsed() < Duration::from_secs(30) {
         std::thread::sleep(Duration::from_millis(50));
+        running = fixture::processes_with_env(&tag);
     }
-    let running = fixture::processes_with_env(&tag);
-    if running.len() < 3 {
+    if !sleeping(&running) {
         let _ = child.kill();
         let _ = child.wait();
         panic!("the looping step never started: only {running:?} carry the tag");
