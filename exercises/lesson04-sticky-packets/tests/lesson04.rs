@@ -1682,20 +1682,8 @@ const DRAIN_WAIT: Duration = Duration::from_secs(12);
 #[test]
 fn step19_drain_ends_while_a_client_trickles() {
     let _step = step!(LESSON);
-    let (listener, addr) = net::listener();
-    let stream = net::connect(addr, LIMIT);
-    let (accepted, _) = within(
-        LIMIT,
-        "accepting the test's connection (test setup)",
-        move || listener.accept(),
-    )
-    .expect("accept the test's own connection (test setup)");
-    let server = Learner::spawn("handle_client(stream)", move || handle_client(accepted));
-    let mut client = LineClient::new("a client that trickles", stream).watching(server.watch());
-    let mut line = vec![b'a'; MAX_MESSAGE + 1000];
-    line.push(b'\n');
-    client.send(&line);
-    client.expect(TOO_LONG_REPLY);
+    let (server, mut client) = handle_one("a client that trickles");
+    refused_line(&mut client);
     client.note(format!(
         "goes on sending one byte every {} ms, for ever: never a \\n, never a close",
         TRICKLE_EVERY.as_millis()
@@ -1766,20 +1754,27 @@ fn step19_drain_ends_while_a_client_trickles() {
     drain_stops_at_its_limit();
 }
 
+/// `handle_client` on one end of a loopback connection, and the test's
+/// client on the other, watching it.
+fn handle_one(name: &str) -> (Learner<io::Result<()>>, LineClient) {
+    let (stream, accepted) = net::pair();
+    let server = Learner::spawn("handle_client(stream)", move || handle_client(accepted));
+    let client = LineClient::new(name, stream).watching(server.watch());
+    (server, client)
+}
+
+/// Sends a line 1,000 bytes over MAX_MESSAGE and expects TOO_LONG_REPLY.
+fn refused_line(client: &mut LineClient) {
+    let mut line = vec![b'a'; MAX_MESSAGE + 1000];
+    line.push(b'\n');
+    client.send(&line);
+    client.expect(TOO_LONG_REPLY);
+}
+
 /// `handle_client` itself, for a client whose last line is cut short by its
 /// EOF: the reader's `UnexpectedEof` is what it returns, as it is.
 fn truncated_line_is_returned() {
-    let (listener, addr) = net::listener();
-    let stream = net::connect(addr, LIMIT);
-    let (accepted, _) = within(
-        LIMIT,
-        "accepting the test's connection (test setup)",
-        move || listener.accept(),
-    )
-    .expect("accept the test's own connection (test setup)");
-    let server = Learner::spawn("handle_client(stream)", move || handle_client(accepted));
-    let mut client =
-        LineClient::new("a client whose last line is cut short", stream).watching(server.watch());
+    let (server, mut client) = handle_one("a client whose last line is cut short");
     client.send(b"one\ntw");
     client.half_close();
     client.expect(b"ONE\n");
@@ -1801,20 +1796,8 @@ const FLOOD: usize = 64 * 1024 * 1024;
 /// off once DRAIN_LIMIT bytes have been thrown away (the server's close
 /// then turns the rest into a reset), long before it has sent FLOOD bytes.
 fn drain_stops_at_its_limit() {
-    let (listener, addr) = net::listener();
-    let stream = net::connect(addr, LIMIT);
-    let (accepted, _) = within(
-        LIMIT,
-        "accepting the test's connection (test setup)",
-        move || listener.accept(),
-    )
-    .expect("accept the test's own connection (test setup)");
-    let server = Learner::spawn("handle_client(stream)", move || handle_client(accepted));
-    let mut client = LineClient::new("a client that floods", stream).watching(server.watch());
-    let mut line = vec![b'a'; MAX_MESSAGE + 1000];
-    line.push(b'\n');
-    client.send(&line);
-    client.expect(TOO_LONG_REPLY);
+    let (server, mut client) = handle_one("a client that floods");
+    refused_line(&mut client);
     let mut w: &TcpStream = client.stream();
     w.set_write_timeout(Some(LIMIT))
         .expect("set a write timeout (test setup)");

@@ -630,9 +630,15 @@ fn step08_reuse_address_rebinds_a_port_in_time_wait() {
 /// `serve_nonblocking` on a loopback port 0, stopped by its flag when the
 /// step ends.
 fn start_echo_server() -> Server<io::Result<ServeStats>> {
+    let (listener, addr) = net::listener();
+    echo_server_on(listener, addr)
+}
+
+/// `serve_nonblocking` on a listener the test has prepared, at `addr`.
+fn echo_server_on(listener: TcpListener, addr: SocketAddr) -> Server<io::Result<ServeStats>> {
     let stop = Arc::new(AtomicBool::new(false));
     let flag = Arc::clone(&stop);
-    Server::tcp("serve_nonblocking(listener, stop)", move |listener| {
+    Server::on(addr, "serve_nonblocking(listener, stop)", move || {
         serve_nonblocking(listener, &flag)
     })
     .stopped_by("`stop` was set", move || stop.store(true, Ordering::SeqCst))
@@ -800,12 +806,7 @@ fn broken_listener_ends_the_loop() {
     let same = listener
         .try_clone()
         .expect("a second handle on the listening socket (test setup)");
-    let stop = Arc::new(AtomicBool::new(false));
-    let flag = Arc::clone(&stop);
-    let server = Server::on(addr, "serve_nonblocking(listener, stop)", move || {
-        serve_nonblocking(listener, &flag)
-    })
-    .stopped_by("`stop` was set", move || stop.store(true, Ordering::SeqCst));
+    let server = echo_server_on(listener, addr);
     let mut client = server.client("a client before the listener breaks");
     echo_round(&mut client, b"hello\n");
     drop(client);
@@ -1113,12 +1114,7 @@ fn step14_slow_readers_get_every_byte() {
     SockRef::from(&listener)
         .set_send_buffer_size(16 * 1024)
         .expect("SO_SNDBUF on the listener");
-    let stop = Arc::new(AtomicBool::new(false));
-    let flag = Arc::clone(&stop);
-    let server = Server::on(addr, "serve_nonblocking(listener, stop)", move || {
-        serve_nonblocking(listener, &flag)
-    })
-    .stopped_by("`stop` was set", move || stop.store(true, Ordering::SeqCst));
+    let server = echo_server_on(listener, addr);
     let stream = slow_reader(addr);
     let data = pattern(TOTAL, 29, 251);
     let mut writer = stream.try_clone().expect("clone");
@@ -1299,12 +1295,7 @@ fn step17_closing_client_that_does_not_read_stalls_nobody() {
     SockRef::from(&listener)
         .set_send_buffer_size(16 * 1024)
         .expect("SO_SNDBUF on the listener");
-    let stop = Arc::new(AtomicBool::new(false));
-    let flag = Arc::clone(&stop);
-    let server = Server::on(addr, "serve_nonblocking(listener, stop)", move || {
-        serve_nonblocking(listener, &flag)
-    })
-    .stopped_by("`stop` was set", move || stop.store(true, Ordering::SeqCst));
+    let server = echo_server_on(listener, addr);
     let mut other = server.client("a client connected first");
     echo_round(&mut other, b"hello\n");
 
